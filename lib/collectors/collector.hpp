@@ -1,0 +1,57 @@
+// The seam every collector plugs into.
+//
+// A collector owns one resource (a device, a BMC endpoint, a kernel file) and
+// turns it into metrics. The framework (scheduler.hpp) calls collect() on the
+// event loop at the configured interval and emits collector_up, duration,
+// last-success and errors for it; the collector only says how it went.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/paths.hpp"
+#include "platform/cpu_topology.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace bmcquiet {
+
+class Metrics;
+
+// How one collection went. `error` says what is missing or wrong and what to
+// do about it; the framework logs it once per change, not once per interval.
+struct CollectOutcome {
+  bool ok = true;
+  std::string error;
+
+  static CollectOutcome success() { return {}; }
+  static CollectOutcome failure(std::string message) { return {false, std::move(message)}; }
+};
+
+using CollectDone = std::function<void(CollectOutcome)>;
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+  // On the loop, once, before the first collect(): open devices, start threads.
+  // Construction must have no side effects so --check-config can build collectors.
+  virtual void start() {}
+  // On the loop. Call done exactly once, synchronously or later from the loop.
+  virtual void collect(CollectDone done) = 0;
+  // On the loop: cancel async work and join threads. done need not be called after.
+  virtual void stop() {}
+};
+
+// What a collector factory gets besides its own config section.
+struct CollectorEnv {
+  boost::asio::io_context& io;
+  Metrics& metrics;
+  Paths paths;
+  CpuSelection cpus;  // operator overrides of the isolated/housekeeping split
+};
+
+}  // namespace bmcquiet

@@ -1,0 +1,16 @@
+#include "collectors/registry.hpp"
+
+#include "collectors/interrupts.hpp"
+
+namespace bmcquiet {
+
+using namespace std::chrono_literals;
+
+const std::vector<CollectorFactory>& collector_factories() {
+  static const std::vector<CollectorFactory> factories = {
+      {"interrupts", true, 5s, &make_interrupts_collector},
+  };
+  return factories;
+}
+
+}  // namespace bmcquiet

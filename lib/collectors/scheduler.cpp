@@ -1,0 +1,129 @@
+#include "collectors/scheduler.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "metrics/metrics.hpp"
+#include "metrics/names.hpp"
+
+namespace bmcquiet {
+
+struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
+  Slot(boost::asio::io_context& io, Metrics& metrics, PlannedCollector planned)
+      : name(std::move(planned.name)),
+        interval(planned.interval),
+        collector(std::move(planned.collector)),
+        timer(io),
+        up(metrics.gauge(names::kCollectorUp, "1 if the collector's last run succeeded",
+                         {{"collector", name}})),
+        duration(metrics.gauge(names::kCollectorDuration, "How long the last run took",
+                               {{"collector", name}})),
+        last_success(metrics.gauge(names::kCollectorLastSuccess,
+                                   "Unix time of the last successful run", {{"collector", name}})),
+        errors(
+            metrics.counter(names::kCollectorErrors, "Runs that failed", {{"collector", name}})) {}
+
+  void schedule(std::chrono::steady_clock::time_point when) {
+    timer.expires_at(when);
+    timer.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      if (auto self = weak.lock(); self && !ec && !self->stopped) self->tick();
+    });
+  }
+
+  void tick() {
+    const auto now = std::chrono::steady_clock::now();
+    // Fixed-rate schedule that skips missed ticks instead of bursting.
+    next_due += interval;
+    if (next_due <= now) next_due = now + interval;
+    schedule(next_due);
+    if (in_flight) {
+      record(CollectOutcome::failure(fmt::format(
+                 "still running after its interval ({} ms); it is stuck or the interval is too "
+                 "short — raise collectors.{}.interval",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(interval).count(), name)),
+             now);
+      return;
+    }
+    in_flight = true;
+    collector->collect([weak = weak_from_this(), started = now](CollectOutcome outcome) {
+      auto self = weak.lock();
+      if (!self || self->stopped) return;
+      self->in_flight = false;
+      self->record(std::move(outcome), started);
+    });
+  }
+
+  void record(CollectOutcome outcome, std::chrono::steady_clock::time_point started) {
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    duration.Set(std::chrono::duration<double>(elapsed).count());
+    up.Set(outcome.ok ? 1 : 0);
+    if (outcome.ok) {
+      last_success.Set(
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count());
+      if (!last_error.empty()) spdlog::info("collector {} recovered", name);
+      last_error.clear();
+      return;
+    }
+    errors.Increment();
+    // One line per new problem, not one per interval.
+    if (outcome.error != last_error) spdlog::warn("collector {} is down: {}", name, outcome.error);
+    last_error = std::move(outcome.error);
+  }
+
+  std::string name;
+  std::chrono::nanoseconds interval;
+  std::unique_ptr<Collector> collector;
+  boost::asio::steady_timer timer;
+  prometheus::Gauge& up;
+  prometheus::Gauge& duration;
+  prometheus::Gauge& last_success;
+  prometheus::Counter& errors;
+  std::chrono::steady_clock::time_point next_due;
+  std::string last_error;
+  bool in_flight = false;
+  bool stopped = false;
+};
+
+Scheduler::Scheduler(boost::asio::io_context& io, Metrics& metrics) : io_(io), metrics_(metrics) {}
+
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::start(std::vector<PlannedCollector> collectors) {
+  for (auto& planned : collectors) {
+    auto slot = std::make_shared<Slot>(io_, metrics_, std::move(planned));
+    slot->collector->start();
+    slot->next_due = std::chrono::steady_clock::now();
+    slot->schedule(slot->next_due);
+    slots_.push_back(std::move(slot));
+  }
+}
+
+void Scheduler::stop() {
+  for (auto& slot : slots_) {
+    slot->stopped = true;
+    slot->timer.cancel();
+    slot->collector->stop();
+  }
+  slots_.clear();
+}
+
+std::string Scheduler::summary() const {
+  std::size_t up = 0;
+  std::string down;
+  for (const auto& slot : slots_) {
+    if (slot->last_error.empty()) {
+      ++up;
+    } else {
+      down += down.empty() ? slot->name : ", " + slot->name;
+    }
+  }
+  auto line = fmt::format("{}/{} collectors up", up, slots_.size());
+  return down.empty() ? line : fmt::format("{} (down: {})", line, down);
+}
+
+}  // namespace bmcquiet

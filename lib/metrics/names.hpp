@@ -1,0 +1,17 @@
+// Framework-level metric names in one place. Collectors keep their own
+// names next to their code, all under the bmcquiet_ prefix.
+#pragma once
+
+namespace bmcquiet::names {
+
+inline constexpr const char* kBuildInfo = "bmcquiet_build_info";
+inline constexpr const char* kCollectorUp = "bmcquiet_collector_up";
+inline constexpr const char* kCollectorDuration = "bmcquiet_collector_duration_seconds";
+inline constexpr const char* kCollectorLastSuccess =
+    "bmcquiet_collector_last_success_timestamp_seconds";
+inline constexpr const char* kCollectorErrors = "bmcquiet_collector_errors_total";
+inline constexpr const char* kReloadSuccessful = "bmcquiet_config_last_reload_successful";
+inline constexpr const char* kReloadTimestamp =
+    "bmcquiet_config_last_reload_success_timestamp_seconds";
+
+}  // namespace bmcquiet::names

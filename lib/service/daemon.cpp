@@ -1,0 +1,219 @@
+#include "service/daemon.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <optional>
+
+#include <atomic>
+#include <thread>
+
+#include <fmt/format.h>
+#include <prometheus/exposer.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "collectors/scheduler.hpp"
+#include "core/log.hpp"
+#include "core/notify.hpp"
+#include "metrics/metrics.hpp"
+#include "metrics/names.hpp"
+
+namespace bmcquiet {
+namespace {
+
+void wake_listener(const std::string& host, int port) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(
+      host.front() == '[' ? host.substr(1, host.size() - 2) : host, ec);
+  if (ec || address.is_unspecified()) address = boost::asio::ip::make_address("127.0.0.1");
+  socket.connect({address, static_cast<unsigned short>(port)}, ec);
+}
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::unique_ptr<prometheus::Exposer> open_exporter(const std::string& listen, Metrics& metrics,
+                                                   std::string& error) {
+  try {
+    auto exposer = std::make_unique<prometheus::Exposer>(listen, 2);
+    exposer->RegisterCollectable(metrics.registry());
+    return exposer;
+  } catch (const std::exception&) {
+    error = fmt::format(
+        "cannot listen on {} (address in use, not local, or not permitted); "
+        "choose another with --listen or exporter.listen",
+        listen);
+    return nullptr;
+  }
+}
+
+class Daemon {
+ public:
+  explicit Daemon(DaemonOptions options)
+      : options_(std::move(options)),
+        signals_(io_),
+        watchdog_timer_(io_),
+        scheduler_(io_, metrics_) {}
+
+  int run() {
+    auto loaded = build_plan(options_.config_path, options_.cli, io_, metrics_);
+    if (!loaded.plan) return report_config_errors(*loaded.diagnostics);
+    set_log_level(loaded.plan->config.log_level);
+    if (options_.check_only) {
+      std::printf("%s: OK (%zu collectors enabled)\n", options_.config_path.c_str(),
+                  loaded.plan->collectors.size());
+      return 0;
+    }
+    std::string error;
+    exposer_ = open_exporter(loaded.plan->config.listen, metrics_, error);
+    if (!exposer_) {
+      spdlog::error("{}", error);
+      return 1;
+    }
+    publish_build_info();
+    apply(std::move(*loaded.plan));
+    record_reload(true);
+    handle_signals();
+    pet_watchdog();
+    notify::ready(status_line());
+    spdlog::info("bmcquietd {} ready: {}", BMCQUIET_VERSION, status_line());
+    io_.run();
+    close_exporter();
+    return 0;
+  }
+
+ private:
+  int report_config_errors(const ConfigDiagnostics& diagnostics) {
+    for (const auto& issue : diagnostics.issues())
+      std::fprintf(stderr, "%s\n", issue.str().c_str());
+    std::fprintf(stderr, "bmcquietd: %zu problem(s) in the configuration; nothing was started\n",
+                 diagnostics.issues().size());
+    return 2;
+  }
+
+  void publish_build_info() {
+    metrics_.set_info(names::kBuildInfo, "Version and git revision of this bmcquietd build",
+                      {{"version", BMCQUIET_VERSION}, {"revision", BMCQUIET_REVISION}});
+  }
+
+  void apply(Plan plan) {
+    scheduler_.stop();
+    config_ = plan.config;
+    scheduler_.start(std::move(plan.collectors));
+  }
+
+  std::string status_line() const {
+    auto ports = exposer_->GetListeningPorts();
+    auto host = config_.listen.substr(0, config_.listen.rfind(':'));
+    return fmt::format("metrics on http://{}:{}/metrics; {}", host, ports.empty() ? 0 : ports[0],
+                       scheduler_.summary());
+  }
+
+  void handle_signals() {
+    signals_.add(SIGHUP);
+    signals_.add(SIGTERM);
+    signals_.add(SIGINT);
+    signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      if (signo == SIGHUP) {
+        reload();
+        handle_signals();
+        return;
+      }
+      shutdown(signo);
+    });
+  }
+
+  void reload() {
+    notify::reloading();
+    spdlog::info("reloading {}", options_.config_path);
+    auto loaded = build_plan(options_.config_path, options_.cli, io_, metrics_);
+    std::string error = loaded.plan ? "" : loaded.diagnostics->summary();
+    std::unique_ptr<prometheus::Exposer> new_exposer;
+    if (loaded.plan && loaded.plan->config.listen != config_.listen) {
+      new_exposer = open_exporter(loaded.plan->config.listen, metrics_, error);
+    }
+    if (!error.empty()) {
+      spdlog::error("reload failed, still running the previous configuration:\n{}", error);
+      record_reload(false);
+      notify::ready("reload failed, running the previous configuration; " + status_line());
+      return;
+    }
+    if (new_exposer) exposer_ = std::move(new_exposer);
+    set_log_level(loaded.plan->config.log_level);
+    apply(std::move(*loaded.plan));
+    record_reload(true);
+    notify::ready(status_line());
+    spdlog::info("reloaded: {}", status_line());
+  }
+
+  void record_reload(bool ok) {
+    metrics_.gauge(names::kReloadSuccessful, "1 if the last configuration load succeeded")
+        .Set(ok ? 1 : 0);
+    if (ok) {
+      metrics_.gauge(names::kReloadTimestamp, "Unix time of the last successful configuration load")
+          .Set(unix_now());
+    }
+  }
+
+  // Sent from the loop itself: if the loop wedges, systemd stops hearing it.
+  void pet_watchdog() {
+    auto interval = notify::watchdog_interval();
+    if (!interval) return;
+    notify::watchdog();
+    watchdog_timer_.expires_after(*interval);
+    watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) pet_watchdog();
+    });
+  }
+
+  void shutdown(int signo) {
+    spdlog::info("received {}, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    notify::stopping();
+    scheduler_.stop();
+    signals_.cancel();
+    watchdog_timer_.cancel();
+    io_.stop();
+  }
+
+  // civetweb's listener polls in 1 s quanta before it sees the stop flag, which
+  // would eat half of the 2 s stop budget; a connection to our own port wakes it.
+  void close_exporter() {
+    auto ports = exposer_->GetListeningPorts();
+    auto host = config_.listen.substr(0, config_.listen.rfind(':'));
+    std::atomic<bool> closed = false;
+    std::thread closer([&closed, exposer = std::move(exposer_)]() mutable {
+      exposer.reset();
+      closed = true;
+    });
+    for (int attempt = 0; attempt < 50 && !closed && !ports.empty(); ++attempt) {
+      wake_listener(host, ports.front());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    closer.join();
+  }
+
+  DaemonOptions options_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer watchdog_timer_;
+  Metrics metrics_;
+  Scheduler scheduler_;
+  DaemonConfig config_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  Daemon daemon(options);
+  return daemon.run();
+}
+
+}  // namespace bmcquiet

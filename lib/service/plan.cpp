@@ -1,0 +1,123 @@
+#include "service/plan.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "collectors/registry.hpp"
+#include "platform/sysfs.hpp"
+
+namespace bmcquiet {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::optional<CpuSet> read_cpu_override(ConfigSection& cpus, std::string_view key) {
+  auto text = cpus.get_string(key, "auto");
+  if (text == "auto") return std::nullopt;
+  auto set = parse_cpu_list(text);
+  if (!set || set->empty()) {
+    cpus.error(key, fmt::format("'{}' is not a CPU list; write 'auto' or a kernel cpulist "
+                                "such as 0-3,8",
+                                text));
+    return std::nullopt;
+  }
+  return set;
+}
+
+void read_daemon_keys(ConfigSection& root, const CliOverrides& cli, DaemonConfig& config) {
+  auto exporter = root.section("exporter");
+  config.listen = cli.listen.value_or(exporter.get_string("listen", kDefaultListen));
+  if (auto problem = validate_listen_address(config.listen); !problem.empty()) {
+    if (cli.listen) {
+      root.diagnostics()->add(0, 0, "--listen", problem);
+    } else {
+      exporter.error("listen", problem);
+    }
+  }
+  exporter.finish();
+
+  auto paths = root.section("paths");
+  config.paths.procfs = cli.procfs.value_or(paths.get_string("procfs", "/proc"));
+  config.paths.sysfs = cli.sysfs.value_or(paths.get_string("sysfs", "/sys"));
+  config.paths.devfs = cli.devfs.value_or(paths.get_string("devfs", "/dev"));
+  config.paths.state = paths.get_string("state", "/var/lib/bmcquiet");
+  paths.finish();
+
+  auto log = root.section("log");
+  config.log_level = log.get_enum("level", "info", {"trace", "debug", "info", "warn", "error"});
+  if (cli.log_level) config.log_level = *cli.log_level;
+  log.finish();
+
+  auto cpus = root.section("cpus");
+  config.cpus.isolated = read_cpu_override(cpus, "isolated");
+  config.cpus.housekeeping = read_cpu_override(cpus, "housekeeping");
+  cpus.finish();
+}
+
+void read_collectors(ConfigSection& root, const CollectorEnv& env, Plan& plan) {
+  auto all = root.section("collectors");
+  for (const auto& factory : collector_factories()) {
+    auto section = all.section(factory.name);
+    const bool enabled = section.get_bool("enabled", factory.enabled_by_default);
+    const auto interval =
+        section.get_duration("interval", factory.default_interval, 10ms, std::chrono::hours(24));
+    // Disabled sections are validated too: a typo there must not wait for the day
+    // someone enables it.
+    auto collector = factory.make(env, section);
+    section.finish();
+    if (enabled && collector)
+      plan.collectors.push_back({std::string(factory.name), interval, std::move(collector)});
+  }
+  all.finish();
+}
+
+}  // namespace
+
+std::string validate_listen_address(const std::string& address) {
+  auto colon = address.rfind(':');
+  const std::string hint = "write HOST:PORT, e.g. 127.0.0.1:19100 or [::1]:19100";
+  if (colon == std::string::npos || colon == 0) return fmt::format("'{}': {}", address, hint);
+  auto port = address.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != port.npos ||
+      std::stoi(port) > 65535)
+    return fmt::format("'{}' has no valid port (0-65535): {}", address, hint);
+  return {};
+}
+
+PlanResult build_plan_from_text(std::string_view text, const std::string& file,
+                                const CliOverrides& cli, boost::asio::io_context& io,
+                                Metrics& metrics) {
+  auto diag = std::make_shared<ConfigDiagnostics>(file);
+  auto root = ConfigSection::parse(text, diag);
+  Plan plan;
+  plan.config.file = file;
+  read_daemon_keys(root, cli, plan.config);
+  CollectorEnv env{io, metrics, plan.config.paths, plan.config.cpus};
+  read_collectors(root, env, plan);
+  root.finish();
+  PlanResult result;
+  result.diagnostics = diag;
+  if (diag->ok()) result.plan = std::move(plan);
+  return result;
+}
+
+PlanResult build_plan(const std::string& file, const CliOverrides& cli, boost::asio::io_context& io,
+                      Metrics& metrics) {
+  errno = 0;
+  auto text = read_small_file(file, 4 * 1024 * 1024);
+  if (!text) {
+    PlanResult result;
+    result.diagnostics = std::make_shared<ConfigDiagnostics>(file);
+    result.diagnostics->add(
+        0, 0, "",
+        fmt::format("cannot read the config file ({}); pass --config PATH or install the "
+                    "default from config/bmcquiet.yaml",
+                    std::strerror(errno ? errno : ENOENT)));
+    return result;
+  }
+  return build_plan_from_text(*text, file, cli, io, metrics);
+}
+
+}  // namespace bmcquiet

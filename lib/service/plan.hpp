@@ -1,0 +1,62 @@
+// Turns a config file into a Plan: the validated daemon settings plus every
+// enabled collector, built but not started. Reload builds a whole new Plan
+// before touching the running one, so a bad file changes nothing.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collectors/collector.hpp"
+#include "core/config_section.hpp"
+#include "core/paths.hpp"
+#include "platform/cpu_topology.hpp"
+
+namespace bmcquiet {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/bmcquiet/bmcquiet.yaml";
+// Outside the Prometheus wiki's exporter allocations (9100-10100) and below the
+// Linux ephemeral range, so it never collides with a node's other exporters.
+inline constexpr const char* kDefaultListen = "127.0.0.1:19100";
+
+struct DaemonConfig {
+  std::string file;
+  std::string listen = kDefaultListen;
+  Paths paths;
+  std::string log_level = "info";
+  CpuSelection cpus;
+};
+
+// Command-line settings; they win over the file and survive reloads.
+struct CliOverrides {
+  std::optional<std::string> listen, procfs, sysfs, devfs, log_level;
+};
+
+struct PlannedCollector {
+  std::string name;
+  std::chrono::nanoseconds interval;
+  std::unique_ptr<Collector> collector;
+};
+
+struct Plan {
+  DaemonConfig config;
+  std::vector<PlannedCollector> collectors;
+};
+
+struct PlanResult {
+  std::optional<Plan> plan;  // set when diagnostics are clean
+  std::shared_ptr<ConfigDiagnostics> diagnostics;
+};
+
+PlanResult build_plan_from_text(std::string_view text, const std::string& file,
+                                const CliOverrides& cli, boost::asio::io_context& io,
+                                Metrics& metrics);
+PlanResult build_plan(const std::string& file, const CliOverrides& cli, boost::asio::io_context& io,
+                      Metrics& metrics);
+
+// "host:port" with a numeric port, or "[v6]:port"; empty string when valid.
+std::string validate_listen_address(const std::string& address);
+
+}  // namespace bmcquiet

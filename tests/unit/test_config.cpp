@@ -1,0 +1,184 @@
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+#include "metrics/metrics.hpp"
+#include "service/plan.hpp"
+#include "support/helpers.hpp"
+
+using namespace bmcquiet;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Loaded {
+  boost::asio::io_context io;
+  Metrics metrics;
+  PlanResult result;
+  std::vector<std::string> messages() const {
+    std::vector<std::string> out;
+    for (const auto& i : result.diagnostics->issues()) out.push_back(i.str());
+    return out;
+  }
+};
+
+std::unique_ptr<Loaded> load(const std::string& text, CliOverrides cli = {}) {
+  auto l = std::make_unique<Loaded>();
+  l->result = build_plan_from_text(text, "test.yaml", cli, l->io, l->metrics);
+  return l;
+}
+
+bool any_contains(const std::vector<std::string>& lines, const std::string& needle) {
+  for (const auto& l : lines)
+    if (l.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("the shipped default config is valid and matches the built-in defaults") {
+  auto text = test::read_file(std::string(BMCQUIET_SOURCE_DIR) + "/config/bmcquiet.yaml");
+  auto shipped = load(text);
+  INFO(shipped->result.diagnostics->summary());
+  REQUIRE(shipped->result.plan);
+  auto empty = load("");
+  REQUIRE(empty->result.plan);
+  CHECK(shipped->result.plan->config.listen == empty->result.plan->config.listen);
+  CHECK(shipped->result.plan->config.listen == "127.0.0.1:19100");
+  CHECK(shipped->result.plan->collectors.size() == empty->result.plan->collectors.size());
+  for (std::size_t i = 0; i < shipped->result.plan->collectors.size(); ++i) {
+    CHECK(shipped->result.plan->collectors[i].name == empty->result.plan->collectors[i].name);
+    CHECK(shipped->result.plan->collectors[i].interval ==
+          empty->result.plan->collectors[i].interval);
+  }
+}
+
+TEST_CASE("a good config sets what it says") {
+  auto l = load(R"(
+exporter:
+  listen: 0.0.0.0:9999
+paths:
+  procfs: /host/proc
+log:
+  level: debug
+cpus:
+  isolated: 2-5,7
+collectors:
+  interrupts:
+    interval: 250ms
+    per_cpu: true
+)");
+  INFO(l->result.diagnostics->summary());
+  REQUIRE(l->result.plan);
+  const auto& c = l->result.plan->config;
+  CHECK(c.listen == "0.0.0.0:9999");
+  CHECK(c.paths.procfs == "/host/proc");
+  CHECK(c.paths.sysfs == "/sys");
+  CHECK(c.log_level == "debug");
+  CHECK(*c.cpus.isolated == CpuSet{2, 3, 4, 5, 7});
+  CHECK_FALSE(c.cpus.housekeeping);
+  REQUIRE(l->result.plan->collectors.size() == 1);
+  CHECK(l->result.plan->collectors[0].interval == 250ms);
+}
+
+TEST_CASE("command-line overrides win over the file") {
+  CliOverrides cli;
+  cli.listen = "127.0.0.1:1234";
+  cli.sysfs = "/fake/sys";
+  auto l = load("exporter: {listen: 127.0.0.1:5}\npaths: {sysfs: /x}\n", cli);
+  REQUIRE(l->result.plan);
+  CHECK(l->result.plan->config.listen == "127.0.0.1:1234");
+  CHECK(l->result.plan->config.paths.sysfs == "/fake/sys");
+}
+
+TEST_CASE("an unknown key is an error with its position and the allowed keys") {
+  auto l =
+      load("exporter:\n  listen: 127.0.0.1:1\ncollectors:\n  interrupts:\n    intervall: 5s\n");
+  REQUIRE_FALSE(l->result.plan);
+  auto m = l->messages();
+  REQUIRE(m.size() == 1);
+  CHECK(m[0].find("test.yaml:5:5: collectors.interrupts.intervall: unknown key") == 0);
+  CHECK(m[0].find("interval") != std::string::npos);
+  CHECK(m[0].find("enabled") != std::string::npos);
+}
+
+TEST_CASE("an unknown collector and an unknown top-level key are errors") {
+  auto l = load("collectorz: {}\ncollectors:\n  smi_typo: {enabled: true}\n");
+  REQUIRE_FALSE(l->result.plan);
+  auto m = l->messages();
+  CHECK(any_contains(m, "test.yaml:1:1: collectorz: unknown key"));
+  CHECK(
+      any_contains(m, "test.yaml:3:3: collectors.smi_typo: unknown key; allowed here: interrupts"));
+}
+
+TEST_CASE("type and range errors say what is allowed") {
+  auto l = load(R"(
+log:
+  level: loud
+collectors:
+  interrupts:
+    enabled: maybe
+    interval: 5
+    per_cpu: [1]
+exporter:
+  listen: localhost
+cpus:
+  isolated: 3-1
+)");
+  REQUIRE_FALSE(l->result.plan);
+  auto m = l->messages();
+  CHECK(any_contains(m,
+                     "test.yaml:3:10: log.level: 'loud' is not allowed; allowed: trace, debug, "
+                     "info, warn, error"));
+  CHECK(any_contains(m, "collectors.interrupts.enabled: expected true or false, got 'maybe'"));
+  CHECK(any_contains(m, "test.yaml:7:15: collectors.interrupts.interval: '5' is not a duration"));
+  CHECK(any_contains(m, "collectors.interrupts.per_cpu: expected true or false, got a list"));
+  CHECK(any_contains(m, "exporter.listen: 'localhost'"));
+  CHECK(any_contains(m, "cpus.isolated: '3-1' is not a CPU list"));
+  CHECK(m.size() == 6);
+}
+
+TEST_CASE("durations out of range and empty values are errors") {
+  auto l = load("collectors:\n  interrupts:\n    interval: 1ms\n    per_cpu:\n");
+  REQUIRE_FALSE(l->result.plan);
+  auto m = l->messages();
+  CHECK(any_contains(m, "collectors.interrupts.interval: 1ms is out of range"));
+  CHECK(any_contains(m, "collectors.interrupts.per_cpu: has no value"));
+}
+
+TEST_CASE("a YAML syntax error names its line") {
+  auto l = load("exporter:\n  listen: [unclosed\n");
+  REQUIRE_FALSE(l->result.plan);
+  CHECK(any_contains(l->messages(), "test.yaml:3:1: YAML syntax error"));
+}
+
+TEST_CASE("a missing config file says what to do") {
+  boost::asio::io_context io;
+  Metrics metrics;
+  auto r = build_plan("/nonexistent/bmcquiet.yaml", {}, io, metrics);
+  REQUIRE_FALSE(r.plan);
+  auto s = r.diagnostics->summary();
+  CHECK(
+      s.find(
+          "/nonexistent/bmcquiet.yaml: cannot read the config file (No such file or directory)") ==
+      0);
+  CHECK(s.find("--config") != std::string::npos);
+}
+
+TEST_CASE("disabled collectors are validated but not built into the plan") {
+  auto l = load("collectors:\n  interrupts: {enabled: false}\n");
+  REQUIRE(l->result.plan);
+  CHECK(l->result.plan->collectors.empty());
+  auto bad = load("collectors:\n  interrupts: {enabled: false, per_cpux: true}\n");
+  CHECK_FALSE(bad->result.plan);
+}
+
+TEST_CASE("parse_duration accepts units and rejects bare numbers") {
+  CHECK(*parse_duration("250ms") == 250ms);
+  CHECK(*parse_duration("1.5s") == 1500ms);
+  CHECK(*parse_duration("2m") == 120s);
+  CHECK(*parse_duration("10us") == 10us);
+  CHECK_FALSE(parse_duration("5"));
+  CHECK_FALSE(parse_duration("-1s"));
+  CHECK_FALSE(parse_duration("s"));
+  CHECK_FALSE(parse_duration("3 days"));
+}
