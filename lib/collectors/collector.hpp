@@ -13,6 +13,7 @@
 
 #include "core/paths.hpp"
 #include "platform/cpu_topology.hpp"
+#include "service/bmc_links.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -52,6 +53,7 @@ struct CollectorEnv {
   Metrics& metrics;
   Paths paths;
   CpuSelection cpus;  // operator overrides of the isolated/housekeeping split
+  std::shared_ptr<BmcLinks> bmc = std::make_shared<BmcLinks>();  // never null
 };
 
 }  // namespace bmcquiet

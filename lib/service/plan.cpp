@@ -56,6 +56,14 @@ void read_daemon_keys(ConfigSection& root, const CliOverrides& cli, DaemonConfig
   cpus.finish();
 }
 
+// The BMC's transports (bmc.redfish, bmc.ipmi): each room parses its own
+// subsection here and builds its client into env.bmc.
+void read_bmc(ConfigSection& root, CollectorEnv& env) {
+  auto bmc = root.section("bmc");
+  (void)env;
+  bmc.finish();
+}
+
 void read_collectors(ConfigSection& root, const CollectorEnv& env, Plan& plan) {
   auto all = root.section("collectors");
   for (const auto& factory : collector_factories()) {
@@ -95,6 +103,8 @@ PlanResult build_plan_from_text(std::string_view text, const std::string& file,
   plan.config.file = file;
   read_daemon_keys(root, cli, plan.config);
   CollectorEnv env{io, metrics, plan.config.paths, plan.config.cpus};
+  read_bmc(root, env);
+  plan.bmc = env.bmc;
   read_collectors(root, env, plan);
   root.finish();
   PlanResult result;

@@ -42,6 +42,7 @@ struct PlannedCollector {
 
 struct Plan {
   DaemonConfig config;
+  std::shared_ptr<BmcLinks> bmc;
   std::vector<PlannedCollector> collectors;
 };
 
