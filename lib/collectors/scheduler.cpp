@@ -112,6 +112,24 @@ void Scheduler::stop() {
   slots_.clear();
 }
 
+void Scheduler::replace(std::vector<PlannedCollector> collectors) {
+  std::vector<std::string> dropped;
+  for (const auto& slot : slots_) {
+    bool kept = false;
+    for (const auto& planned : collectors) kept = kept || planned.name == slot->name;
+    if (!kept) dropped.push_back(slot->name);
+  }
+  stop();
+  for (const auto& name : dropped) {
+    const Labels labels{{"collector", name}};
+    metrics_.remove_gauge(names::kCollectorUp, labels);
+    metrics_.remove_gauge(names::kCollectorDuration, labels);
+    metrics_.remove_gauge(names::kCollectorLastSuccess, labels);
+    metrics_.remove_counter(names::kCollectorErrors, labels);
+  }
+  start(std::move(collectors));
+}
+
 std::string Scheduler::summary() const {
   std::size_t up = 0;
   std::string down;

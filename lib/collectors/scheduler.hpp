@@ -23,6 +23,10 @@ class Scheduler {
   void start(std::vector<PlannedCollector> collectors);
   // Stops and drops every collector; safe to call twice.
   void stop();
+  // Reload: stops the running collectors, starts these, and removes the health
+  // series of collectors that are no longer configured (the others keep theirs,
+  // so errors_total stays monotonic).
+  void replace(std::vector<PlannedCollector> collectors);
   // One line for systemd's STATUS=, e.g. "3/4 collectors up (smi down)".
   std::string summary() const;
 

@@ -38,6 +38,11 @@ void Metrics::remove_gauge(const std::string& name, const Labels& labels) {
   if (family.Has(labels)) family.Remove(&family.Add(labels));
 }
 
+void Metrics::remove_counter(const std::string& name, const Labels& labels) {
+  auto& family = counter_family(name, "");
+  if (family.Has(labels)) family.Remove(&family.Add(labels));
+}
+
 void Metrics::set_info(const std::string& name, const std::string& help, const Labels& labels) {
   auto& family = gauge_family(name, help);
   // prometheus-cpp cannot enumerate a family's series; collect and drop the others.

@@ -35,6 +35,7 @@ class Metrics {
 
   // Removes one gauge series (e.g. a value that became unknown: absent, never 0).
   void remove_gauge(const std::string& name, const Labels& labels);
+  void remove_counter(const std::string& name, const Labels& labels);
 
   // Sets an `_info`-style gauge to 1 for labels, removing its other series first.
   void set_info(const std::string& name, const std::string& help, const Labels& labels);

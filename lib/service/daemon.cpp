@@ -103,9 +103,9 @@ class Daemon {
   }
 
   void apply(Plan plan) {
-    scheduler_.stop();
     config_ = plan.config;
-    scheduler_.start(std::move(plan.collectors));
+    scheduler_.replace(std::move(plan.collectors));
+    bmc_ = plan.bmc;  // after the old collectors stopped using the old links
   }
 
   std::string status_line() const {
@@ -206,6 +206,7 @@ class Daemon {
   Metrics metrics_;
   Scheduler scheduler_;
   DaemonConfig config_;
+  std::shared_ptr<BmcLinks> bmc_;  // the running plan's BMC clients
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

@@ -85,3 +85,30 @@ TEST_CASE("a collection that never finishes marks the collector down, without pi
   CHECK(value(metrics, R"(bmcquiet_collector_up{collector="stuck"})") == 1);
   scheduler.stop();
 }
+
+TEST_CASE("replace keeps the health series of kept collectors and drops the others") {
+  boost::asio::io_context io;
+  Metrics metrics;
+  int a_calls = 0, b_calls = 0, a2_calls = 0;
+  std::vector<PlannedCollector> first;
+  first.push_back({"a", 1h,
+                   std::make_unique<ScriptedCollector>(
+                       std::vector{CollectOutcome::failure("broken")}, &a_calls)});
+  first.push_back(
+      {"b", 1h, std::make_unique<ScriptedCollector>(std::vector<CollectOutcome>{}, &b_calls)});
+  Scheduler scheduler(io, metrics);
+  scheduler.start(std::move(first));
+  io.run_for(5ms);
+  CHECK(value(metrics, R"(bmcquiet_collector_errors_total{collector="a"})") == 1);
+
+  std::vector<PlannedCollector> second;
+  second.push_back({"a", 1h,
+                    std::make_unique<ScriptedCollector>(
+                        std::vector{CollectOutcome::failure("still broken")}, &a2_calls)});
+  scheduler.replace(std::move(second));
+  io.restart();
+  io.run_for(5ms);
+  auto scrape = metrics.serialize();
+  CHECK(value(metrics, R"(bmcquiet_collector_errors_total{collector="a"})") == 2);
+  CHECK(scrape.find(R"(collector="b")") == std::string::npos);
+}
