@@ -1,6 +1,10 @@
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "collectors/interrupts.hpp"
 #include "metrics/metrics.hpp"
@@ -143,4 +147,38 @@ TEST_CASE("a missing /proc/interrupts is reported with the fix") {
   CHECK_FALSE(out.ok);
   CHECK(out.error.find("proc/interrupts") != std::string::npos);
   CHECK(out.error.find("--path.procfs") != std::string::npos);
+}
+
+namespace {
+
+// The exposition lines of metrics with this prefix, sorted (prometheus-cpp
+// emits series in hash order), for golden comparison.
+std::string lines_with_prefix(const std::string& scrape, const std::string& prefix) {
+  std::vector<std::string> lines;
+  std::istringstream in(scrape);
+  for (std::string line; std::getline(in, line);) {
+    auto name_start = line.rfind("# ", 0) == 0 ? line.find(' ', 2) + 1 : 0;
+    if (line.compare(name_start, prefix.size(), prefix) == 0) lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const auto& line : lines) out += line + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("interrupts collector /metrics matches the golden file") {
+  const std::string before = test::fixture("interrupts/baremetal-8cpu-cpu3-offline.txt");
+  Fixture f(before, "0-7\n", "4-7\n");
+  REQUIRE(f.run().ok);
+  std::string after = before;
+  after.replace(after.find("        310"), 11, "        350");
+  f.root.write("proc/interrupts", after);
+  REQUIRE(f.run().ok);
+  auto got = lines_with_prefix(f.metrics.serialize(), "bmcquiet_");
+  // Regenerate deliberately with: BMCQUIET_UPDATE_GOLDEN=1 build/tests/unit_tests "*golden*"
+  const std::string golden = std::string(BMCQUIET_FIXTURES) + "/interrupts/golden.prom";
+  if (std::getenv("BMCQUIET_UPDATE_GOLDEN")) std::ofstream(golden) << got;
+  CHECK(got == test::read_file(golden));
 }
