@@ -1,0 +1,28 @@
+# Static checks of the shipped Prometheus rules and Grafana dashboard. They
+# need promtool (Debian prometheus) and npm; scripts/setup installs both. A
+# missing tool makes the check skip (exit 77) with a message, not pass.
+set(BMCQUIET_DASHBOARDS ${CMAKE_SOURCE_DIR}/dashboards)
+
+function(bmcquiet_static_check name)
+  add_test(NAME "static: ${name}" COMMAND ${ARGN})
+  set_tests_properties("static: ${name}" PROPERTIES LABELS "static;no-sanitize"
+    SKIP_RETURN_CODE 77 TIMEOUT 300)
+endfunction()
+
+find_program(BMCQUIET_PROMTOOL promtool)
+if(NOT BMCQUIET_PROMTOOL)
+  set(BMCQUIET_PROMTOOL sh -c "echo 'promtool not found: run scripts/setup (Debian prometheus)' && exit 77" --)
+endif()
+
+bmcquiet_static_check("promtool check rules dashboards/rules/bmcquiet.rules.yml"
+  ${BMCQUIET_PROMTOOL} check rules ${BMCQUIET_DASHBOARDS}/rules/bmcquiet.rules.yml)
+
+file(GLOB BMCQUIET_RULE_TESTS CONFIGURE_DEPENDS ${BMCQUIET_DASHBOARDS}/rules/tests/*.yml)
+bmcquiet_static_check("promtool test rules dashboards/rules/tests"
+  ${BMCQUIET_PROMTOOL} test rules ${BMCQUIET_RULE_TESTS})
+
+bmcquiet_static_check("every alert has a firing and a silent promtool test"
+  ${BMCQUIET_DASHBOARDS}/rules/check-coverage.sh)
+
+bmcquiet_static_check("dashboards/bmcquiet.json matches @grafana/schema (tsc)"
+  ${BMCQUIET_DASHBOARDS}/check-schema.sh ${CMAKE_BINARY_DIR}/dashboards-schema-check)
