@@ -1,8 +1,8 @@
 // The control endpoint tests use to steer the simulator (plain HTTP on its own
 // port, so its traffic never shows in the Redfish counters). See README.md.
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast.hpp>
-#include <fmt/format.h>
 
 #include "sim.hpp"
 
@@ -17,11 +17,16 @@ namespace {
 
 json::object stats(const Sim& sim) {
   const auto& c = sim.counters;
-  return {{"connections", c.connections},   {"tls_handshakes", c.tls_handshakes},
-          {"requests", c.requests},         {"writes", c.writes},
-          {"logins", c.logins},             {"logins_failed", c.logins_failed},
-          {"logouts", c.logouts},           {"unauthorized", c.unauthorized},
-          {"in_flight_max", c.in_flight_max}, {"active_sessions", sim.sessions.size()}};
+  return {{"connections", c.connections},
+          {"tls_handshakes", c.tls_handshakes},
+          {"requests", c.requests},
+          {"writes", c.writes},
+          {"logins", c.logins},
+          {"logins_failed", c.logins_failed},
+          {"logouts", c.logouts},
+          {"unauthorized", c.unauthorized},
+          {"in_flight_max", c.in_flight_max},
+          {"active_sessions", sim.sessions.size()}};
 }
 
 json::array write_log(const Sim& sim) {
@@ -52,14 +57,14 @@ std::int64_t num(const json::object& o, const char* key, std::int64_t fallback) 
 
 Reply set_fault(Sim& sim, const json::object& o) {
   auto kind = str(o, "kind");
-  static const std::set<std::string> kinds = {"status",    "timeout", "reset",     "malformed",
-                                              "slow",      "huge",    "wrong_cert", "none"};
+  static const std::set<std::string> kinds = {"status", "timeout", "reset",      "malformed",
+                                              "slow",   "huge",    "wrong_cert", "none"};
   if (!kinds.count(kind)) return error_reply(400, "unknown fault kind");
   if (kind == "none") {
     sim.fault.reset();
   } else {
-    sim.fault = Fault{kind, unsigned(num(o, "status", 503)), str(o, "path"),
-                      int(num(o, "count", -1))};
+    sim.fault =
+        Fault{kind, unsigned(num(o, "status", 503)), str(o, "path"), int(num(o, "count", -1))};
   }
   return {200, "{}", {}, {}};
 }

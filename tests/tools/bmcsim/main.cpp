@@ -21,20 +21,34 @@ bool parse(int argc, char** argv, bmcsim::Options& o) {
     }
     if (i + 1 >= argc) return false;
     const std::string v = argv[++i];
-    if (arg == "--mockup") o.mockup = v;
-    else if (arg == "--port") o.port = static_cast<unsigned short>(std::stoi(v));
-    else if (arg == "--control-port") o.control_port = static_cast<unsigned short>(std::stoi(v));
-    else if (arg == "--bind") o.bind = v;
-    else if (arg == "--cert") o.cert = v;
-    else if (arg == "--key") o.key = v;
-    else if (arg == "--wrong-cert") o.wrong_cert = v;
-    else if (arg == "--wrong-key") o.wrong_key = v;
-    else if (arg == "--user") o.user = v;
-    else if (arg == "--password") o.password = v;
-    else if (arg == "--session-timeout") o.session_timeout = std::chrono::seconds(std::stoi(v));
-    else if (arg == "--latency-ms") o.latency = std::chrono::milliseconds(std::stoi(v));
-    else if (arg == "--ready-file") o.ready_file = v;
-    else return false;
+    if (arg == "--mockup")
+      o.mockup = v;
+    else if (arg == "--port")
+      o.port = static_cast<unsigned short>(std::stoi(v));
+    else if (arg == "--control-port")
+      o.control_port = static_cast<unsigned short>(std::stoi(v));
+    else if (arg == "--bind")
+      o.bind = v;
+    else if (arg == "--cert")
+      o.cert = v;
+    else if (arg == "--key")
+      o.key = v;
+    else if (arg == "--wrong-cert")
+      o.wrong_cert = v;
+    else if (arg == "--wrong-key")
+      o.wrong_key = v;
+    else if (arg == "--user")
+      o.user = v;
+    else if (arg == "--password")
+      o.password = v;
+    else if (arg == "--session-timeout")
+      o.session_timeout = std::chrono::seconds(std::stoi(v));
+    else if (arg == "--latency-ms")
+      o.latency = std::chrono::milliseconds(std::stoi(v));
+    else if (arg == "--ready-file")
+      o.ready_file = v;
+    else
+      return false;
   }
   return !o.mockup.empty() && (!o.tls || (!o.cert.empty() && !o.key.empty()));
 }
@@ -57,8 +71,7 @@ int main(int argc, char** argv) {
     boost::asio::io_context io;
     bmcsim::Sim sim(io, options, std::move(store));
     sim.start();
-    std::cerr << "bmcsim: serving " << options.mockup << (options.tls ? " over HTTPS" : "")
-              << '\n';
+    std::cerr << "bmcsim: serving " << options.mockup << (options.tls ? " over HTTPS" : "") << '\n';
     io.run();
   } catch (const std::exception& e) {
     std::cerr << "bmcsim: " << e.what() << '\n';

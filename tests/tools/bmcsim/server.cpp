@@ -2,11 +2,11 @@
 // basic auth, latency and fault injection per request.
 #include <random>
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast.hpp>
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/ssl.hpp>
-#include <fmt/format.h>
 
 #include "sim.hpp"
 
@@ -156,8 +156,9 @@ awaitable<bool> play_fault(Sim& sim, Stream& stream, const Fault& f, const std::
     co_return true;
   }
   if (f.kind == "huge") {  // chunked, so no Content-Length warns the client
-    co_await write_raw(stream, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                               "Transfer-Encoding: chunked\r\n\r\n");
+    co_await write_raw(stream,
+                       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n");
     const std::string chunk = fmt::format("10000\r\n{}\r\n", std::string(0x10000, ' '));
     for (int i = 0; i < 4096; ++i) {  // 256 MiB at most
       auto [ec, n] = co_await asio::async_write(stream, asio::buffer(chunk), tuple_awaitable);
@@ -196,7 +197,8 @@ awaitable<void> serve(Sim& sim, Stream& stream) {
                                        std::string(req["X-Auth-Token"]),
                                        std::string(req[http::field::authorization]),
                                        std::string(req[http::field::if_match]));
-    if (fault && fault->kind == "malformed") reply = {200, R"({"@odata.id": "/redfish/v1", "Na)", {}, {}};
+    if (fault && fault->kind == "malformed")
+      reply = {200, R"({"@odata.id": "/redfish/v1", "Na)", {}, {}};
     res.result(reply.status);
     res.version(11);
     res.set(http::field::server, "bmcsim");

@@ -120,7 +120,8 @@ std::string Store::sessions_path() const {
   const auto* root = find("/redfish/v1");
   if (const auto* p = root->as_object().if_contains("Links"))
     if (const auto* s = p->as_object().if_contains("Sessions"))
-      if (const auto* id = s->as_object().if_contains("@odata.id")) return normalize(id->as_string());
+      if (const auto* id = s->as_object().if_contains("@odata.id"))
+        return normalize(id->as_string());
   return "/redfish/v1/SessionService/Sessions";
 }
 
@@ -169,8 +170,8 @@ Reply Store::get(std::string_view path, std::string_view query) const {
     if (!top_skip_supported()) return error_reply(501, "$top/$skip are not supported");
     if (collection) {
       auto& members = body.as_object()["Members"].as_array();
-      const auto skip = std::min<std::size_t>(std::stoul("0" + query_param(query, "$skip")),
-                                              members.size());
+      const auto skip =
+          std::min<std::size_t>(std::stoul("0" + query_param(query, "$skip")), members.size());
       auto top_text = query_param(query, "$top");
       const std::size_t top = top_text.empty() ? members.size() : std::stoul("0" + top_text);
       json::array sliced;
