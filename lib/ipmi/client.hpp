@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "core/paths.hpp"
 #include "ipmi/types.hpp"
 
 namespace boost::asio {
@@ -59,7 +60,10 @@ struct ClientConfig {
   std::chrono::milliseconds session_idle{30000};  // close an idle session after this
   // inband
   std::string device = "/dev/ipmi0";
+  Paths paths;             // devfs for the SMI-count source
+  bool count_smis = true;  // bracket each in-band request with SMI-count reads
   // both
+  int sol_channel = -1;                     // -1: 0x0E "this channel" on lanplus, 1 in-band
   std::chrono::milliseconds timeout{2000};  // per attempt
   int retries = 2;                          // extra attempts after the first
 };
