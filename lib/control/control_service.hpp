@@ -1,0 +1,31 @@
+// The daemon's long-lived control endpoint (org.bmcquiet.Daemon1 on the system
+// bus). It outlives plans: reload swaps collectors, not the service. The
+// daemon starts it once after the first plan and drops it on shutdown.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace bmcquiet {
+
+struct ControlHooks {
+  // Reloads the configuration; "" on success, else why it was rejected.
+  std::function<std::string()> reload;
+};
+
+class ControlService {
+ public:
+  virtual ~ControlService() = default;
+};
+
+// Never null. When the bus cannot be reached or the name is taken, it logs one
+// warning and the daemon runs on without remote control.
+std::unique_ptr<ControlService> start_control_service(boost::asio::io_context& io,
+                                                      ControlHooks hooks);
+
+}  // namespace bmcquiet

@@ -1,0 +1,51 @@
+#include "policy/provider.hpp"
+
+#include <fmt/format.h>
+
+namespace bmcquiet::policy {
+namespace {
+
+class BmcProvider final : public Provider {
+ public:
+  BmcProvider(std::shared_ptr<BmcLinks> links, ProviderOptions options)
+      : links_(std::move(links)), options_(std::move(options)) {}
+
+  void discover(const PolicySettings&, std::function<void(Discovery)> done) override {
+    Discovery d;
+    d.ok = true;
+    // The Redfish and IPMI clients plug in here as they land: identity from
+    // ServiceRoot/Manager and Get Device ID, then one backend per item.
+    explain_unsupported(d, links_->redfish || links_->ipmi);
+    done(std::move(d));
+  }
+
+ private:
+  std::shared_ptr<BmcLinks> links_;
+  ProviderOptions options_;
+};
+
+}  // namespace
+
+void explain_unsupported(Discovery& d, bool any_transport) {
+  const auto ident = identify(d.identity);
+  for (auto id : kAllItems) {
+    if (d.backends.count(id)) continue;
+    std::string why;
+    if (!any_transport)
+      why = "no BMC transport is configured; set bmc.redfish or bmc.ipmi";
+    else if (needs_profile(id) && !ident.profile)
+      why = fmt::format("only a vendor profile can serve this item and {}", ident.reason);
+    else if (needs_profile(id))
+      why = fmt::format("profile {} has no setting for this item", ident.profile->name);
+    else
+      why = "the BMC does not expose this setting over the configured transports";
+    d.unsupported.emplace(id, std::move(why));
+  }
+}
+
+std::shared_ptr<Provider> make_bmc_provider(std::shared_ptr<BmcLinks> links,
+                                            ProviderOptions options) {
+  return std::make_shared<BmcProvider>(std::move(links), std::move(options));
+}
+
+}  // namespace bmcquiet::policy

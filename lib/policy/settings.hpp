@@ -1,0 +1,68 @@
+// The quiet-BMC policy as configured: one item per mitigation, each with a
+// mode and its parameters. Pure data, parsed from collectors.policy.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "core/config_section.hpp"
+
+namespace bmcquiet::policy {
+
+enum class Mode { off, report, enforce };
+
+// One per mitigation of the seed article, in a fixed order (metric label
+// values and table rows follow it).
+enum class ItemId {
+  sol,
+  virtual_media,
+  sel,
+  watchdog,
+  power_cap,
+  fans,
+  kvm,
+  sensor_polling,
+  firmware_auto_update,
+};
+inline constexpr std::size_t kItemCount = 9;
+inline constexpr std::array<ItemId, kItemCount> kAllItems = {
+    ItemId::sol,      ItemId::virtual_media,  ItemId::sel,
+    ItemId::watchdog, ItemId::power_cap,      ItemId::fans,
+    ItemId::kvm,      ItemId::sensor_polling, ItemId::firmware_auto_update};
+
+std::string_view to_string(ItemId id);  // config key and `setting` label
+std::string_view to_string(Mode mode);
+std::optional<ItemId> item_from_string(std::string_view name);
+
+struct PolicySettings {
+  std::array<Mode, kItemCount> modes{};  // indexed by ItemId; default report
+  // sel: archive then clear once the log is fuller than this.
+  double sel_max_fill_ratio = 0.75;
+  // watchdog: off, or a timeout at least this long (0 = must be off).
+  std::chrono::seconds watchdog_min_timeout{0};
+  // power_cap: disabled, or a limit at least this high (0 = must be disabled).
+  double power_floor_watts = 0;
+  // sensor_polling: slowest interval the BMC may poll at (0 = report only).
+  std::chrono::seconds sensor_poll_min_interval{0};
+  // Flap guard: more than max_drifts drifts within window → stop enforcing.
+  int flap_max_drifts = 3;
+  std::chrono::nanoseconds flap_window = std::chrono::hours(1);
+  // Back-off after a failed re-apply: doubles from initial up to max.
+  std::chrono::nanoseconds backoff_initial = std::chrono::minutes(1);
+  std::chrono::nanoseconds backoff_max = std::chrono::hours(1);
+  // SEL archive rotation.
+  std::uint64_t sel_archive_max_bytes = 16 * 1024 * 1024;
+  int sel_archive_keep = 4;
+
+  Mode mode(ItemId id) const { return modes[static_cast<std::size_t>(id)]; }
+  void set_mode(ItemId id, Mode m) { modes[static_cast<std::size_t>(id)] = m; }
+};
+
+// Reads the policy collector's own keys (the framework has taken `enabled`
+// and `interval`, the reconcile period).
+PolicySettings read_policy_settings(ConfigSection& section);
+
+}  // namespace bmcquiet::policy
