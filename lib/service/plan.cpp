@@ -7,6 +7,7 @@
 
 #include "collectors/registry.hpp"
 #include "platform/sysfs.hpp"
+#include "redfish/client.hpp"
 
 namespace bmcquiet {
 namespace {
@@ -60,7 +61,10 @@ void read_daemon_keys(ConfigSection& root, const CliOverrides& cli, DaemonConfig
 // subsection here and builds its client into env.bmc.
 void read_bmc(ConfigSection& root, CollectorEnv& env) {
   auto bmc = root.section("bmc");
-  (void)env;
+  auto redfish_section = bmc.section("redfish");
+  env.bmc->redfish =
+      redfish::client_from_config(redfish_section, env.io, env.metrics, env.paths.sysfs);
+  redfish_section.finish();
   bmc.finish();
 }
 

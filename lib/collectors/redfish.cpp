@@ -1,0 +1,145 @@
+#include "collectors/redfish.hpp"
+
+#include <map>
+#include <set>
+
+#include "metrics/metrics.hpp"
+#include "redfish/client.hpp"
+
+namespace bmcquiet {
+namespace {
+
+constexpr const char* kUp = "bmcquiet_bmc_up";
+constexpr const char* kInfo = "bmcquiet_bmc_info";
+constexpr const char* kTemperature = "bmcquiet_temperature_celsius";
+constexpr const char* kFanRpm = "bmcquiet_fan_speed_rpm";
+constexpr const char* kFanRatio = "bmcquiet_fan_speed_ratio";
+constexpr const char* kPower = "bmcquiet_power_consumed_watts";
+constexpr const char* kLimit = "bmcquiet_power_limit_watts";
+constexpr const char* kLimitRatio = "bmcquiet_power_limit_ratio";
+constexpr const char* kCapped = "bmcquiet_power_capped";
+constexpr const char* kSelEntries = "bmcquiet_sel_entries";
+constexpr const char* kSelCapacity = "bmcquiet_sel_capacity_entries";
+constexpr const char* kMediaInserted = "bmcquiet_virtual_media_inserted";
+constexpr const char* kMediaConnected = "bmcquiet_virtual_media_connected";
+constexpr const char* kConsole = "bmcquiet_bmc_serial_console_enabled";
+constexpr const char* kIpmi = "bmcquiet_bmc_ipmi_enabled";
+constexpr const char* kWatchdog = "bmcquiet_host_watchdog_enabled";
+constexpr const char* kPollRequests = "bmcquiet_redfish_poll_requests";
+
+// Gauges set this poll; whatever the last poll set and this one did not is
+// removed, so a sensor that went null (or a BMC that went down) leaves no
+// stale value behind.
+class SeriesSet {
+ public:
+  explicit SeriesSet(Metrics& m) : metrics_(m) {}
+  void set(const char* name, const char* help, const Labels& labels, double value) {
+    metrics_.gauge(name, help, labels).Set(value);
+    now_.insert({name, labels});
+  }
+  void set(const char* name, const char* help, const Labels& labels, std::optional<bool> value) {
+    if (value) set(name, help, labels, *value ? 1.0 : 0.0);
+  }
+  void sweep() {
+    for (const auto& [name, labels] : before_)
+      if (!now_.count({name, labels})) metrics_.remove_gauge(name, labels);
+    before_ = std::move(now_);
+    now_.clear();
+  }
+
+ private:
+  Metrics& metrics_;
+  std::set<std::pair<std::string, Labels>> before_, now_;
+};
+
+class RedfishCollector final : public Collector {
+ public:
+  RedfishCollector(const CollectorEnv& env, std::shared_ptr<redfish::Client> client)
+      : metrics_(env.metrics), client_(std::move(client)), series_(env.metrics) {}
+
+  void start() override { client_->start(); }
+
+  void collect(CollectDone done) override {
+    client_->poll([alive = std::weak_ptr<bool>(alive_), this,
+                   done = std::move(done)](std::shared_ptr<const redfish::Snapshot> snap) {
+      if (!alive.lock()) return;  // stopped meanwhile
+      publish(*snap);
+      done(snap->up ? CollectOutcome::success() : CollectOutcome::failure(snap->error));
+    });
+  }
+
+  void stop() override {
+    alive_.reset();
+    client_->shutdown([] {});
+  }
+
+ private:
+  void publish(const redfish::Snapshot& s) {
+    metrics_.gauge(kUp, "1 when the last Redfish poll of the BMC fully succeeded").Set(s.up);
+    if (s.vendor || s.model || s.firmware)
+      metrics_.set_info(kInfo, "BMC identity from the Redfish Manager resource",
+                        {{"vendor", s.vendor.value_or("")},
+                         {"model", s.model.value_or("")},
+                         {"firmware", s.firmware.value_or("")}});
+    if (s.up) publish_readings(s);
+    series_.sweep();  // down: every reading disappears instead of freezing
+  }
+
+  void publish_readings(const redfish::Snapshot& s) {
+    for (const auto& t : s.temperatures)
+      series_.set(kTemperature, "Temperature reported by the BMC",
+                  {{"chassis", t.chassis}, {"sensor", t.name}}, t.value);
+    for (const auto& f : s.fans) {
+      const Labels l{{"chassis", f.chassis}, {"fan", f.name}};
+      if (f.rpm) series_.set(kFanRpm, "Fan speed reported by the BMC", l, *f.rpm);
+      if (f.ratio) series_.set(kFanRatio, "Fan speed as a fraction of its maximum", l, *f.ratio);
+    }
+    const Labels src{{"source", "redfish"}};
+    if (s.power_consumed_watts)
+      series_.set(kPower, "Whole-server power draw reported by the BMC", src,
+                  *s.power_consumed_watts);
+    if (s.power_limit.known)
+      series_.set(kCapped, "1 when the BMC enforces a whole-server power limit", src,
+                  s.power_limit.watts.has_value() || s.power_limit.ratio.has_value());
+    if (s.power_limit.watts)
+      series_.set(kLimit, "Whole-server power limit set on the BMC", src, *s.power_limit.watts);
+    if (s.power_limit.ratio)
+      series_.set(kLimitRatio, "Power limit as a fraction, where the BMC sets it in percent", src,
+                  *s.power_limit.ratio);
+    for (const auto& log : s.logs) {
+      if (log.entries)
+        series_.set(kSelEntries, "Entries in a BMC log service (SEL)", {{"log", log.id}},
+                    *log.entries);
+      if (log.capacity)
+        series_.set(kSelCapacity, "Capacity of a BMC log service (MaxNumberOfRecords)",
+                    {{"log", log.id}}, *log.capacity);
+    }
+    for (const auto& m : s.media) {
+      series_.set(kMediaInserted, "1 when virtual media is inserted", {{"media", m.id}},
+                  m.inserted);
+      series_.set(kMediaConnected, "1 when virtual media is connected", {{"media", m.id}},
+                  m.connected);
+    }
+    series_.set(kConsole, "1 when a BMC serial console is enabled", {{"interface", "manager"}},
+                s.serial_console_enabled);
+    series_.set(kConsole, "1 when a BMC serial console is enabled", {{"interface", "ipmi_sol"}},
+                s.ipmi_sol_enabled);
+    series_.set(kIpmi, "1 when IPMI over LAN is enabled on the BMC", {}, s.ipmi_enabled);
+    series_.set(kWatchdog, "1 when the BMC's host watchdog is enabled", {}, s.watchdog_enabled);
+    series_.set(kPollRequests, "HTTP requests the last Redfish poll made", {}, double(s.requests));
+  }
+
+  Metrics& metrics_;
+  std::shared_ptr<redfish::Client> client_;
+  SeriesSet series_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace
+
+std::unique_ptr<Collector> make_redfish_collector(const CollectorEnv& env, ConfigSection&) {
+  if (!env.bmc->redfish) return nullptr;  // bmc.redfish not configured
+  return std::make_unique<RedfishCollector>(env, env.bmc->redfish);
+}
+
+}  // namespace bmcquiet

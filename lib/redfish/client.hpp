@@ -1,0 +1,103 @@
+// One Redfish client per BMC, shared by the collector and the policy engine
+// (BmcLinks::redfish). Everything runs on the daemon's io_context: libcurl's
+// multi-socket API is driven by Asio, so no request blocks the loop and no
+// thread is spawned. Handlers are always called later from the loop, never
+// from inside the call that queued them.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "redfish/json.hpp"
+#include "redfish/snapshot.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace bmcquiet {
+class Metrics;
+class ConfigSection;
+}  // namespace bmcquiet
+
+namespace bmcquiet::redfish {
+
+using namespace std::chrono_literals;
+
+struct ClientOptions {
+  std::string url;               // https://bmc.example:443 (scheme, host, optional port)
+  std::string auth = "session";  // "session" | "basic"
+  bool basic_fallback = false;   // basic auth when the BMC offers no sessions
+  std::string username;
+  std::string password_credential = "bmc-redfish-password";  // $CREDENTIALS_DIRECTORY name
+  std::string password_file;      // fallback file, must be private (0600/0400)
+  std::string ca_file;            // extra CA bundle for the BMC certificate
+  std::string pinned_public_key;  // "sha256//base64[;sha256//...]"
+  bool insecure = false;          // no verification at all: opt-in only
+  std::chrono::milliseconds request_timeout = 10s;
+  std::chrono::milliseconds poll_deadline = 25s;
+  std::size_t max_response_bytes = 4 * 1024 * 1024;
+  unsigned max_in_flight = 2;
+  std::chrono::milliseconds backoff_initial = 1s;
+  std::chrono::milliseconds backoff_max = 5min;
+  std::string data_model = "auto";                // "auto" | "legacy" | "subsystem"
+  std::chrono::milliseconds log_interval = 5min;  // how often SEL fill is re-counted
+};
+
+// Reads `bmc.redfish`; nullopt when no url is set and SMBIOS type 42 under
+// `sysfs` advertises no Redfish Host Interface. Problems go to the section's
+// diagnostics.
+std::optional<ClientOptions> read_client_options(ConfigSection& section, const std::string& sysfs);
+
+struct Response {
+  long status = 0;  // HTTP status; 0 when no response arrived
+  Json body;        // null when empty or not JSON
+  std::string etag;
+  std::string location;
+  std::string error;  // what went wrong (transport, status, parse), never a secret
+  bool ok() const { return error.empty() && status >= 200 && status < 300; }
+};
+using ResponseHandler = std::function<void(Response)>;
+using SnapshotHandler = std::function<void(std::shared_ptr<const Snapshot>)>;
+
+class Client {
+ public:
+  struct Impl;
+  // Loads the password now (errors are reported by the first request/poll).
+  static std::shared_ptr<Client> create(boost::asio::io_context& io, ClientOptions options,
+                                        Metrics* metrics);
+  ~Client();
+
+  // Logs the TLS mode (a warning when insecure) and publishes the info metric.
+  void start();
+  // Ends the session (DELETE) and cancels the rest; done runs within ~2 s.
+  void shutdown(std::function<void()> done);
+
+  // Paths are absolute ("/redfish/v1/..."), as found in @odata.id links.
+  void get(const std::string& path, ResponseHandler handler);
+  void patch(const std::string& path, const std::string& json_body, const std::string& if_match,
+             ResponseHandler handler);
+  void post(const std::string& path, const std::string& json_body, ResponseHandler handler);
+  void del(const std::string& path, ResponseHandler handler);
+
+  // One poll: discovery when needed, then every reader; within poll_deadline.
+  void poll(SnapshotHandler handler);
+  std::shared_ptr<const Snapshot> last_snapshot() const;
+  // Drops the cached URLs so the next poll walks the links again.
+  void rediscover();
+
+  const ClientOptions& options() const;
+
+ private:
+  explicit Client(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<Impl> impl_;
+};
+
+// The client for `bmc.redfish`, or nullptr when Redfish is not configured.
+std::shared_ptr<Client> client_from_config(ConfigSection& section, boost::asio::io_context& io,
+                                           Metrics& metrics, const std::string& sysfs);
+
+}  // namespace bmcquiet::redfish

@@ -1,0 +1,105 @@
+// Client internals shared by client.cpp (transport, auth) and poll.cpp
+// (discovery, readers). Not for use outside lib/redfish.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "core/credentials.hpp"
+#include "redfish/client.hpp"
+#include "redfish/curl_loop.hpp"
+
+namespace bmcquiet::redfish {
+
+using Clock = std::chrono::steady_clock;
+
+// Exponential back-off with full jitter in [delay/2, delay].
+class Backoff {
+ public:
+  Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max)
+      : initial_(initial), max_(max) {}
+  // Records a failure and returns how long to wait before the next attempt.
+  std::chrono::milliseconds fail();
+  void succeed() { failures_ = 0; }
+  unsigned failures() const { return failures_; }
+
+ private:
+  std::chrono::milliseconds initial_, max_;
+  unsigned failures_ = 0;
+  std::mt19937 rng_{std::random_device{}()};
+};
+
+// The URLs one poll reads, found by following links from the service root.
+struct ChassisLinks {
+  std::string id, path;
+  std::string thermal, power;                  // deprecated model
+  std::string thermal_metrics, fans;           // ThermalSubsystem
+  std::string sensors, controls, environment;  // Sensors / Controls / EnvironmentMetrics
+  std::vector<std::string> fan_members;        // when $expand is not available
+  bool subsystem = false;                      // read with the newer model
+};
+
+struct Discovery {
+  bool expand = false, top_skip = false;
+  std::vector<ChassisLinks> chassis;
+  std::string manager, network_protocol, system;
+  std::vector<LogFill> logs;  // capacity known from discovery, entries re-counted
+  std::vector<std::string> media;
+  Clock::time_point logs_counted{};
+};
+
+struct Request {
+  std::string method, path, body, if_match;
+  ResponseHandler handler;
+  Clock::time_point deadline = Clock::time_point::max();
+  bool anonymous = false;  // no credentials (service root, login)
+  bool retried = false;    // already logged in again once after a 401
+};
+
+struct Client::Impl : std::enable_shared_from_this<Impl> {
+  Impl(boost::asio::io_context& io, ClientOptions options, Metrics* metrics);
+  ~Impl();
+
+  void submit(Request request);
+  void pump();
+  void send(Request request);
+  void complete(Request request, Response response);
+  void start_login();
+  void login_with(const std::string& sessions_path);
+  void login_failed(std::string error, bool fallback_possible);
+  void fail_queue(const std::string& error);
+  void shutdown(std::function<void()> done);
+
+  void poll(SnapshotHandler handler);  // poll.cpp
+
+  boost::asio::io_context& io;
+  ClientOptions opt;
+  Metrics* metrics;
+  std::shared_ptr<CurlLoop> loop;
+  std::optional<Secret> password;
+  std::string password_error;
+
+  enum class Login { none, running, done, failed } login = Login::none;
+  bool use_basic = false;
+  std::string token, session_uri, login_error;
+  Backoff login_backoff;
+  Clock::time_point login_retry_at{};
+
+  std::deque<Request> queue;
+  unsigned in_flight = 0;
+  bool closing = false;
+
+  std::optional<Discovery> discovery;
+  std::shared_ptr<const Snapshot> last;
+  Backoff poll_backoff;
+  Clock::time_point next_poll_at{};
+  bool polling = false;
+};
+
+}  // namespace bmcquiet::redfish
