@@ -2,6 +2,7 @@
 
 #include "collectors/interrupts.hpp"
 #include "collectors/redfish.hpp"
+#include "collectors/tsc_gap.hpp"
 #include "policy/policy_collector.hpp"
 
 namespace bmcquiet {
@@ -12,6 +13,7 @@ const std::vector<CollectorFactory>& collector_factories() {
   static const std::vector<CollectorFactory> factories = {
       {"interrupts", true, 5s, &make_interrupts_collector},
       {"redfish", true, 30s, &make_redfish_collector},
+      {"tsc_gap", true, 10s, &make_tsc_gap_collector},
       {"policy", true, 60s, &make_policy_collector},
   };
   return factories;

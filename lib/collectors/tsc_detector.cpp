@@ -13,6 +13,7 @@
 
 #include "platform/proc_interrupts.hpp"
 #include "platform/rt_throttle.hpp"
+#include "platform/smi_source.hpp"
 #include "platform/sysfs.hpp"
 
 namespace bmcquiet {
@@ -72,21 +73,29 @@ std::optional<std::uint64_t> cpu_interrupt_count(const std::string& procfs, int 
   return total;
 }
 
-std::string validate_detector_config(const TscDetectorConfig& c) {
+std::size_t gap_bucket(double seconds) {
+  return std::size_t(
+      std::lower_bound(kGapBucketsSeconds.begin(), kGapBucketsSeconds.end(), seconds) -
+      kGapBucketsSeconds.begin());
+}
+
+DetectorConfigProblem validate_detector_config(const TscDetectorConfig& c) {
   using namespace std::chrono_literals;
   if (c.width < 1ms || c.width > 1s)
-    return fmt::format("window width {} us is outside 1 ms..1 s", c.width.count() / 1000);
+    return {"width",
+            fmt::format("window width {} us is outside 1 ms..1 s", c.width.count() / 1000)};
   if (c.period < 2 * c.width)
-    return fmt::format(
-        "window period {} us is less than twice the width {} us: the duty cycle "
-        "must stay at or below 50 %",
-        c.period.count() / 1000, c.width.count() / 1000);
+    return {"period",
+            fmt::format("window period {} us is less than twice the width {} us: the duty cycle "
+                        "must stay at or below 50 %",
+                        c.period.count() / 1000, c.width.count() / 1000)};
   if (c.threshold < 1us || c.threshold >= c.width)
-    return fmt::format("threshold {} ns is outside 1 us..width", c.threshold.count());
+    return {"threshold",
+            fmt::format("threshold {} ns is outside 1 us..width", c.threshold.count())};
   if (c.sched_fifo && (c.rt_priority < 1 || c.rt_priority > 98))
-    return fmt::format("SCHED_FIFO priority {} is outside 1..98", c.rt_priority);
+    return {"priority", fmt::format("SCHED_FIFO priority {} is outside 1..98", c.rt_priority)};
   if (c.cpu < 0 || c.cpu >= CPU_SETSIZE)
-    return fmt::format("CPU {} is outside 0..{}", c.cpu, CPU_SETSIZE - 1);
+    return {"cpu", fmt::format("CPU {} is outside 0..{}", c.cpu, CPU_SETSIZE - 1)};
   return {};
 }
 
@@ -111,6 +120,59 @@ std::int64_t steady_ns() {
 }
 
 }  // namespace
+
+struct LocalSmiCounter::State {
+  Paths paths;
+  int cpu = 0;
+  mutable std::mutex mutex;  // guards error; everything else is the detector thread's
+  std::string error;
+  bool opened = false;
+  std::unique_ptr<SmiSource> source;
+  std::optional<std::uint64_t> last_raw;
+  std::uint64_t total = 0;
+};
+
+LocalSmiCounter::LocalSmiCounter(Paths paths, int cpu) : state_(std::make_unique<State>()) {
+  state_->paths = std::move(paths);
+  state_->cpu = cpu;
+}
+
+LocalSmiCounter::~LocalSmiCounter() = default;
+
+std::optional<std::uint64_t> LocalSmiCounter::read() {
+  auto& s = *state_;
+  std::string problem;
+  if (!s.opened) {
+    s.opened = true;
+    SmiSourceOptions options;
+    options.probe_cpu = s.cpu;
+    s.source = open_smi_source(s.paths, options, &problem);
+  }
+  if (s.source) {
+    int here = -1;
+    auto r = read_smi_on_this_cpu(*s.source, &here);
+    if (r.ok && here == s.cpu) {
+      if (s.last_raw) s.total += counter_delta(*s.last_raw, r.count, s.source->counter_bits());
+      s.last_raw = r.count;
+      return s.total;
+    }
+    problem = r.ok ? fmt::format("SMI count read on CPU {}, not the detector's CPU {}", here, s.cpu)
+                   : r.error;
+    s.last_raw.reset();
+  }
+  std::lock_guard lock(s.mutex);
+  if (!problem.empty()) s.error = std::move(problem);
+  return std::nullopt;
+}
+
+std::string LocalSmiCounter::error() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->error;
+}
+
+CounterReader LocalSmiCounter::reader(std::shared_ptr<LocalSmiCounter> counter) {
+  return [counter = std::move(counter)] { return counter->read(); };
+}
 
 TscDetector::TscDetector(TscDetectorConfig config, CounterReader smi, Sink sink)
     : config_(std::move(config)), smi_(std::move(smi)), sink_(std::move(sink)) {}
@@ -168,7 +230,8 @@ std::string TscDetector::setup() {
         "cannot pin the TSC detector to CPU {}: {}; is the CPU online and in the "
         "service's CPUAffinity=?",
         config_.cpu, std::strerror(rc));
-  if (auto problem = validate_detector_config(config_); !problem.empty()) return problem;
+  if (auto problem = validate_detector_config(config_); !problem.key.empty())
+    return problem.message;
   if (config_.sched_fifo) {
     if (auto throttle = read_rt_throttle(config_.procfs)) {
       auto problem = check_rt_budget(*throttle, config_.width, config_.period - config_.width);

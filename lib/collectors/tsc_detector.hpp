@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -23,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/paths.hpp"
 #include "platform/tsc.hpp"
 
 namespace bmcquiet {
@@ -122,7 +124,17 @@ struct TscDetectorConfig {
 // Empty when the settings are safe to run; otherwise what is wrong and the
 // allowed range. Duty cycle at most 50 % (a daemon default is far lower), FIFO
 // priority 1-98 (99 belongs to the kernel's own watchdogs and migration).
-std::string validate_detector_config(const TscDetectorConfig& config);
+struct DetectorConfigProblem {
+  std::string key;  // width, period, threshold, priority or cpu; empty when fine
+  std::string message;
+};
+DetectorConfigProblem validate_detector_config(const TscDetectorConfig& config);
+
+// Upper bounds of bmcquiet_tsc_gap_seconds (and of bmcquietctl detect's histogram).
+inline const std::vector<double> kGapBucketsSeconds = {1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5, 1e-4,
+                                                       2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2};
+// Index into those bounds (le semantics); kGapBucketsSeconds.size() is +Inf.
+std::size_t gap_bucket(double seconds);
 
 struct GapRecord {
   std::int64_t start_ns = 0;  // CLOCK_MONOTONIC
@@ -152,6 +164,23 @@ struct TscDetectorInfo {
 
 // Reads a monotonically increasing event count on the calling CPU.
 using CounterReader = std::function<std::optional<std::uint64_t>()>;
+
+// The SMI count of the CPU the detector thread is pinned to, as a
+// CounterReader: the source is opened on first use, from the detector thread,
+// so its probe and every read are local (no IPI); raw wraps are accumulated.
+class LocalSmiCounter {
+ public:
+  LocalSmiCounter(Paths paths, int cpu);
+  ~LocalSmiCounter();
+  std::optional<std::uint64_t> read();
+  // Why SMI attribution is off ("" while it works or was not tried yet).
+  std::string error() const;
+  static CounterReader reader(std::shared_ptr<LocalSmiCounter> counter);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 class TscDetector {
  public:

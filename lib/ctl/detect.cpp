@@ -85,7 +85,7 @@ std::string parse(std::span<const std::string> args, Options& o) {
   if (!o.cpu_given) return "--cpu is required";
   if (o.detector.duration < o.detector.width)
     return "--duration must be at least one window (--width-ms)";
-  return validate_detector_config(o.detector);
+  return validate_detector_config(o.detector).message;
 }
 
 // Upper bounds in microseconds, the same as bmcquiet_tsc_gap_seconds.
@@ -96,7 +96,7 @@ struct Summary {
   std::uint64_t windows = 0, reads = 0, gaps = 0;
   double sampled = 0, stolen = 0;
   std::int64_t max_ns = 0;
-  std::array<std::uint64_t, kBucketsUs.size()> buckets{};
+  std::vector<std::uint64_t> buckets = std::vector<std::uint64_t>(kGapBucketsSeconds.size() + 1);
   std::array<std::uint64_t, kGapCauses.size()> by_cause{};
 
   void add(const WindowReport& w) {
@@ -108,8 +108,7 @@ struct Summary {
     for (std::size_t i = 0; i < by_cause.size(); ++i) by_cause[i] += w.by_cause[i];
     for (const auto& g : w.gaps) {
       max_ns = std::max(max_ns, g.duration_ns);
-      auto it = std::lower_bound(kBucketsUs.begin(), kBucketsUs.end(), double(g.duration_ns) / 1e3);
-      ++buckets[std::size_t(it - kBucketsUs.begin())];
+      ++buckets[gap_bucket(double(g.duration_ns) / 1e9)];
     }
   }
 };
@@ -149,12 +148,12 @@ void print_summary(const Summary& s, const TscDetectorConfig& c, const TscDetect
     std::printf(" %s=%llu", std::string(to_string(cause)).c_str(),
                 (unsigned long long)s.by_cause[std::size_t(cause)]);
   std::printf("\nhistogram (us, upper bound: count):\n");
-  for (std::size_t i = 0; i < kBucketsUs.size(); ++i) {
+  for (std::size_t i = 0; i < s.buckets.size(); ++i) {
     if (s.buckets[i] == 0) continue;
-    if (i + 1 == kBucketsUs.size())
+    if (i == kGapBucketsSeconds.size())
       std::printf("  >10000: %llu\n", (unsigned long long)s.buckets[i]);
     else
-      std::printf("  %6.0f: %llu\n", kBucketsUs[i], (unsigned long long)s.buckets[i]);
+      std::printf("  %6.0f: %llu\n", kGapBucketsSeconds[i] * 1e6, (unsigned long long)s.buckets[i]);
   }
 }
 
@@ -171,7 +170,10 @@ int run_detect(std::span<const std::string> args) {
     return 2;
   }
   Summary summary;
-  TscDetector detector(o.detector, CounterReader{}, [&](WindowReport w) {
+  Paths paths;
+  paths.procfs = o.detector.procfs;
+  auto smi = std::make_shared<LocalSmiCounter>(paths, o.detector.cpu);
+  TscDetector detector(o.detector, LocalSmiCounter::reader(smi), [&](WindowReport w) {
     if (o.json) print_json(w);
     summary.add(w);
   });
@@ -182,6 +184,8 @@ int run_detect(std::span<const std::string> args) {
     return 1;
   }
   auto info = detector.info().value_or(TscDetectorInfo{});
+  if (auto why = smi->error(); !why.empty())
+    std::fprintf(stderr, "bmcquietctl detect: no gap is labelled smi: %s\n", why.c_str());
   if (o.json) {
     if (info.hypervisor)
       std::fprintf(stderr, "bmcquietctl detect: under a hypervisor (%s): its work shows as gaps\n",
