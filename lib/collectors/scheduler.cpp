@@ -61,6 +61,7 @@ struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
     const auto elapsed = std::chrono::steady_clock::now() - started;
     duration.Set(std::chrono::duration<double>(elapsed).count());
     up.Set(outcome.ok ? 1 : 0);
+    finished_once = true;
     if (outcome.ok) {
       last_success.Set(
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -87,6 +88,7 @@ struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
   std::string last_error;
   bool in_flight = false;
   bool stopped = false;
+  bool finished_once = false;
 };
 
 Scheduler::Scheduler(boost::asio::io_context& io, Metrics& metrics) : io_(io), metrics_(metrics) {}
@@ -131,16 +133,19 @@ void Scheduler::replace(std::vector<PlannedCollector> collectors) {
 }
 
 std::string Scheduler::summary() const {
-  std::size_t up = 0;
+  std::size_t up = 0, starting = 0;
   std::string down;
   for (const auto& slot : slots_) {
-    if (slot->last_error.empty()) {
+    if (!slot->finished_once) {
+      ++starting;
+    } else if (slot->last_error.empty()) {
       ++up;
     } else {
       down += down.empty() ? slot->name : ", " + slot->name;
     }
   }
   auto line = fmt::format("{}/{} collectors up", up, slots_.size());
+  if (starting) line += fmt::format(", {} starting", starting);
   return down.empty() ? line : fmt::format("{} (down: {})", line, down);
 }
 

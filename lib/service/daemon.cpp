@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "collectors/scheduler.hpp"
+#include "control/control_service.hpp"
 #include "core/log.hpp"
 #include "core/notify.hpp"
 #include "metrics/metrics.hpp"
@@ -59,6 +60,7 @@ class Daemon {
       : options_(std::move(options)),
         signals_(io_),
         watchdog_timer_(io_),
+        status_timer_(io_),
         scheduler_(io_, metrics_) {}
 
   int run() {
@@ -81,6 +83,10 @@ class Daemon {
     record_reload(true);
     handle_signals();
     pet_watchdog();
+    // The control service (D-Bus) lives across reloads; it finds the current
+    // plan's policy engine by itself.
+    control_ = start_control_service(io_, {[this] { return reload(); }});
+    refresh_status();
     notify::ready(status_line());
     spdlog::info("bmcquietd {} ready: {}", BMCQUIET_VERSION, status_line());
     io_.run();
@@ -130,7 +136,8 @@ class Daemon {
     });
   }
 
-  void reload() {
+  // "" when the new configuration runs, else why it was rejected.
+  std::string reload() {
     notify::reloading();
     spdlog::info("reloading {}", options_.config_path);
     auto loaded = build_plan(options_.config_path, options_.cli, io_, metrics_);
@@ -143,7 +150,7 @@ class Daemon {
       spdlog::error("reload failed, still running the previous configuration:\n{}", error);
       record_reload(false);
       notify::ready("reload failed, running the previous configuration; " + status_line());
-      return;
+      return error;
     }
     if (new_exposer) exposer_ = std::move(new_exposer);
     set_log_level(loaded.plan->config.log_level);
@@ -151,6 +158,7 @@ class Daemon {
     record_reload(true);
     notify::ready(status_line());
     spdlog::info("reloaded: {}", status_line());
+    return {};
   }
 
   void record_reload(bool ok) {
@@ -160,6 +168,16 @@ class Daemon {
       metrics_.gauge(names::kReloadTimestamp, "Unix time of the last successful configuration load")
           .Set(unix_now());
     }
+  }
+
+  // STATUS= follows the collectors (the first runs finish after READY=1).
+  void refresh_status() {
+    status_timer_.expires_after(std::chrono::seconds(5));
+    status_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      notify::status(status_line());
+      refresh_status();
+    });
   }
 
   // Sent from the loop itself: if the loop wedges, systemd stops hearing it.
@@ -177,8 +195,10 @@ class Daemon {
     spdlog::info("received {}, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
     notify::stopping();
     scheduler_.stop();
+    control_.reset();
     signals_.cancel();
     watchdog_timer_.cancel();
+    status_timer_.cancel();
     io_.stop();
   }
 
@@ -203,11 +223,13 @@ class Daemon {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer watchdog_timer_;
+  boost::asio::steady_timer status_timer_;
   Metrics metrics_;
   Scheduler scheduler_;
   DaemonConfig config_;
   std::shared_ptr<BmcLinks> bmc_;  // the running plan's BMC clients
   std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<ControlService> control_;
 };
 
 }  // namespace
