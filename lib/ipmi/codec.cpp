@@ -223,7 +223,7 @@ Result<PowerReading> parse_power_reading(const Response& r) {
 Request dcmi_get_power_limit() { return dcmi(0x03, {0x00, 0x00}); }
 
 Result<PowerLimitState> parse_power_limit(const Response& r) {
-  constexpr std::size_t kLen = 15;
+  constexpr std::size_t kLen = 14;  // group, reserved x2, action, limit, correction, x2, period
   if (r.cc == kCcDcmiNoActiveLimit) {
     // A state: the BMC may still report the configured (inactive) limit.
     PowerLimitState s;

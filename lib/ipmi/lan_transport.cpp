@@ -234,7 +234,9 @@ class LanTransport final : public Transport, public std::enable_shared_from_this
     auto user_request = std::move(request_);
     request_ = {codec::kNetFnApp, kCmdSetSessionPrivilege, {std::uint8_t(config_.privilege)}};
     in_session("Set Session Privilege Level", [this, user_request](const Response& r) {
-      if (r.cc != kCcOk)
+      const bool granted =
+          r.cc == kCcOk && !r.data.empty() && (r.data[0] & 0x0F) == std::uint8_t(config_.privilege);
+      if (!granted)
         return fail(Status::transport,
                     fmt::format("the BMC refused privilege {} ({}); lower bmc.ipmi.privilege or "
                                 "raise the user's limit on the BMC",

@@ -1,0 +1,49 @@
+// OpenIPMI's ipmi_sim as a lanplus BMC on 127.0.0.1 for the tests: a free UDP
+// port, a temp state dir, an admin user with a password file, SOL, a sensor,
+// two SEL entries, and bmcquiet's DCMI/watchdog module (tests/tools/ipmi_sim_dcmi).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "support/helpers.hpp"
+
+namespace bmcquiet::test {
+
+class IpmiSim {
+ public:
+  static constexpr const char* kUser = "admin";
+  static constexpr const char* kPassword = "bmcquiet-test-pw";
+
+  // Skip reason when ipmi_sim or the module is missing; empty when usable.
+  static std::string unavailable();
+
+  explicit IpmiSim(int sel_entries = 2);
+  ~IpmiSim();
+  IpmiSim(const IpmiSim&) = delete;
+  IpmiSim& operator=(const IpmiSim&) = delete;
+
+  bool start();  // waits until the UDP port is bound
+  void stop();
+  void pause();   // SIGSTOP: the BMC stops answering
+  void resume();  // SIGCONT
+  int port() const { return port_; }
+  const std::string& password_file() const { return password_file_; }
+  const TempDir& dir() const { return dir_; }
+  std::string log() const;
+  // "ipmitool -I lanplus ... " with this simulator's address and credentials.
+  std::string ipmitool(const std::string& args) const;
+  // FreeIPMI's tool (ipmi-dcmi, ipmi-sel) with the workaround ipmi_sim needs.
+  std::string freeipmi(const std::string& tool, const std::string& args) const;
+
+ private:
+  TempDir dir_;
+  int port_ = 0;
+  std::string password_file_;
+  std::unique_ptr<Process> process_;
+};
+
+int free_udp_port();
+
+}  // namespace bmcquiet::test
