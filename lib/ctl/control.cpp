@@ -1,0 +1,149 @@
+#include "ctl/control.hpp"
+
+#include <systemd/sd-bus.h>
+
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "control/dbus_names.hpp"
+#include "core/config_section.hpp"
+#include "ctl/policy_table.hpp"
+
+namespace bmcquiet::ctl {
+namespace {
+
+// One method call on the daemon; the reply's string (if any) or an error.
+struct Reply {
+  bool ok = false;
+  std::string text;   // the "s" result, or ""
+  std::string error;  // what failed and what to do
+};
+
+std::string explain(const sd_bus_error& e, int r) {
+  const std::string name = e.name ? e.name : "";
+  const std::string message = e.message ? e.message : std::strerror(-r);
+  if (name == SD_BUS_ERROR_ACCESS_DENIED)
+    return fmt::format("{} (only root may change the policy: run with sudo)", message);
+  if (name == SD_BUS_ERROR_SERVICE_UNKNOWN || name == SD_BUS_ERROR_NAME_HAS_NO_OWNER)
+    return fmt::format(
+        "bmcquietd is not running or not on the system bus ({}); check "
+        "`systemctl status bmcquiet`",
+        message);
+  return message;
+}
+
+template <typename... Args>
+Reply call(const char* method, const char* reply_type, const char* signature, Args... args) {
+  Reply out;
+  sd_bus* bus = nullptr;
+  if (int r = sd_bus_open_system(&bus); r < 0) {
+    out.error = fmt::format("cannot connect to the system bus: {}", std::strerror(-r));
+    return out;
+  }
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_message* reply = nullptr;
+  int r = sd_bus_call_method(bus, dbus::kService, dbus::kPath, dbus::kInterface, method, &error,
+                             &reply, signature, args...);
+  if (r < 0) {
+    out.error = explain(error, r);
+  } else {
+    out.ok = true;
+    const char* s = nullptr;
+    if (*reply_type && sd_bus_message_read(reply, "s", &s) >= 0 && s) out.text = s;
+  }
+  sd_bus_error_free(&error);
+  sd_bus_message_unref(reply);
+  sd_bus_flush_close_unref(bus);
+  return out;
+}
+
+bool has_flag(std::span<const std::string> args, std::string_view flag) {
+  for (const auto& a : args)
+    if (a == flag) return true;
+  return false;
+}
+
+int fail(const char* command, const std::string& error) {
+  std::fprintf(stderr, "bmcquietctl %s: %s\n", command, error.c_str());
+  return 1;
+}
+
+// status, plan, apply: JSON with --json, else the table.
+int show(const char* command, const char* method, std::span<const std::string> args,
+         std::string (*render)(const std::string&)) {
+  for (const auto& a : args)
+    if (a != "--json") {
+      std::fprintf(stderr, "usage: bmcquietctl %s [--json]\n", command);
+      return 2;
+    }
+  auto reply = call(method, "s", "");
+  if (!reply.ok) return fail(command, reply.error);
+  auto table = has_flag(args, "--json") ? "" : render(reply.text);
+  std::fputs(table.empty() ? (reply.text + "\n").c_str() : table.c_str(), stdout);
+  return 0;
+}
+
+int simple(const char* command, const char* method, std::span<const std::string> args,
+           const char* done_message) {
+  if (!args.empty()) {
+    std::fprintf(stderr, "usage: bmcquietctl %s\n", command);
+    return 2;
+  }
+  auto reply = call(method, "", "");
+  if (!reply.ok) return fail(command, reply.error);
+  std::puts(done_message);
+  return 0;
+}
+
+}  // namespace
+
+int run_status(std::span<const std::string> args) {
+  return show("status", "Status", args, &render_status);
+}
+int run_plan(std::span<const std::string> args) { return show("plan", "Plan", args, &render_plan); }
+int run_apply(std::span<const std::string> args) {
+  return show("apply", "Apply", args, &render_status);
+}
+
+int run_pause(std::span<const std::string> args) {
+  constexpr const char* kUsage =
+      "usage: bmcquietctl pause DURATION REASON...\n"
+      "  DURATION: 30m, 2h, 1d... or `indefinite` (until `bmcquietctl resume`)\n"
+      "  The policy keeps observing and reporting but writes nothing to the BMC.\n";
+  if (args.size() < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::uint64_t seconds = 0;
+  if (args[0] != "indefinite") {
+    auto text = args[0];
+    if (!text.empty() && text.back() == 'd')
+      text = std::to_string(std::stoll("0" + text.substr(0, text.size() - 1)) * 24) + "h";
+    auto d = parse_duration(text);
+    if (!d || d->count() <= 0) {
+      std::fprintf(stderr, "bmcquietctl pause: '%s' is not a duration\n%s", args[0].c_str(),
+                   kUsage);
+      return 2;
+    }
+    seconds = std::uint64_t(std::chrono::ceil<std::chrono::seconds>(*d).count());
+  }
+  std::string reason;
+  for (std::size_t i = 1; i < args.size(); ++i) reason += (i > 1 ? " " : "") + args[i];
+  auto reply = call("Pause", "", "ts", seconds, reason.c_str());
+  if (!reply.ok) return fail("pause", reply.error);
+  std::printf("paused %s: %s\n",
+              seconds ? fmt::format("for {} s", seconds).c_str() : "until resumed", reason.c_str());
+  return 0;
+}
+
+int run_resume(std::span<const std::string> args) {
+  return simple("resume", "Resume", args, "resumed: the policy enforces again");
+}
+int run_reload(std::span<const std::string> args) {
+  return simple("reload", "Reload", args, "reloaded the configuration");
+}
+
+}  // namespace bmcquiet::ctl
