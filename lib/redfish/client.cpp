@@ -105,8 +105,11 @@ std::string describe(const Transfer& t, CURLcode code) {
 }
 
 void apply_tls(CURL* e, const ClientOptions& opt) {
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, opt.insecure ? 0L : 1L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, opt.insecure ? 0L : 2L);
+  // A pinned key replaces the CA chain check: that is how a BMC's self-signed
+  // certificate is trusted without turning verification off.
+  const bool chain = !opt.insecure && opt.pinned_public_key.empty();
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, chain ? 1L : 0L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, chain ? 2L : 0L);
   if (!opt.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, opt.ca_file.c_str());
   if (!opt.pinned_public_key.empty())
     curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, opt.pinned_public_key.c_str());

@@ -38,11 +38,11 @@ class Backoff {
 // The URLs one poll reads, found by following links from the service root.
 struct ChassisLinks {
   std::string id, path;
-  std::string thermal, power;                  // deprecated model
-  std::string thermal_metrics, fans;           // ThermalSubsystem
-  std::string sensors, controls, environment;  // Sensors / Controls / EnvironmentMetrics
-  std::vector<std::string> fan_members;        // when $expand is not available
-  bool subsystem = false;                      // read with the newer model
+  std::string thermal, power;                             // deprecated model
+  std::string thermal_metrics, fans;                      // ThermalSubsystem
+  std::string sensors, controls, environment;             // Sensors / Controls / EnvironmentMetrics
+  std::vector<std::string> fan_members, control_members;  // when $expand is not available
+  bool subsystem = false;                                 // read with the newer model
 };
 
 struct Discovery {

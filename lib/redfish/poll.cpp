@@ -145,19 +145,23 @@ void discover_links(std::shared_ptr<Run> run, std::function<void()> then,
     }
     // Stage 4: each log service (capacity, entries link) and member lists.
     more = logs;
-    for (const auto& c : d->chassis)
-      if (c.subsystem && !d->expand && !c.fans.empty()) more.push_back(c.fans);
-    run->get_all(more, [run, then, d, logs](std::vector<Response> s) {
+    std::vector<std::vector<std::string>*> targets;  // where each member list goes
+    for (auto& c : d->chassis) {
+      if (!c.subsystem || d->expand) continue;
+      for (auto [coll, members] :
+           {std::pair{&c.fans, &c.fan_members}, std::pair{&c.controls, &c.control_members}}) {
+        if (coll->empty()) continue;
+        more.push_back(*coll);
+        targets.push_back(members);
+      }
+    }
+    run->get_all(more, [run, then, d, logs, targets](std::vector<Response> s) {
       for (std::size_t i = 0; i < s.size(); ++i) {
         if (i < logs.size()) {
           if (s[i].ok()) d->logs.push_back(read_log_service(s[i].body, logs[i]));
-          continue;
+        } else {
+          *targets[i - logs.size()] = member_links(s[i].body);
         }
-        for (auto& c : d->chassis)
-          if (c.subsystem && !d->expand && !c.fans.empty() && c.fan_members.empty()) {
-            c.fan_members = member_links(s[i].body);
-            break;
-          }
       }
       if (run->snap.error.empty()) run->self->discovery = std::move(*d);
       then();
@@ -207,6 +211,7 @@ struct Plan {
     fan,
     environment,
     controls,
+    control,
     media,
     log
   };
@@ -238,7 +243,8 @@ Plan plan_reads(const Discovery& d, bool count_logs) {
       for (const auto& f : c.fan_members) p.add(f, Plan::fan, i);
     }
     p.add(c.environment, Plan::environment, i);
-    if (!c.controls.empty()) p.add(c.controls + (d.expand ? kExpand : ""), Plan::controls, i);
+    if (d.expand && !c.controls.empty()) p.add(c.controls + kExpand, Plan::controls, i);
+    for (const auto& m : c.control_members) p.add(m, Plan::control, i);
   }
   for (const auto& m : d.media) p.add(m, Plan::media);
   if (count_logs)
@@ -292,6 +298,9 @@ void apply_reads(Run& run, const Plan& plan, bool count_logs, const std::vector<
         break;
       case Plan::controls:
         read_controls(body, s);
+        break;
+      case Plan::control:
+        read_control(body, s);
         break;
       case Plan::media:
         s.media.push_back(read_media(body, plan.paths[i]));

@@ -93,7 +93,8 @@ void read_sensors(const Json& coll, const std::string& chassis, Snapshot& s) {
     const auto m = members[i];
     const auto type = m["ReadingType"].string().value_or("");
     const auto units = m["ReadingUnits"].string().value_or("");
-    const auto name = name_of(m, last_segment(m.link()));
+    // The sensor's Id: the same label whether read expanded or via ThermalMetrics.
+    const auto name = m["Id"].string().value_or(last_segment(m.link()));
     const auto reading = m["Reading"].number();
     const bool fan_context =
         m["PhysicalContext"].string().value_or("") == "Fan" || m.contains("SpeedRPM");
@@ -115,7 +116,7 @@ void read_thermal_metrics(const Json& t, const std::string& chassis, Snapshot& s
     const auto source = item["DataSourceUri"].string().value_or("");
     if (auto v = item["Reading"].number())
       s.temperatures.push_back(
-          {chassis, name_of(item, source.empty() ? std::to_string(i) : last_segment(source)), *v});
+          {chassis, source.empty() ? name_of(item, std::to_string(i)) : last_segment(source), *v});
   }
 }
 
