@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "policy/redfish_discovery.hpp"
+
 namespace bmcquiet::policy {
 namespace {
 
@@ -10,12 +12,20 @@ class BmcProvider final : public Provider {
   BmcProvider(std::shared_ptr<BmcLinks> links, ProviderOptions options)
       : links_(std::move(links)), options_(std::move(options)) {}
 
-  void discover(const PolicySettings&, std::function<void(Discovery)> done) override {
+  void discover(const PolicySettings& settings, std::function<void(Discovery)> done) override {
+    const bool any = links_->redfish || links_->ipmi;
+    if (links_->redfish) {
+      SelItemOptions sel{settings.sel_max_fill_ratio, options_.state_dir,
+                         settings.sel_archive_max_bytes, settings.sel_archive_keep, nullptr};
+      discover_redfish(links_->redfish, settings, sel, [any, done](Discovery d) {
+        if (d.ok) explain_unsupported(d, any);
+        done(std::move(d));
+      });
+      return;
+    }
     Discovery d;
     d.ok = true;
-    // The Redfish and IPMI clients plug in here as they land: identity from
-    // ServiceRoot/Manager and Get Device ID, then one backend per item.
-    explain_unsupported(d, links_->redfish || links_->ipmi);
+    explain_unsupported(d, any);
     done(std::move(d));
   }
 

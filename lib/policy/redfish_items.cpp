@@ -1,0 +1,204 @@
+#include "policy/redfish_items.hpp"
+
+#include <fmt/format.h>
+
+#include "policy/redfish_util.hpp"
+#include "redfish/client.hpp"
+
+namespace bmcquiet::policy {
+namespace {
+
+using redfish::Json;
+using redfish::Response;
+using rf::get_all;
+using rf::member_links;
+using rf::problem;
+
+Json at(Json v, const std::vector<std::string>& keys) {
+  for (const auto& k : keys) v = v[k];
+  return v;
+}
+
+// {"A":{"B":value}} for keys A, B.
+std::string nested_body(const std::vector<std::string>& keys, const std::string& value) {
+  std::string body = value;
+  for (auto k = keys.rbegin(); k != keys.rend(); ++k)
+    body = fmt::format("{{{}:{}}}", Json::quote(*k), body);
+  return body;
+}
+
+class PropertyBackend final : public ItemBackend,
+                              public std::enable_shared_from_this<PropertyBackend> {
+ public:
+  PropertyBackend(RedfishClient c, PropertySpec s) : client_(std::move(c)), spec_(std::move(s)) {}
+  std::string transport() const override { return spec_.transport; }
+
+  void observe(std::function<void(Observation)> done) override {
+    client_->get(spec_.path, [self = shared_from_this(), done = std::move(done)](Response r) {
+      const auto& spec = self->spec_;
+      if (!r.ok()) return done(Observation::failed(problem(r, "GET", spec.path)));
+      const auto desired = describe_json_value(spec.desired_json);
+      auto value = at(r.body, spec.keys);
+      if (value.is_null())
+        return done(Observation::unsupported(
+            fmt::format("{} has no {}", spec.path, fmt::join(spec.keys, "/"))));
+      const auto current = describe_json_value(value.dump());
+      done(value.dump() == spec.desired_json ? Observation::compliant(current, desired)
+                                             : Observation::drifted(current, desired));
+    });
+  }
+
+  // A fresh GET for the ETag, then PATCH with If-Match: a concurrent change
+  // by someone else makes the BMC answer 412 instead of being overwritten.
+  void act(std::function<void(ActOutcome)> done) override {
+    client_->get(spec_.path, [self = shared_from_this(), done = std::move(done)](Response r) {
+      const auto& spec = self->spec_;
+      if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", spec.path)));
+      self->client_->patch(
+          spec.path, nested_body(spec.keys, spec.desired_json), r.etag,
+          [path = spec.path, done](Response p) {
+            if (p.status == 412)
+              return done(ActOutcome::failure(
+                  fmt::format("PATCH {}: changed by someone else meanwhile (412)", path)));
+            done(p.ok() ? ActOutcome::success() : ActOutcome::failure(problem(p, "PATCH", path)));
+          });
+    });
+  }
+
+ private:
+  RedfishClient client_;
+  PropertySpec spec_;
+};
+
+class MediaBackend final : public ItemBackend, public std::enable_shared_from_this<MediaBackend> {
+ public:
+  MediaBackend(RedfishClient c, std::string collection)
+      : client_(std::move(c)), collection_(std::move(collection)) {}
+  std::string transport() const override { return "redfish"; }
+
+  struct Slot {
+    std::string id, eject_target;
+  };
+  using Slots = std::function<void(std::string error, std::vector<Slot> inserted)>;
+
+  void inserted_slots(Slots done) {
+    client_->get(collection_, [self = shared_from_this(), done = std::move(done)](Response r) {
+      if (!r.ok()) return done(problem(r, "GET", self->collection_), {});
+      get_all(self->client_, member_links(r.body), [done](std::vector<Response> slots) {
+        std::vector<Slot> inserted;
+        for (const auto& s : slots) {
+          if (!s.ok()) return done(problem(s, "GET", "a virtual media slot"), {});
+          if (s.body["Inserted"].boolean().value_or(false))
+            inserted.push_back(
+                {s.body["Id"].string().value_or("?"),
+                 s.body["Actions"]["#VirtualMedia.EjectMedia"]["target"].string().value_or("")});
+        }
+        done("", std::move(inserted));
+      });
+    });
+  }
+
+  void observe(std::function<void(Observation)> done) override {
+    inserted_slots([done = std::move(done)](std::string error, std::vector<Slot> inserted) {
+      if (!error.empty()) return done(Observation::failed(error));
+      std::vector<std::string> ids;
+      for (const auto& s : inserted) ids.push_back(s.id);
+      if (ids.empty()) return done(Observation::compliant("none inserted", "none inserted"));
+      done(
+          Observation::drifted(fmt::format("inserted: {}", fmt::join(ids, ", ")), "none inserted"));
+    });
+  }
+
+  void act(std::function<void(ActOutcome)> done) override {
+    inserted_slots([self = shared_from_this(), done = std::move(done)](std::string error,
+                                                                       std::vector<Slot> inserted) {
+      if (!error.empty()) return done(ActOutcome::failure(error));
+      auto left = std::make_shared<std::size_t>(inserted.size());
+      auto failure = std::make_shared<std::string>();
+      if (inserted.empty()) return done(ActOutcome::success());
+      for (const auto& s : inserted) {
+        if (s.eject_target.empty()) {
+          *failure = fmt::format("slot {} advertises no #VirtualMedia.EjectMedia action", s.id);
+          if (--*left == 0) done(ActOutcome::failure(*failure));
+          continue;
+        }
+        self->client_->post(s.eject_target, "{}", [left, failure, done, s](Response p) {
+          if (!p.ok()) *failure = problem(p, "POST", s.eject_target);
+          if (--*left == 0)
+            done(failure->empty() ? ActOutcome::success() : ActOutcome::failure(*failure));
+        });
+      }
+    });
+  }
+
+ private:
+  RedfishClient client_;
+  std::string collection_;
+};
+
+class PowerCapBackend final : public ItemBackend,
+                              public std::enable_shared_from_this<PowerCapBackend> {
+ public:
+  PowerCapBackend(RedfishClient c, std::string path, double floor)
+      : client_(std::move(c)), path_(std::move(path)), floor_(floor) {}
+  std::string transport() const override { return "redfish"; }
+
+  void observe(std::function<void(Observation)> done) override {
+    client_->get(path_, [self = shared_from_this(), done = std::move(done)](Response r) {
+      if (!r.ok()) return done(Observation::failed(problem(r, "GET", self->path_)));
+      const auto control = r.body["PowerControl"][std::size_t(0)];
+      if (!control.contains("PowerLimit"))
+        return done(Observation::unsupported(self->path_ + " reports no PowerLimit"));
+      const auto watts = control["PowerLimit"]["LimitInWatts"].number();
+      const auto desired =
+          self->floor_ > 0 ? fmt::format("none or >= {:.0f} W", self->floor_) : std::string("none");
+      if (!watts) return done(Observation::compliant("none", desired));
+      const auto current = fmt::format("{:.0f} W", *watts);
+      done(self->floor_ > 0 && *watts >= self->floor_ ? Observation::compliant(current, desired)
+                                                      : Observation::drifted(current, desired));
+    });
+  }
+
+  // Raises the cap to the floor (or lifts it when no floor is set).
+  void act(std::function<void(ActOutcome)> done) override {
+    client_->get(path_, [self = shared_from_this(), done = std::move(done)](Response r) {
+      if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", self->path_)));
+      const auto limit = self->floor_ > 0 ? fmt::format("{:.0f}", self->floor_) : "null";
+      const auto body =
+          fmt::format(R"({{"PowerControl":[{{"PowerLimit":{{"LimitInWatts":{}}}}}]}})", limit);
+      self->client_->patch(self->path_, body, r.etag, [path = self->path_, done](Response p) {
+        done(p.ok() ? ActOutcome::success() : ActOutcome::failure(problem(p, "PATCH", path)));
+      });
+    });
+  }
+
+ private:
+  RedfishClient client_;
+  std::string path_;
+  double floor_;
+};
+
+}  // namespace
+
+std::string describe_json_value(const std::string& json) {
+  if (json == "true") return "enabled";
+  if (json == "false") return "disabled";
+  if (json == "null") return "none";
+  if (json.size() >= 2 && json.front() == '"') return json.substr(1, json.size() - 2);
+  return json;
+}
+
+std::shared_ptr<ItemBackend> make_redfish_property(RedfishClient client, PropertySpec spec) {
+  return std::make_shared<PropertyBackend>(std::move(client), std::move(spec));
+}
+
+std::shared_ptr<ItemBackend> make_redfish_media(RedfishClient client, std::string collection) {
+  return std::make_shared<MediaBackend>(std::move(client), std::move(collection));
+}
+
+std::shared_ptr<ItemBackend> make_redfish_power_cap(RedfishClient client, std::string power_path,
+                                                    double floor_watts) {
+  return std::make_shared<PowerCapBackend>(std::move(client), std::move(power_path), floor_watts);
+}
+
+}  // namespace bmcquiet::policy

@@ -1,0 +1,22 @@
+// Small helpers shared by the policy's Redfish backends and discovery.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "redfish/client.hpp"
+
+namespace bmcquiet::policy::rf {
+
+// "GET /redfish/v1/...: HTTP 404; check bmc.redfish and the BMC"
+std::string problem(const redfish::Response& r, std::string_view what, const std::string& path);
+// GETs every path (the client queues them); answers in the order asked.
+void get_all(const std::shared_ptr<redfish::Client>& client, std::vector<std::string> paths,
+             std::function<void(std::vector<redfish::Response>)> done);
+// The @odata.id of each member of a collection.
+std::vector<std::string> member_links(const redfish::Json& collection);
+
+}  // namespace bmcquiet::policy::rf

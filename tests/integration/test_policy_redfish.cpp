@@ -1,0 +1,255 @@
+// The policy end to end against the Redfish simulator (tests/tools/bmcsim):
+// the real daemon with a real Redfish client, drift injected into the
+// simulator's state, writes counted by the simulator.
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <thread>
+
+#include "policy/redfish_items.hpp"
+#include "policy/sel_item.hpp"
+#include "redfish/client.hpp"
+#include "support/bmcsim.hpp"
+#include "support/helpers.hpp"
+
+using namespace bmcquiet;
+using namespace bmcquiet::test;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+const std::string kSystem = "/redfish/v1/Systems/System.Embedded.1";
+const std::string kSelLog = "/redfish/v1/Managers/iDRAC.Embedded.1/LogServices/Sel";
+
+std::string password_file(const TempDir& dir) {
+  auto file = dir.write("password", "secret");
+  ::chmod(file.c_str(), 0600);
+  return file;
+}
+
+struct Daemon {
+  int port = free_tcp_port();
+  std::unique_ptr<Process> process;
+
+  Daemon(const TempDir& dir, const BmcSim& sim, const std::string& items) {
+    auto config = dir.write("bmcquiet.yaml", "paths:\n  state: " + dir.path() + "/state\n" +
+                                                 "bmc:\n  redfish:\n    url: " + sim.url() +
+                                                 "\n    host_interface: false\n"
+                                                 "    username: admin\n"
+                                                 "    password_credential: \"\"\n"
+                                                 "    password_file: " +
+                                                 password_file(dir) +
+                                                 "\n    insecure: true\n"
+                                                 "collectors:\n  redfish:\n    enabled: false\n"
+                                                 "  policy:\n    interval: 300ms\n" +
+                                                 (items.empty() ? "" : "    items:\n" + items));
+    process = std::make_unique<Process>(
+        std::vector<std::string>{built_binary("daemon/bmcquietd"), "--config", config, "--listen",
+                                 "127.0.0.1:" + std::to_string(port)});
+  }
+  ~Daemon() {
+    process->signal(SIGTERM);
+    process->wait(5s);
+  }
+  std::optional<double> value(const std::string& series) const {
+    auto r = http_get("http://127.0.0.1:" + std::to_string(port) + "/metrics");
+    return r.status == 200 ? sample_value(r.body, series) : std::nullopt;
+  }
+  bool wait_for(const std::string& series, double v, std::chrono::milliseconds limit = 15s) const {
+    for (auto waited = 0ms; waited < limit; waited += 20ms) {
+      if (value(series) == v) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+};
+
+// Replaces a member of a simulated resource, as another admin would.
+void set_in_sim(const BmcSim& sim, const std::string& path,
+                const std::function<void(json::object&)>& edit) {
+  auto body = json::parse(sim.resource(path)).as_object();
+  edit(body);
+  sim.control("POST", "/resource?path=" + path, json::serialize(body));
+}
+
+bool sol_enabled_in_sim(const BmcSim& sim) {
+  auto body = json::parse(sim.resource(kSystem));
+  return body.at("SerialConsole").at("IPMI").at("ServiceEnabled").as_bool();
+}
+
+std::size_t writes_to(const BmcSim& sim, const std::string& fragment) {
+  auto writes = json::parse(sim.control("GET", "/writes")).as_array();
+  std::size_t n = 0;
+  for (const auto& w : writes)
+    if (std::string(w.at("path").as_string()).find(fragment) != std::string::npos) ++n;
+  return n;
+}
+
+std::string series(const char* name, const char* setting) {
+  return std::string(name) + "{setting=\"" + setting + "\"}";
+}
+
+}  // namespace
+
+TEST_CASE("enforce: drift injected into the BMC is reverted within one interval", "[policy][e2e]") {
+  TempDir dir;
+  BmcSim sim({fixture_dir("redfish/dell")});
+  Daemon d(dir, sim,
+           "      sol: {mode: enforce}\n      watchdog: {mode: enforce}\n"
+           "      virtual_media: {mode: enforce}\n");
+  REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "sol"), 1));
+  CHECK_FALSE(sol_enabled_in_sim(sim));  // the fixture starts with SOL on
+  CHECK(d.value(series("bmcquiet_policy_compliant", "watchdog")) == 1.0);
+  CHECK(d.value(series("bmcquiet_policy_compliant", "virtual_media")) == 1.0);
+  const auto drifts = d.value(series("bmcquiet_policy_drift_detected_total", "sol")).value_or(-1);
+
+  sim.reset_stats();
+  const auto injected = std::chrono::steady_clock::now();
+  set_in_sim(sim, kSystem, [](json::object& s) {
+    s["SerialConsole"].as_object()["IPMI"].as_object()["ServiceEnabled"] = true;
+  });
+  REQUIRE(d.wait_for(series("bmcquiet_policy_drift_detected_total", "sol"), drifts + 1, 5s));
+  auto reverted = [&] { return !sol_enabled_in_sim(sim); };
+  for (int i = 0; i < 100 && !reverted(); ++i) std::this_thread::sleep_for(10ms);
+  const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - injected);
+  CHECK(reverted());
+  WARN("drift to revert: " << took.count() << " s (interval 0.3 s)");
+  CHECK(took < 1.5s);  // one 300 ms interval plus the round trips, with CI slack
+  CHECK(writes_to(sim, kSystem) == 1);
+  CHECK(d.wait_for(series("bmcquiet_policy_compliant", "sol"), 1));
+  CHECK(d.value(series("bmcquiet_policy_reapply_total", "sol")) >= 2.0);
+  CHECK(d.value(series("bmcquiet_policy_reapply_failures_total", "sol")) == 0.0);
+}
+
+TEST_CASE("report mode never writes, even with every item drifted", "[policy][e2e]") {
+  TempDir dir;
+  BmcSim sim({fixture_dir("redfish/supermicro")});
+  set_in_sim(sim, "/redfish/v1/Managers/1/Oem/Supermicro/FanMode",
+             [](json::object& f) { f["Mode"] = "Optimal"; });
+  sim.reset_stats();
+  Daemon d(dir, sim, "");  // every item in its default mode: report
+  REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "sol"), 0));
+  REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "fans"), 0));  // via the profile
+  CHECK(d.value(series("bmcquiet_policy_compliant", "watchdog")) == 0.0);
+  const auto first = d.value("bmcquiet_policy_last_reconcile_timestamp_seconds").value_or(0);
+  for (int i = 0;
+       i < 200 && d.value("bmcquiet_policy_last_reconcile_timestamp_seconds") < first + 0.6; ++i)
+    std::this_thread::sleep_for(20ms);  // a few more passes
+  CHECK(sim.stat("writes") == 0);
+  CHECK(sim.stat("requests") > 10);
+  CHECK(d.value(series("bmcquiet_policy_drift_detected_total", "sol")) == 1.0);
+}
+
+TEST_CASE("a profile's OEM setting is enforced; an unidentified BMC gets none", "[policy][e2e]") {
+  SECTION("Supermicro: FanMode through the supermicro profile") {
+    TempDir dir;
+    BmcSim sim({fixture_dir("redfish/supermicro")});
+    set_in_sim(sim, "/redfish/v1/Managers/1/Oem/Supermicro/FanMode",
+               [](json::object& f) { f["Mode"] = "Optimal"; });
+    Daemon d(dir, sim, "      fans: {mode: enforce}\n");
+    REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "fans"), 1));
+    CHECK(writes_to(sim, "/Oem/Supermicro/FanMode") == 1);
+  }
+  SECTION("unknown vendor: OEM-only items are unsupported, zero OEM writes") {
+    TempDir dir;
+    BmcSim sim({fixture_dir("redfish/unknown-vendor")});
+    Daemon d(dir, sim,
+             "      fans: {mode: enforce}\n      firmware_auto_update: {mode: enforce}\n"
+             "      sol: {mode: enforce}\n");
+    REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "sol"), 1));  // standard Redfish
+    CHECK_FALSE(d.value(series("bmcquiet_policy_compliant", "fans")));   // absent: unsupported
+    CHECK_FALSE(d.value(series("bmcquiet_policy_compliant", "firmware_auto_update")));
+    CHECK(writes_to(sim, "/Oem/") == 0);
+    CHECK(sim.stat("writes") == 1);  // the one standard SOL PATCH
+  }
+}
+
+namespace {
+
+struct Loop {
+  boost::asio::io_context io;
+  template <class Pred>
+  bool run_until(Pred done) {
+    const auto until = std::chrono::steady_clock::now() + 20s;
+    io.restart();
+    while (!done() && std::chrono::steady_clock::now() < until) io.run_one_for(50ms);
+    return done();
+  }
+};
+
+std::shared_ptr<redfish::Client> client_for(Loop& loop, const BmcSim& sim, const TempDir& dir) {
+  redfish::ClientOptions o;
+  o.url = sim.url();
+  o.username = "admin";
+  o.password_credential = "";
+  o.password_file = password_file(dir);
+  o.insecure = true;
+  return redfish::Client::create(loop.io, o, nullptr);
+}
+
+std::size_t lines_in(const std::string& file) {
+  std::ifstream in(file);
+  std::size_t n = 0;
+  for (std::string l; std::getline(in, l);) ++n;
+  return n;
+}
+
+double sim_entries(const BmcSim& sim) {
+  auto body = json::parse(sim.resource(kSelLog + "/Entries"));
+  return double(body.at("Members").as_array().size());
+}
+
+}  // namespace
+
+TEST_CASE("SEL over Redfish: a crash between archive and clear loses nothing", "[policy][e2e]") {
+  TempDir dir;
+  BmcSim sim({fixture_dir("redfish/dell")});
+  set_in_sim(sim, kSelLog, [](json::object& l) { l["MaxNumberOfRecords"] = 6; });
+  REQUIRE(sim_entries(sim) == 5);
+  const auto archive = dir.path() + "/state/sel-archive.jsonl";
+  policy::SelItemOptions options{0.5, dir.path() + "/state", 1 << 20, 2, nullptr};
+
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {  // the daemon that dies right after the archive is durable
+    Loop loop;
+    auto o = options;
+    o.after_archive = [] { ::_exit(42); };
+    auto item =
+        policy::make_sel_backend(policy::make_redfish_sel(client_for(loop, sim, dir), kSelLog), o);
+    bool done = false;
+    item->act([&](policy::ActOutcome) { done = true; });
+    loop.run_until([&] { return done; });
+    ::_exit(1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 42);
+  CHECK(lines_in(archive) == 5);
+  CHECK(sim_entries(sim) == 5);  // not cleared
+  CHECK(writes_to(sim, "ClearLog") == 0);
+
+  Loop loop;  // the restarted daemon
+  auto item = policy::make_sel_backend(
+      policy::make_redfish_sel(client_for(loop, sim, dir), kSelLog), options);
+  std::optional<policy::Observation> seen;
+  item->observe([&](policy::Observation o) { seen = o; });
+  REQUIRE(loop.run_until([&] { return seen.has_value(); }));
+  CHECK(seen->status == policy::Observation::Status::drifted);
+  CHECK(seen->current == "5/6 (83%)");
+  std::optional<policy::ActOutcome> outcome;
+  item->act([&](policy::ActOutcome o) { outcome = o; });
+  REQUIRE(loop.run_until([&] { return outcome.has_value(); }));
+  INFO(outcome->error);
+  CHECK(outcome->ok);
+  CHECK(lines_in(archive) == 5);  // re-read entries were recognised, not duplicated
+  CHECK(sim_entries(sim) == 0);
+  CHECK(writes_to(sim, "ClearLog") == 1);
+}
