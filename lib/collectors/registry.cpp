@@ -1,5 +1,6 @@
 #include "collectors/registry.hpp"
 
+#include "collectors/dcmi.hpp"
 #include "collectors/interrupts.hpp"
 #include "collectors/redfish.hpp"
 #include "collectors/tsc_gap.hpp"
@@ -15,6 +16,7 @@ const std::vector<CollectorFactory>& collector_factories() {
       {"redfish", true, 30s, &make_redfish_collector},
       {"tsc_gap", true, 10s, &make_tsc_gap_collector},
       {"policy", true, 60s, &make_policy_collector},
+      {"dcmi", true, 60s, &make_dcmi_collector},
   };
   return factories;
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "collectors/registry.hpp"
+#include "ipmi/config.hpp"
 #include "platform/sysfs.hpp"
 #include "redfish/client.hpp"
 
@@ -65,6 +66,9 @@ void read_bmc(ConfigSection& root, CollectorEnv& env) {
   env.bmc->redfish =
       redfish::client_from_config(redfish_section, env.io, env.metrics, env.paths.sysfs);
   redfish_section.finish();
+  auto ipmi_section = bmc.section("ipmi");
+  env.bmc->ipmi = ipmi::client_from_config(ipmi_section, env.io, env.metrics, env.paths);
+  ipmi_section.finish();
   bmc.finish();
 }
 

@@ -1,0 +1,21 @@
+// bmc.ipmi: how the daemon reaches its BMC over IPMI (or not at all).
+#pragma once
+
+#include <memory>
+
+#include "core/config_section.hpp"
+#include "core/paths.hpp"
+#include "ipmi/client.hpp"
+
+namespace bmcquiet::ipmi {
+
+// Reads and validates the section into a ClientConfig; nullopt when
+// `transport: none` (the default) or when the section has errors (reported).
+std::optional<ClientConfig> read_client_config(ConfigSection& section, const Paths& paths);
+
+// The client for BmcLinks::ipmi, or null when IPMI is not configured. Touches
+// neither the network nor the device.
+std::shared_ptr<Client> client_from_config(ConfigSection& section, boost::asio::io_context& io,
+                                           Metrics& metrics, const Paths& paths);
+
+}  // namespace bmcquiet::ipmi
