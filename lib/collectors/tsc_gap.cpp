@@ -65,7 +65,11 @@ class TscGapCollector final : public Collector {
   void collect(CollectDone done) override { done(collect_once()); }
 
   void stop() override {
-    if (detector_) detector_->stop();
+    if (detector_) {
+      detector_->stop();
+      // Windows finished since the last collect still count (reload keeps totals).
+      publish(take_pending());
+    }
     if (tracer_) tracer_->release();
   }
 
@@ -127,16 +131,19 @@ class TscGapCollector final : public Collector {
     ++pending_.windows;
   }
 
+  Pending take_pending() {
+    Pending taken;
+    std::lock_guard lock(mutex_);
+    std::swap(taken, pending_);
+    return taken;
+  }
+
   CollectOutcome collect_once() {
     if (!start_error_.empty()) return CollectOutcome::failure(start_error_);
     if (tracer_) return collect_hwlat();
     if (!detector_) return CollectOutcome::success();
     if (auto error = detector_->error()) return CollectOutcome::failure(*error);
-    Pending taken;
-    {
-      std::lock_guard lock(mutex_);
-      std::swap(taken, pending_);
-    }
+    Pending taken = take_pending();
     // After the first window, when it is known whether the SMI count is readable.
     if (!info_published_ && taken.windows > 0) publish_detector_info(taken.smi_measured);
     publish(taken);
