@@ -47,6 +47,7 @@ struct ChassisLinks {
 
 struct Discovery {
   bool expand = false, top_skip = false;
+  std::optional<std::string> root_vendor, root_oem;  // identity fallbacks
   std::vector<ChassisLinks> chassis;
   std::string manager, network_protocol, system;
   std::vector<LogFill> logs;  // capacity known from discovery, entries re-counted

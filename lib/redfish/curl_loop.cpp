@@ -1,5 +1,7 @@
 #include "redfish/curl_loop.hpp"
 
+#include <poll.h>
+
 #include <vector>
 
 #include <boost/asio/post.hpp>
@@ -81,21 +83,29 @@ int CurlLoop::on_timer(CURLM*, long timeout_ms, void* userp) {
 }
 
 void CurlLoop::watch(const std::shared_ptr<Socket>& s) {
-  auto arm = [this, s](bool& busy, int flag, asio::posix::descriptor_base::wait_type type,
-                       int select) {
+  auto arm = [this, s](bool& busy, int flag, short events,
+                       asio::posix::descriptor_base::wait_type type, int select) {
     if (!(s->want & flag) || busy) return;
     busy = true;
-    s->desc.async_wait(type,
-                       [weak = weak_from_this(), s, &busy, select](boost::system::error_code ec) {
-                         busy = false;
-                         auto loop = weak.lock();
-                         if (!loop || s->closed || ec == asio::error::operation_aborted) return;
-                         loop->action(s->fd, ec ? CURL_CSELECT_ERR : select);
-                         if (!s->closed) loop->watch(s);
-                       });
+    auto ready = [weak = weak_from_this(), s, &busy, select](boost::system::error_code ec) {
+      busy = false;
+      auto loop = weak.lock();
+      if (!loop || s->closed || ec == asio::error::operation_aborted) return;
+      loop->action(s->fd, ec ? CURL_CSELECT_ERR : select);
+      if (!s->closed) loop->watch(s);
+    };
+    // Asio's epoll reactor is edge-triggered, curl expects level-triggered:
+    // data curl left in the socket would never raise a new edge. Look first.
+    pollfd p{s->fd, events, 0};
+    if (::poll(&p, 1, 0) > 0) {
+      asio::post(io_, [ready] { ready({}); });
+    } else {
+      s->desc.async_wait(type, ready);
+    }
   };
-  arm(s->reading, CURL_POLL_IN, asio::posix::descriptor_base::wait_read, CURL_CSELECT_IN);
-  arm(s->writing, CURL_POLL_OUT, asio::posix::descriptor_base::wait_write, CURL_CSELECT_OUT);
+  arm(s->reading, CURL_POLL_IN, POLLIN, asio::posix::descriptor_base::wait_read, CURL_CSELECT_IN);
+  arm(s->writing, CURL_POLL_OUT, POLLOUT, asio::posix::descriptor_base::wait_write,
+      CURL_CSELECT_OUT);
 }
 
 void CurlLoop::forget(curl_socket_t fd) {

@@ -19,7 +19,7 @@ struct Run : std::enable_shared_from_this<Run> {
   SnapshotHandler handler;
   Snapshot snap;
   Clock::time_point started = Clock::now(), deadline;
-  bool saw_404 = false, transport_failure = false;
+  bool saw_404 = false, transport_failure = false, discovering = false;
 
   using Batch = std::function<void(std::vector<Response>)>;
   // GETs through the client's queue (so the in-flight cap holds); done gets
@@ -46,6 +46,8 @@ struct Run : std::enable_shared_from_this<Run> {
 
   void note(const Response& r) {
     if (r.ok()) return;
+    // A dangling link found while discovering is the BMC's bug: skip that part.
+    if (discovering && r.status == 404) return;
     if (r.status == 404) saw_404 = true;
     if (r.status == 0 || r.status >= 500) transport_failure = true;
     if (snap.error.empty()) snap.error = r.error;
@@ -177,6 +179,8 @@ void discover(std::shared_ptr<Run> run, std::function<void()> then) {
     auto d = std::make_shared<Discovery>();
     d->expand = advertised(root, "expand");
     d->top_skip = advertised(root, "TopSkipQuery");
+    d->root_vendor = root["Vendor"].string();
+    if (root["Oem"].size() == 1) d->root_oem = root["Oem"].keys()[0];
     const auto preferred = root["Links"]["ManagerProvidingService"].link();
     run->get_all(
         {root["Chassis"].link(), root["Managers"].link(), root["Systems"].link()},
@@ -245,6 +249,9 @@ Plan plan_reads(const Discovery& d, bool count_logs) {
     p.add(c.environment, Plan::environment, i);
     if (d.expand && !c.controls.empty()) p.add(c.controls + kExpand, Plan::controls, i);
     for (const auto& m : c.control_members) p.add(m, Plan::control, i);
+    // Power draw or cap missing from the newer resources (iDRAC has no
+    // Controls): the deprecated Power resource still says, read it after them.
+    if (c.environment.empty() || c.controls.empty()) p.add(c.power, Plan::power, i);
   }
   for (const auto& m : d.media) p.add(m, Plan::media);
   if (count_logs)
@@ -310,6 +317,8 @@ void apply_reads(Run& run, const Plan& plan, bool count_logs, const std::vector<
         break;
     }
   }
+  for (const auto* fallback : {&d.root_vendor, &s.system_manufacturer, &d.root_oem})
+    if (!s.vendor && *fallback && !(*fallback)->empty()) s.vendor = *fallback;
   if (count_logs && s.error.empty()) d.logs_counted = Clock::now();
   s.logs = d.logs;
   run.finish();
@@ -350,7 +359,11 @@ void Client::Impl::poll(SnapshotHandler handler) {
   if (discovery) {
     read_all(run);
   } else {
-    discover(run, [run] { read_all(run); });
+    run->discovering = true;
+    discover(run, [run] {
+      run->discovering = false;
+      read_all(run);
+    });
   }
 }
 

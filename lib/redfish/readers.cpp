@@ -41,6 +41,7 @@ void read_manager(const Json& m, Snapshot& s) {
 }
 
 void read_system(const Json& sys, Snapshot& s) {
+  s.system_manufacturer = sys["Manufacturer"].string();
   const auto wd = sys["HostWatchdogTimer"];
   s.watchdog_enabled = wd["FunctionEnabled"].boolean();
   s.watchdog_action = wd["TimeoutAction"].string();

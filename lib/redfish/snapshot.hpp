@@ -57,7 +57,11 @@ struct Snapshot {
 
   // BMC identity (Manager), for vendor profiles.
   std::string manager_path, system_path;
+  // vendor: Manager.Manufacturer, else ServiceRoot.Vendor, else the
+  // ComputerSystem's Manufacturer, else the ServiceRoot's Oem key (real BMCs
+  // rarely fill the Manager's).
   std::optional<std::string> vendor, model, firmware;
+  std::optional<std::string> system_manufacturer;
 
   std::vector<SensorReading> temperatures;
   std::vector<FanReading> fans;

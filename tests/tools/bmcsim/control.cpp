@@ -78,6 +78,11 @@ Reply route(Sim& sim, const std::string& method, const std::string& target,
   const auto& o = parsed.as_object();
   if (method == "GET" && path == "/stats") return {200, json::serialize(stats(sim)), {}, {}};
   if (method == "GET" && path == "/writes") return {200, json::serialize(write_log(sim)), {}, {}};
+  if (method == "GET" && path == "/recent") {
+    json::array lines;
+    for (const auto& r : sim.recent) lines.push_back(json::string(r));
+    return {200, json::serialize(lines), {}, {}};
+  }
   if (method == "GET" && path == "/resource") {
     const auto* v = sim.store.find(param(target, "path"));
     return v ? Reply{200, json::serialize(*v), {}, {}} : error_reply(404, "no such resource");

@@ -178,6 +178,8 @@ awaitable<void> serve(Sim& sim, Stream& stream) {
     auto [ec, n] = co_await http::async_read(stream, buffer, req, tuple_awaitable);
     if (ec) co_return;
     ++sim.counters.requests;
+    if (sim.recent.size() >= 64) sim.recent.erase(sim.recent.begin());
+    sim.recent.push_back(std::string(req.method_string()) + " " + std::string(req.target()));
     sim.counters.in_flight_max = std::max(sim.counters.in_flight_max, ++sim.counters.in_flight);
     const std::string target(req.target());
     const auto path = Store::normalize(target.substr(0, target.find('?')));

@@ -64,6 +64,7 @@ class Sim {
   Store store;
   Counters counters;
   std::vector<WriteRecord> writes;
+  std::vector<std::string> recent;  // the last 64 request lines, for debugging tests
   std::optional<Fault> fault;
   std::vector<std::pair<std::string, std::chrono::milliseconds>> path_latency;
   std::map<std::string, SessionState> sessions;  // token → session

@@ -1,0 +1,101 @@
+// The readers against real BMC captures (../shared/redfish-mockups, served by
+// bmcsim): every folder must poll cleanly and give plausible values.
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+#include "redfish/client.hpp"
+#include "support/bmcsim.hpp"
+
+using namespace bmcquiet;
+using namespace bmcquiet::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::shared_ptr<const redfish::Snapshot> poll_folder(const std::string& folder, TempDir& dir) {
+  BmcSim sim({folder});
+  boost::asio::io_context io;
+  redfish::ClientOptions o;
+  o.url = sim.url();
+  o.username = "admin";
+  o.password_credential = "";
+  o.password_file = dir.write("password", "secret");
+  ::chmod(o.password_file.c_str(), 0600);
+  o.insecure = true;
+  o.max_response_bytes = 16 * 1024 * 1024;
+  auto client = redfish::Client::create(io, o, nullptr);
+  std::shared_ptr<const redfish::Snapshot> snap;
+  for (int i = 0; i < 2; ++i) {  // the second poll runs on the cached discovery
+    snap.reset();
+    client->poll([&](auto s) { snap = s; });
+    io.restart();  // run_one_for stops the context whenever it runs out of work
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    while (!snap && std::chrono::steady_clock::now() < until) io.run_one_for(100ms);
+    if (!snap) WARN("bmcsim's last requests: " << sim.control("GET", "/recent"));
+    REQUIRE(snap);
+  }
+  return snap;
+}
+
+}  // namespace
+
+TEST_CASE("Redfish interop: every captured BMC in ../shared/redfish-mockups",
+          "[redfish][interop]") {
+  const std::filesystem::path root =
+      std::filesystem::path(BMCQUIET_SOURCE_DIR) / ".." / "shared" / "redfish-mockups";
+  if (!std::filesystem::is_directory(root)) {
+    WARN("skipped: " << root.string() << " is absent (real BMC captures, optional)");
+    return;
+  }
+  TempDir dir;
+  int folders = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(root)) {
+    if (!std::filesystem::is_directory(entry.path() / "redfish" / "v1")) continue;
+    ++folders;
+    const auto name = entry.path().filename().string();
+    INFO(name);
+    auto s = poll_folder(entry.path().string(), dir);
+    INFO(s->error);
+    CHECK(s->up);
+    CHECK(s->firmware);
+    for (const auto& t : s->temperatures) {
+      INFO(t.name);
+      CHECK(t.value > -40);
+      CHECK(t.value < 150);
+    }
+    for (const auto& f : s->fans) {
+      if (f.rpm) CHECK(*f.rpm >= 0);
+      if (f.rpm) CHECK(*f.rpm < 40000);
+      if (f.ratio) CHECK(*f.ratio >= 0);
+      if (f.ratio) CHECK(*f.ratio <= 1.0);
+    }
+    if (s->power_consumed_watts) CHECK(*s->power_consumed_watts >= 0);
+    if (s->power_consumed_watts) CHECK(*s->power_consumed_watts < 50000);
+    for (const auto& l : s->logs)
+      if (l.entries && l.capacity) CHECK(*l.entries <= *l.capacity);
+    if (name == "supermicro") {
+      bool nearly_full = false;
+      for (const auto& l : s->logs) nearly_full |= l.entries == 509.0 && l.capacity == 512.0;
+      CHECK(nearly_full);
+      CHECK(s->vendor == "Supermicro");
+    }
+    if (name == "dell-idrac9") {
+      CHECK(s->vendor == "Dell");  // ServiceRoot.Vendor: the Manager does not say
+      CHECK(s->power_limit.known);
+      CHECK_FALSE(s->temperatures.empty());
+    }
+    if (name == "dmtf-public-rackmount1") {
+      CHECK(s->data_model == "subsystem");
+      CHECK_FALSE(s->fans.empty());
+    }
+    if (name.starts_with("hpe")) {
+      CHECK(s->data_model == "legacy");
+      CHECK_FALSE(s->temperatures.empty());
+    }
+  }
+  CHECK(folders >= 1);
+}
