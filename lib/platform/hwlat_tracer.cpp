@@ -112,8 +112,12 @@ std::unique_ptr<HwlatTracer> HwlatTracer::acquire(const HwlatSettings& s, std::s
     const auto path = dir + "/" + file;
     auto before = read_small_file(path);
     if (!before || !write_file(path, value)) {
-      *error = fmt::format("cannot set {} to {}: {}; restored the previous settings", path, value,
-                           std::strerror(errno ? errno : EIO));
+      const int err = errno ? errno : EIO;
+      *error = fmt::format("cannot set {} to {}: {}; restored the previous settings{}", path, value,
+                           std::strerror(err),
+                           err == EROFS ? " (under systemd, ProtectKernelTunables= makes tracefs "
+                                          "read-only: add ReadWritePaths= for it in a drop-in)"
+                                        : "");
       tracer->release();
       return nullptr;
     }
