@@ -3,6 +3,7 @@
 #include "collectors/dcmi.hpp"
 #include "collectors/interrupts.hpp"
 #include "collectors/redfish.hpp"
+#include "collectors/smi.hpp"
 #include "collectors/tsc_gap.hpp"
 #include "policy/policy_collector.hpp"
 
@@ -14,6 +15,7 @@ const std::vector<CollectorFactory>& collector_factories() {
   static const std::vector<CollectorFactory> factories = {
       {"interrupts", true, 5s, &make_interrupts_collector},
       {"redfish", true, 30s, &make_redfish_collector},
+      {"smi", true, 1s, &make_smi_collector},
       {"tsc_gap", true, 10s, &make_tsc_gap_collector},
       {"policy", true, 60s, &make_policy_collector},
       {"dcmi", true, 60s, &make_dcmi_collector},

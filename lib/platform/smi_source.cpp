@@ -36,6 +36,7 @@ class MsrSmiSource final : public SmiSource {
     for (const auto& [cpu, dev] : devices_) n += dev.syscalls();
     return n;
   }
+  void forget(int cpu) override { devices_.erase(cpu); }
 
  private:
   std::string devfs_;
@@ -66,6 +67,7 @@ class PerfSmiSource final : public SmiSource {
     for (const auto& [cpu, counter] : counters_) n += counter.syscalls();
     return n;
   }
+  void forget(int cpu) override { counters_.erase(cpu); }
 
  private:
   SmiSourceKind kind_;

@@ -46,6 +46,8 @@ class SmiSource {
   virtual int counter_bits() const = 0;
   // Syscalls issued so far (opens + reads), for cost accounting.
   virtual std::uint64_t syscalls() const = 0;
+  // Closes what is cached for `cpu` (it went offline; its fd is stale).
+  virtual void forget(int cpu) = 0;
 };
 
 // Everything open_smi_source may consult; defaults are the real machine.
