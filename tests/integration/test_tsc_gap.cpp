@@ -138,3 +138,17 @@ TEST_CASE("bmcquietd's tsc_gap detector exports, reloads and stops without waiti
   REQUIRE(status);
   CHECK(*status == 0);
 }
+
+TEST_CASE("the gap injector refuses bursts that RT throttling would cut", "[tsc]") {
+  TempDir dir;
+  dir.write("proc/sys/kernel/sched_rt_runtime_us", "100000\n");
+  dir.write("proc/sys/kernel/sched_rt_period_us", "1000000\n");
+  const auto injector = built_binary("tests/tools/gap_injector/gap_injector");
+  // 1 ms on, 1 ms off: 500 ms of every second, above 90 % of a 100 ms budget.
+  auto r = run_command(injector + " --cpu 0 --duration 1 --bursts-us 1000 --idle-ms 1,1 " +
+                       "--path.procfs " + dir.path() + "/proc");
+  CHECK(r.exit_code == 3);
+  CHECK(r.output.find("RT throttling would cut them") != std::string::npos);
+  r = run_command(injector + " --cpu 0 --duration 1 --bursts-us 0");
+  CHECK(r.exit_code == 2);
+}
