@@ -132,9 +132,10 @@ void print_json(const WindowReport& w) {
 }
 
 void print_summary(const Summary& s, const TscDetectorConfig& c, const TscDetectorInfo& info) {
-  std::printf("CPU %d: %llu windows, %.3f s sampled, %llu TSC reads (%.1f ns per read)\n", c.cpu,
-              (unsigned long long)s.windows, s.sampled, (unsigned long long)s.reads,
-              s.reads ? s.sampled * 1e9 / double(s.reads) : 0.0);
+  std::printf(
+      "CPU %d: %llu windows, %.3f s sampled, %llu TSC reads (%.1f ns per read outside gaps)\n",
+      c.cpu, (unsigned long long)s.windows, s.sampled, (unsigned long long)s.reads,
+      s.reads ? (s.sampled - s.stolen) * 1e9 / double(s.reads) : 0.0);
   std::printf("TSC %.3f MHz (%s)%s\n", info.frequency.hz / 1e6, info.frequency.source.c_str(),
               info.hypervisor ? fmt::format(", under a hypervisor ({}): its work shows as gaps",
                                             info.hypervisor_vendor)
