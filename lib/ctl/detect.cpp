@@ -35,7 +35,8 @@ std::optional<double> to_number(const std::string& text) {
   try {
     std::size_t used = 0;
     double v = std::stod(text, &used);
-    if (used != text.size() || !(v >= 0)) return std::nullopt;
+    // The bound keeps every conversion to int and to nanoseconds in range.
+    if (used != text.size() || !(v >= 0) || v > 1e6) return std::nullopt;
     return v;
   } catch (const std::exception&) {
     return std::nullopt;
@@ -63,7 +64,7 @@ std::string parse(std::span<const std::string> args, Options& o) {
       continue;
     }
     auto value = to_number(text);
-    if (!value) return fmt::format("{} {}: not a non-negative number", flag, text);
+    if (!value) return fmt::format("{} {}: not a number in 0..1000000", flag, text);
     if (flag == "--cpu") {
       o.detector.cpu = int(*value);
       o.cpu_given = true;
