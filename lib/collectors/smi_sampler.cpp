@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "metrics/metrics.hpp"
 #include "platform/sysfs.hpp"
@@ -117,6 +118,8 @@ bool SmiSampler::ensure_open(int probe_cpu, std::string* error) {
     const bool intel =
         cpuid_.vendor == CpuVendor::intel || source_->kind() == SmiSourceKind::intel_msr;
     throttle_ = ThrottleCounters::open(paths_, intel, hw_.perf, probe_cpu, &throttle_missing_);
+    // Once per source open, not per round: the info metric says throttle="none".
+    if (!throttle_) spdlog::info("smi: CPU throttle signals unavailable: {}", throttle_missing_);
   }
   return true;
 }

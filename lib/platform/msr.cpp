@@ -54,8 +54,10 @@ std::string MsrDevice::open_error(int err) const {
     case EPERM:
       return fmt::format(
           "cannot open {} ({}): reading MSRs needs CAP_SYS_RAWIO and read access to the device "
-          "(AmbientCapabilities=CAP_SYS_RAWIO and DeviceAllow={}/cpu/*/msr r in the unit)",
-          path_, std::strerror(err), path_.substr(0, path_.find("/cpu/")));
+          "(AmbientCapabilities=CAP_SYS_RAWIO CAP_DAC_OVERRIDE and DeviceAllow=char-cpu/msr r in "
+          "the "
+          "unit)",
+          path_, std::strerror(err));
     default:
       return fmt::format("cannot open {}: {}", path_, std::strerror(err));
   }
