@@ -1,3 +1,4 @@
+#include "ctl/check.hpp"
 #include "ctl/command.hpp"
 #include "ctl/control.hpp"
 #include "ctl/detect.hpp"
@@ -6,6 +7,7 @@ namespace bmcquiet::ctl {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"check", "one-shot read-only report: SMIs, TSC gaps, BMC policy drift", &run_check},
       {"status", "the running daemon's policy: BMC, profile, pause, every setting", &run_status},
       {"plan", "what the policy would change on the BMC now", &run_plan},
       {"apply", "reconcile the policy now (root)", &run_apply},

@@ -45,6 +45,9 @@ void explain_unsupported(Discovery& d, bool any_transport) {
       why = "no BMC transport is configured; set bmc.redfish or bmc.ipmi";
     else if (needs_profile(id) && !ident.profile)
       why = fmt::format("only a vendor profile can serve this item and {}", ident.reason);
+    else if (const auto* oem = ident.profile ? ident.profile->oem(id) : nullptr)
+      why = fmt::format("profile {} knows {}, but this BMC does not advertise it",
+                        ident.profile->name, oem->where);
     else if (needs_profile(id))
       why = fmt::format("profile {} has no setting for this item", ident.profile->name);
     else

@@ -253,3 +253,39 @@ TEST_CASE("SEL over Redfish: a crash between archive and clear loses nothing", "
   CHECK(sim_entries(sim) == 0);
   CHECK(writes_to(sim, "ClearLog") == 1);
 }
+
+TEST_CASE("bmcquietctl check reads the BMC, reports drift by exit code, writes nothing",
+          "[policy][e2e][check]") {
+  TempDir dir;
+  BmcSim sim({fixture_dir("redfish/dell")});
+  auto config =
+      dir.write("bmcquiet.yaml", "paths:\n  state: " + dir.path() +
+                                     "/state\nbmc:\n  redfish:\n    url: " + sim.url() +
+                                     "\n    host_interface: false\n    username: admin\n"
+                                     "    password_credential: \"\"\n    password_file: " +
+                                     password_file(dir) +
+                                     "\n    insecure: true\ncollectors:\n  policy:\n"
+                                     "    items:\n      sol: {mode: enforce}\n");
+  sim.reset_stats();
+  auto json_run = run_command(built_binary("daemon/bmcquietctl") +
+                              " check --json --sample 0.2 "
+                              "--config " +
+                              config + " 2>/dev/null");
+  INFO(json_run.output);
+  auto report = json::parse(json_run.output).as_object();
+  CHECK(json_run.exit_code == int(report.at("exit_code").as_int64()));
+  CHECK(json_run.exit_code >= 1);  // SOL is on in the fixture: at least a warning
+  bool sol_drifted = false;
+  for (const auto& item : report.at("policy").at("items").as_array())
+    if (item.at("setting") == "sol") sol_drifted = item.at("state") == "drifted";
+  CHECK(sol_drifted);
+  CHECK(report.at("plan").at("changes").as_array().size() >= 1);
+  CHECK(report.at("policy").at("identity").as_string().find("Dell") != json::string::npos);
+  CHECK(sim.stat("writes") == 0);  // even with sol: enforce in the config
+
+  auto table = run_command(built_binary("daemon/bmcquietctl") + " check --sample 0.2 --config " +
+                           config + " 2>&1");
+  CHECK(table.output.find("What the policy would change") != std::string::npos);
+  CHECK(table.output.find("dell-idrac") != std::string::npos);
+  CHECK(sim.stat("writes") == 0);
+}
