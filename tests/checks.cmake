@@ -26,3 +26,6 @@ bmcquiet_static_check("every alert has a firing and a silent promtool test"
 
 bmcquiet_static_check("dashboards/bmcquiet.json matches @grafana/schema (tsc)"
   ${BMCQUIET_DASHBOARDS}/check-schema.sh ${CMAKE_BINARY_DIR}/dashboards-schema-check)
+
+bmcquiet_static_check("every metric in dashboards/ is defined in lib/"
+  ${BMCQUIET_DASHBOARDS}/check-metric-names.sh)
