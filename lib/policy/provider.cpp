@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "policy/ipmi_items.hpp"
 #include "policy/redfish_discovery.hpp"
 
 namespace bmcquiet::policy {
@@ -12,21 +13,23 @@ class BmcProvider final : public Provider {
   BmcProvider(std::shared_ptr<BmcLinks> links, ProviderOptions options)
       : links_(std::move(links)), options_(std::move(options)) {}
 
+  // Redfish first; IPMI adds its manufacturer ID and serves what Redfish left.
   void discover(const PolicySettings& settings, std::function<void(Discovery)> done) override {
     const bool any = links_->redfish || links_->ipmi;
-    if (links_->redfish) {
-      SelItemOptions sel{settings.sel_max_fill_ratio, options_.state_dir,
-                         settings.sel_archive_max_bytes, settings.sel_archive_keep, nullptr};
-      discover_redfish(links_->redfish, settings, sel, [any, done](Discovery d) {
-        if (d.ok) explain_unsupported(d, any);
-        done(std::move(d));
-      });
-      return;
-    }
+    SelItemOptions sel{settings.sel_max_fill_ratio, options_.state_dir,
+                       settings.sel_archive_max_bytes, settings.sel_archive_keep, nullptr};
+    auto finish = [any, done](Discovery d) {
+      if (d.ok) explain_unsupported(d, any);
+      done(std::move(d));
+    };
+    auto then_ipmi = [ipmi = links_->ipmi, settings, sel, finish](Discovery d) {
+      if (!ipmi) return finish(std::move(d));
+      complete_with_ipmi(ipmi, settings, sel, std::move(d), finish);
+    };
+    if (links_->redfish) return discover_redfish(links_->redfish, settings, sel, then_ipmi);
     Discovery d;
-    d.ok = true;
-    explain_unsupported(d, any);
-    done(std::move(d));
+    d.ok = !links_->ipmi;  // nothing to reach: every item is unsupported
+    then_ipmi(std::move(d));
   }
 
  private:

@@ -1,0 +1,246 @@
+#include "policy/ipmi_items.hpp"
+
+#include <fmt/format.h>
+
+#include "ipmi/client.hpp"
+
+namespace bmcquiet::policy {
+namespace {
+
+template <class T>
+std::string failure(const ipmi::Result<T>& r, std::string_view command) {
+  return fmt::format("IPMI {}: {}", command,
+                     r.error.message.empty() ? ipmi::to_string(r.error.status) : r.error.message);
+}
+
+ActOutcome done_outcome(const ipmi::Result<ipmi::Done>& r, std::string_view command) {
+  return r.ok() ? ActOutcome::success() : ActOutcome::failure(failure(r, command));
+}
+
+class SolBackend final : public ItemBackend {
+ public:
+  explicit SolBackend(IpmiClient c) : client_(std::move(c)) {}
+  std::string transport() const override { return "ipmi"; }
+  void observe(std::function<void(Observation)> done) override {
+    client_->get_sol_enabled([done = std::move(done)](ipmi::Result<bool> r) {
+      if (!r.ok()) return done(Observation::failed(failure(r, "Get SOL Configuration")));
+      done(*r.value ? Observation::drifted("enabled", "disabled")
+                    : Observation::compliant("disabled", "disabled"));
+    });
+  }
+  void act(std::function<void(ActOutcome)> done) override {
+    client_->set_sol_enabled(false, [done = std::move(done)](ipmi::Result<ipmi::Done> r) {
+      done(done_outcome(r, "Set SOL Configuration"));
+    });
+  }
+
+ private:
+  IpmiClient client_;
+};
+
+class WatchdogBackend final : public ItemBackend {
+ public:
+  WatchdogBackend(IpmiClient c, std::chrono::seconds min) : client_(std::move(c)), min_(min) {}
+  std::string transport() const override { return "ipmi"; }
+  void observe(std::function<void(Observation)> done) override {
+    client_->get_watchdog(
+        [min = min_, done = std::move(done)](ipmi::Result<ipmi::WatchdogState> r) {
+          if (!r.ok()) return done(Observation::failed(failure(r, "Get Watchdog Timer")));
+          const auto desired =
+              min.count() > 0 ? fmt::format("off or timeout >= {} s", min.count()) : "off";
+          if (!r.value->running) return done(Observation::compliant("off", desired));
+          const double timeout = r.value->initial_countdown_100ms / 10.0;
+          const auto current = fmt::format("running, timeout {:.1f} s", timeout);
+          done(min.count() > 0 && timeout >= double(min.count())
+                   ? Observation::compliant(current, desired)
+                   : Observation::drifted(current, desired));
+        });
+  }
+  // Set Watchdog Timer without "don't stop" stops a running timer; its use
+  // and countdown are kept so a later start behaves as the host expects.
+  void act(std::function<void(ActOutcome)> done) override {
+    client_->get_watchdog(
+        [client = client_, done = std::move(done)](ipmi::Result<ipmi::WatchdogState> r) {
+          if (!r.ok()) return done(ActOutcome::failure(failure(r, "Get Watchdog Timer")));
+          ipmi::WatchdogSettings s;
+          s.timer_use = r.value->timer_use & 0x07;
+          s.dont_log = r.value->dont_log;
+          s.dont_stop = false;
+          s.timeout_action = 0;
+          s.initial_countdown_100ms = r.value->initial_countdown_100ms;
+          client->set_watchdog(s, [done](ipmi::Result<ipmi::Done> set) {
+            done(done_outcome(set, "Set Watchdog Timer"));
+          });
+        });
+  }
+
+ private:
+  IpmiClient client_;
+  std::chrono::seconds min_;
+};
+
+class PowerCapBackend final : public ItemBackend {
+ public:
+  PowerCapBackend(IpmiClient c, double floor) : client_(std::move(c)), floor_(floor) {}
+  std::string transport() const override { return "ipmi"; }
+  void observe(std::function<void(Observation)> done) override {
+    client_->dcmi_get_power_limit(
+        [floor = floor_, done = std::move(done)](ipmi::Result<ipmi::PowerLimitState> r) {
+          if (!r.ok()) return done(Observation::failed(failure(r, "DCMI Get Power Limit")));
+          const auto desired = floor > 0 ? fmt::format("none or >= {:.0f} W", floor) : "none";
+          if (!r.value->active || !r.value->limit)
+            return done(Observation::compliant("none", desired));
+          const double watts = r.value->limit->limit_watts;
+          const auto current = fmt::format("{:.0f} W", watts);
+          done(floor > 0 && watts >= floor ? Observation::compliant(current, desired)
+                                           : Observation::drifted(current, desired));
+        });
+  }
+  // Raises the limit to the floor (keeping its other terms) or deactivates it.
+  void act(std::function<void(ActOutcome)> done) override {
+    if (floor_ <= 0) {
+      client_->dcmi_activate_power_limit(false, [done](ipmi::Result<ipmi::Done> r) {
+        done(done_outcome(r, "DCMI Activate Power Limit"));
+      });
+      return;
+    }
+    client_->dcmi_get_power_limit([client = client_, floor = floor_,
+                                   done = std::move(done)](ipmi::Result<ipmi::PowerLimitState> r) {
+      if (!r.ok()) return done(ActOutcome::failure(failure(r, "DCMI Get Power Limit")));
+      auto limit = r.value->limit.value_or(ipmi::PowerLimit{});
+      limit.limit_watts = std::uint16_t(floor);
+      client->dcmi_set_power_limit(limit, [done](ipmi::Result<ipmi::Done> set) {
+        done(done_outcome(set, "DCMI Set Power Limit"));
+      });
+    });
+  }
+
+ private:
+  IpmiClient client_;
+  double floor_;
+};
+
+// Timestamp of a SEL record: bytes 3-6 (LSB first) for system event and
+// timestamped OEM records; none for the others.
+std::string sel_timestamp(const ipmi::SelEntry& e) {
+  if (e.record_type >= 0xE0) return "";
+  const std::uint32_t t =
+      e.raw[3] | (e.raw[4] << 8) | (e.raw[5] << 16) | (std::uint32_t(e.raw[6]) << 24);
+  return std::to_string(t);
+}
+
+std::string hex(const std::array<std::uint8_t, 16>& raw) {
+  std::string out;
+  for (auto b : raw) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+class IpmiSel final : public SelSource {
+ public:
+  explicit IpmiSel(IpmiClient c) : client_(std::move(c)) {}
+  std::string transport() const override { return "ipmi"; }
+
+  void fill(std::function<void(SelFill)> done) override {
+    client_->get_sel_info([done = std::move(done)](ipmi::Result<ipmi::SelInfo> r) {
+      SelFill f;
+      if (!r.ok()) {
+        f.error = failure(r, "Get SEL Info");
+        return done(f);
+      }
+      f.used = r.value->entries;
+      f.capacity = r.value->entries + r.value->free_bytes / 16;  // 16-byte records
+      done(f);
+    });
+  }
+
+  // The reservation is taken first; an erase or re-reservation by anyone
+  // else cancels it, and the clear then fails with 0xC5.
+  void reserve_and_read(std::function<void(SelRead)> done) override {
+    client_->reserve_sel([client = client_, done = std::move(done)](ipmi::Result<std::uint16_t> r) {
+      if (!r.ok()) {
+        SelRead out;
+        out.error = failure(r, "Reserve SEL");
+        return done(out);
+      }
+      const auto reservation = *r.value;
+      client->get_sel_entries(
+          reservation, [reservation, done](ipmi::Result<std::vector<ipmi::SelEntry>> e) {
+            SelRead out;
+            if (!e.ok()) {
+              out.error = failure(e, "Get SEL Entry");
+              return done(out);
+            }
+            for (const auto& entry : *e.value)
+              out.entries.push_back({std::to_string(entry.record_id),
+                                     sel_timestamp(entry),
+                                     {{"record_type", fmt::format("0x{:02x}", entry.record_type)},
+                                      {"raw", hex(entry.raw)}}});
+            out.reservation = fmt::format("{}:{}", reservation, out.entries.size());
+            done(std::move(out));
+          });
+    });
+  }
+
+  // Entries added after the read do not cancel an IPMI reservation, so the
+  // count is compared first.
+  void clear(const std::string& reservation, std::function<void(ActOutcome)> done) override {
+    const auto colon = reservation.find(':');
+    const auto id = std::uint16_t(std::stoul(reservation.substr(0, colon)));
+    const auto archived = std::stoull(reservation.substr(colon + 1));
+    client_->get_sel_info(
+        [client = client_, id, archived, done = std::move(done)](ipmi::Result<ipmi::SelInfo> info) {
+          if (!info.ok()) return done(ActOutcome::failure(failure(info, "Get SEL Info")));
+          if (info.value->entries != archived)
+            return done(ActOutcome::failure(fmt::format(
+                "the SEL changed since it was read ({} -> {} entries); not cleared, the next pass "
+                "archives the new entries first",
+                archived, info.value->entries)));
+          client->clear_sel(id, [done](ipmi::Result<ipmi::SelClearStatus> r) {
+            done(r.ok() ? ActOutcome::success() : ActOutcome::failure(failure(r, "Clear SEL")));
+          });
+        });
+  }
+
+ private:
+  IpmiClient client_;
+};
+
+}  // namespace
+
+std::shared_ptr<ItemBackend> make_ipmi_sol(IpmiClient client) {
+  return std::make_shared<SolBackend>(std::move(client));
+}
+std::shared_ptr<ItemBackend> make_ipmi_watchdog(IpmiClient client, std::chrono::seconds min) {
+  return std::make_shared<WatchdogBackend>(std::move(client), min);
+}
+std::shared_ptr<ItemBackend> make_ipmi_power_cap(IpmiClient client, double floor_watts) {
+  return std::make_shared<PowerCapBackend>(std::move(client), floor_watts);
+}
+std::shared_ptr<SelSource> make_ipmi_sel(IpmiClient client) {
+  return std::make_shared<IpmiSel>(std::move(client));
+}
+
+void complete_with_ipmi(IpmiClient client, const PolicySettings& settings,
+                        SelItemOptions sel_options, Discovery discovery,
+                        std::function<void(Discovery)> done) {
+  client->get_device_id([client, settings, sel_options, d = std::move(discovery),
+                         done = std::move(done)](ipmi::Result<ipmi::DeviceId> r) mutable {
+    if (r.ok()) {
+      d.identity.ipmi_manufacturer_id = r.value->manufacturer_id;
+      d.profile = identify(d.identity).profile;
+    } else if (!d.ok) {  // neither transport answered
+      d.error = (d.error.empty() ? "" : d.error + "; ") + failure(r, "Get Device ID");
+      return done(std::move(d));
+    }
+    d.ok = true;
+    d.error.clear();
+    auto fill = [&d](ItemId id, std::shared_ptr<ItemBackend> b) { d.backends.try_emplace(id, b); };
+    fill(ItemId::sol, make_ipmi_sol(client));
+    fill(ItemId::watchdog, make_ipmi_watchdog(client, settings.watchdog_min_timeout));
+    fill(ItemId::power_cap, make_ipmi_power_cap(client, settings.power_floor_watts));
+    fill(ItemId::sel, make_sel_backend(make_ipmi_sel(client), sel_options));
+    done(std::move(d));
+  });
+}
+
+}  // namespace bmcquiet::policy
