@@ -208,6 +208,16 @@ void Client::Impl::fail_queue(const std::string& error) {
 }
 
 void Client::Impl::send(Request request) {
+  if (request.deadline != Clock::time_point::max() && Clock::now() >= request.deadline) {
+    auto error = fmt::format(
+        "{} {}{}: not sent, the poll deadline (bmc.redfish.poll_deadline, "
+        "{} ms) had passed",
+        request.method, opt.url, request.path, opt.poll_deadline.count());
+    boost::asio::post(io, [h = std::move(request.handler), error] {
+      h(Response{0, {}, {}, {}, error});
+    });
+    return;
+  }
   auto t = std::make_shared<Transfer>();
   t->cap = opt.max_response_bytes;
   t->url = request.path.starts_with("http") ? request.path : opt.url + request.path;

@@ -352,3 +352,56 @@ TEST_CASE("Redfish: PATCH with If-Match and advertised actions change the BMC", 
   CHECK(sim.resource(sel->entries_path).find("\"Members@odata.count\":0") != std::string::npos);
   CHECK(sim.stat("writes") == 3);
 }
+
+TEST_CASE("Redfish: a cached URL that 404s makes the next poll walk the links again", "[redfish]") {
+  Rig rig;
+  BmcSim sim({fixture_dir("redfish/supermicro")});
+  auto client = redfish::Client::create(rig.io, rig.options(sim), nullptr);
+  REQUIRE(rig.poll(*client)->up);
+  // A firmware update moved Thermal: the old URL is gone, the chassis links the new one.
+  const std::string old_url = "/redfish/v1/Chassis/1/Thermal";
+  auto thermal = sim.resource(old_url);
+  sim.control("POST", "/delete?path=" + old_url);
+  sim.control("POST", "/resource?path=" + old_url + "2", thermal);
+  auto chassis = sim.resource("/redfish/v1/Chassis/1");
+  auto at = chassis.find("\"" + old_url + "\"");
+  REQUIRE(at != std::string::npos);
+  chassis.insert(at + old_url.size() + 1, "2");
+  sim.control("POST", "/resource?path=/redfish/v1/Chassis/1", chassis);
+  auto gone = rig.poll(*client);
+  CHECK_FALSE(gone->up);
+  CHECK(gone->error.find("404") != std::string::npos);
+  auto again = rig.poll(*client);
+  INFO(again->error);
+  CHECK(again->up);
+  CHECK(temperature(*again, "CPU1 Temp") == 46.0);
+}
+
+TEST_CASE("Redfish: the poll deadline and the back-off after failures", "[redfish]") {
+  Rig rig;
+  BmcSim sim({fixture_dir("redfish/dell"), nullptr, 300});
+  SECTION("a poll ends at its deadline even when every request is slow") {
+    auto options = rig.options(sim);
+    options.poll_deadline = 700ms;
+    auto client = redfish::Client::create(rig.io, options, nullptr);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto s = rig.poll(*client);
+    CHECK_FALSE(s->up);
+    CHECK(s->error.find("poll deadline") != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+  }
+  SECTION("after a failed poll the BMC is left alone for the back-off time") {
+    auto options = rig.options(sim);
+    options.backoff_initial = 1min;
+    options.backoff_max = 1min;
+    auto client = redfish::Client::create(rig.io, options, nullptr);
+    sim.fault("reset");
+    CHECK_FALSE(rig.poll(*client)->up);
+    sim.clear_fault();
+    sim.reset_stats();
+    auto skipped = rig.poll(*client);
+    CHECK_FALSE(skipped->up);
+    CHECK(skipped->error.find("backing off") != std::string::npos);
+    CHECK(sim.stat("requests") == 0);
+  }
+}

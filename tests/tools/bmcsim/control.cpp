@@ -90,6 +90,8 @@ Reply route(Sim& sim, const std::string& method, const std::string& target,
   if (method != "POST") return error_reply(404, "unknown control endpoint");
   if (path == "/resource") {
     sim.store.put(Store::normalize(param(target, "path")), parsed);
+  } else if (path == "/delete") {
+    sim.store.erase(Store::normalize(param(target, "path")));
   } else if (path == "/reset_stats") {
     sim.counters = {};
     sim.writes.clear();
