@@ -37,7 +37,8 @@ struct Daemon {
   int port = free_tcp_port();
   std::unique_ptr<Process> process;
 
-  Daemon(const TempDir& dir, const BmcSim& sim, const std::string& items) {
+  Daemon(const TempDir& dir, const BmcSim& sim, const std::string& items,
+         const std::string& policy_extra = "") {
     auto config = dir.write("bmcquiet.yaml", "paths:\n  state: " + dir.path() + "/state\n" +
                                                  "bmc:\n  redfish:\n    url: " + sim.url() +
                                                  "\n    host_interface: false\n"
@@ -48,6 +49,7 @@ struct Daemon {
                                                  "\n    insecure: true\n"
                                                  "collectors:\n  redfish:\n    enabled: false\n"
                                                  "  policy:\n    interval: 300ms\n" +
+                                                 policy_extra +
                                                  (items.empty() ? "" : "    items:\n" + items));
     process = std::make_unique<Process>(
         std::vector<std::string>{built_binary("daemon/bmcquietd"), "--config", config, "--listen",
@@ -125,6 +127,31 @@ TEST_CASE("enforce: drift injected into the BMC is reverted within one interval"
   CHECK(d.wait_for(series("bmcquiet_policy_compliant", "sol"), 1));
   CHECK(d.value(series("bmcquiet_policy_reapply_total", "sol")) >= 2.0);
   CHECK(d.value(series("bmcquiet_policy_reapply_failures_total", "sol")) == 0.0);
+}
+
+TEST_CASE("flap guard: a setting someone keeps turning back on stops being enforced",
+          "[policy][e2e]") {
+  TempDir dir;
+  BmcSim sim({fixture_dir("redfish/dell")});
+  // A flap window far longer than the test: only the drift count matters.
+  Daemon d(dir, sim, "      sol: {mode: enforce}\n",
+           "    flap_guard: {max_drifts: 2, window: 1h}\n");
+  REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "sol"), 1));  // drift 1, reverted
+  for (int drift = 2; drift <= 3; ++drift) {
+    set_in_sim(sim, kSystem, [](json::object& s) {
+      s["SerialConsole"].as_object()["IPMI"].as_object()["ServiceEnabled"] = true;
+    });
+    REQUIRE(d.wait_for(series("bmcquiet_policy_drift_detected_total", "sol"), drift, 5s));
+    if (drift == 2) REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "sol"), 1, 5s));
+  }
+  // The third drift exceeds max_drifts: reported flapping, left alone.
+  REQUIRE(d.wait_for(series("bmcquiet_policy_flapping", "sol"), 1, 5s));
+  sim.reset_stats();
+  std::this_thread::sleep_for(1s);  // three more passes
+  CHECK(sim.stat("writes") == 0);
+  CHECK(sol_enabled_in_sim(sim));
+  CHECK(d.value(series("bmcquiet_policy_compliant", "sol")) == 0.0);
+  CHECK(d.value(series("bmcquiet_policy_reapply_total", "sol")) == 2.0);
 }
 
 TEST_CASE("report mode never writes, even with every item drifted", "[policy][e2e]") {
