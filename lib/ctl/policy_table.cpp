@@ -81,7 +81,8 @@ std::string render_plan(const std::string& text) {
   auto v = json::parse(text, ec);
   if (ec || !v.is_object() || !v.as_object().contains("changes")) return {};
   const auto& changes = v.as_object().at("changes").as_array();
-  if (changes.empty()) return "Nothing to change: every setting that could be read matches the policy.\n";
+  if (changes.empty())
+    return "Nothing to change: every setting that could be read matches the policy.\n";
   std::string out = fmt::format("{:<21} {:<8} {:<22} {:<22} {:<10} {}\n", "SETTING", "MODE",
                                 "CURRENT", "WOULD SET", "TRANSPORT", "ACTION");
   for (const auto& c : changes) {
