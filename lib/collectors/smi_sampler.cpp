@@ -44,10 +44,14 @@ class ThreadPinner final : public CpuPinner {
     // The kernel migrates the caller before returning; sched_getcpu() confirms.
     return ::sched_setaffinity(0, sizeof one, &one) == 0 && ::sched_getcpu() == cpu;
   }
-  void unpin() override {
+  void unpin(const std::vector<int>& home) override {
     if (!saved_) return;
+    cpu_set_t mask;
+    CPU_ZERO(&mask);
+    for (int cpu : home)
+      if (cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &*saved_)) CPU_SET(cpu, &mask);
     ++syscalls_;
-    ::sched_setaffinity(0, sizeof *saved_, &*saved_);
+    ::sched_setaffinity(0, sizeof mask, CPU_COUNT(&mask) > 0 ? &mask : &*saved_);
   }
   std::uint64_t syscalls() const override { return syscalls_; }
 
@@ -183,7 +187,7 @@ CollectOutcome SmiSampler::sample(std::chrono::steady_clock::time_point now) {
   std::map<int, bool> packages_seen;
   for (int cpu : housekeeping)
     readings.push_back(read_cpu(cpu, CpuClass::housekeeping, settings_.pin, packages_seen));
-  if (settings_.pin) hw_.pinner->unpin();
+  if (settings_.pin) hw_.pinner->unpin(housekeeping);
   if (stats_.isolated_read)
     for (int cpu : isolated)
       readings.push_back(read_cpu(cpu, CpuClass::isolated, false, packages_seen));

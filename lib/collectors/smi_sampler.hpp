@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "collectors/collector.hpp"
 #include "platform/cpu_throttle.hpp"
@@ -30,8 +31,10 @@ class CpuPinner {
   virtual ~CpuPinner() = default;
   // Runs the caller on `cpu` only; false when not allowed (cpuset, offline).
   virtual bool pin(int cpu) = 0;
-  // Restores the affinity the thread had before the first pin().
-  virtual void unpin() = 0;
+  // Leaves the caller free to run on any of `home` (the housekeeping CPUs)
+  // that its original affinity allowed — never on an isolated CPU — or, when
+  // that leaves none, on its original affinity.
+  virtual void unpin(const std::vector<int>& home) = 0;
   virtual std::uint64_t syscalls() const = 0;
 };
 std::shared_ptr<CpuPinner> make_thread_pinner();  // sched_setaffinity(0, ...)

@@ -41,10 +41,14 @@ class FakePinner final : public CpuPinner {
     pins.push_back(cpu);
     return allowed_.count(cpu) > 0;
   }
-  void unpin() override { ++unpins; }
+  void unpin(const std::vector<int>& home) override {
+    ++unpins;
+    last_home = home;
+  }
   std::uint64_t syscalls() const override { return pins.size() + unpins; }
   std::vector<int> pins;
   int unpins = 0;
+  std::vector<int> last_home;
 
  private:
   std::set<int> allowed_;

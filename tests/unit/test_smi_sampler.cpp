@@ -46,6 +46,8 @@ TEST_CASE("isolated CPUs are read only at the slow interval", "[smi]") {
     CHECK(rig.value(R"(bmcquiet_smi_sample_remote_reads_total{cpu_class="isolated"})") == 18);
     // Isolated CPUs are never pinned to: a thread landing on them would be worse than an IPI.
     for (int cpu : rig.pinner->pins) CHECK(cpu < 2);
+    // Between rounds the sampler may run on housekeeping CPUs only.
+    CHECK(rig.pinner->last_home == std::vector<int>{0, 1});
   }
   SECTION("isolated_interval 0 never reads isolated CPUs") {
     settings.isolated_interval = 0s;
@@ -243,7 +245,13 @@ TEST_CASE("read_smi_on_this_cpu reads the CPU the caller is pinned to", "[smi]")
   REQUIRE(source);
   int cpu = -1;
   auto r = read_smi_on_this_cpu(*source, &cpu);
-  pinner->unpin();
+  pinner->unpin({target, CPU_SETSIZE + 5});
+  cpu_set_t after;
+  CPU_ZERO(&after);
+  REQUIRE(sched_getaffinity(0, sizeof after, &after) == 0);
+  sched_setaffinity(0, sizeof mask, &mask);  // this is Catch's thread: give it back
+  CHECK(CPU_COUNT(&after) == 1);             // home ∩ the original affinity
+  CHECK(CPU_ISSET(target, &after));
   CHECK(cpu == target);
   REQUIRE(r.ok);
   CHECK(r.count == 100u + unsigned(target));

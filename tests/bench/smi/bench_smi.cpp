@@ -36,7 +36,7 @@ struct Figures {
 class NoPinner final : public CpuPinner {
  public:
   bool pin(int) override { return false; }
-  void unpin() override {}
+  void unpin(const std::vector<int>&) override {}
   std::uint64_t syscalls() const override { return 0; }
 };
 
