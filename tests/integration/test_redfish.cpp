@@ -2,6 +2,8 @@
 // server speaking Redfish) serving the project's vendor fixtures.
 #include <sys/stat.h>
 
+#include <thread>
+
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
@@ -404,4 +406,17 @@ TEST_CASE("Redfish: the poll deadline and the back-off after failures", "[redfis
     CHECK(skipped->error.find("backing off") != std::string::npos);
     CHECK(sim.stat("requests") == 0);
   }
+}
+
+TEST_CASE("Redfish: a session the BMC timed out is replaced by one new login", "[redfish]") {
+  Rig rig;
+  BmcSim sim({fixture_dir("redfish/hpe"), nullptr, 0, 1});  // sessions expire after 1 s idle
+  auto client = redfish::Client::create(rig.io, rig.options(sim), nullptr);
+  REQUIRE(rig.poll(*client)->up);
+  std::this_thread::sleep_for(1200ms);
+  auto s = rig.poll(*client);
+  INFO(s->error);
+  CHECK(s->up);
+  CHECK(sim.stat("logins") == 2);
+  CHECK(sim.stat("unauthorized") >= 1);
 }
