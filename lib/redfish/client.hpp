@@ -84,6 +84,7 @@ class Client {
   void del(const std::string& path, ResponseHandler handler);
 
   // One poll: discovery when needed, then every reader; within poll_deadline.
+  // Asked while a poll runs, the handler gets that poll's result (single flight).
   void poll(SnapshotHandler handler);
   std::shared_ptr<const Snapshot> last_snapshot() const;
   // Drops the cached URLs so the next poll walks the links again.

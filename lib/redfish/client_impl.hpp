@@ -101,6 +101,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   Backoff poll_backoff;
   Clock::time_point next_poll_at{};
   bool polling = false;
+  std::vector<SnapshotHandler> poll_waiters;  // asked while a poll ran: share its result
 };
 
 }  // namespace bmcquiet::redfish

@@ -67,7 +67,10 @@ struct Run : std::enable_shared_from_this<Run> {
     auto result = std::make_shared<const Snapshot>(std::move(snap));
     impl.last = result;
     impl.polling = false;
+    auto waiters = std::move(impl.poll_waiters);
+    impl.poll_waiters.clear();
     handler(result);
+    for (auto& w : waiters) w(result);
   }
 };
 
@@ -339,16 +342,19 @@ void read_all(std::shared_ptr<Run> run) {
 }  // namespace
 
 void Client::Impl::poll(SnapshotHandler handler) {
+  if (polling) {  // single flight: one walk of the BMC serves every caller
+    poll_waiters.push_back(std::move(handler));
+    return;
+  }
   auto run = std::make_shared<Run>();
   run->self = shared_from_this();
   run->handler = std::move(handler);
   run->deadline = Clock::now() + opt.poll_deadline;
-  if (polling || closing || Clock::now() < next_poll_at) {
-    run->snap.error = polling   ? "the previous Redfish poll is still running"
-                      : closing ? "the Redfish client is shutting down"
-                                : fmt::format("backing off after {} failed polls of {}",
-                                              poll_backoff.failures(), opt.url);
-    if (last && !last->error.empty() && !polling) run->snap.error += "; last error: " + last->error;
+  if (closing || Clock::now() < next_poll_at) {
+    run->snap.error = closing ? "the Redfish client is shutting down"
+                              : fmt::format("backing off after {} failed polls of {}",
+                                            poll_backoff.failures(), opt.url);
+    if (last && !last->error.empty()) run->snap.error += "; last error: " + last->error;
     boost::asio::post(io, [run] {
       run->snap.taken = std::chrono::system_clock::now();
       run->handler(std::make_shared<const Snapshot>(std::move(run->snap)));

@@ -420,3 +420,18 @@ TEST_CASE("Redfish: a session the BMC timed out is replaced by one new login", "
   CHECK(sim.stat("logins") == 2);
   CHECK(sim.stat("unauthorized") >= 1);
 }
+
+TEST_CASE("Redfish: polls asked for at once share one walk of the BMC", "[redfish]") {
+  Rig rig;
+  BmcSim sim({fixture_dir("redfish/dell")});
+  auto client = redfish::Client::create(rig.io, rig.options(sim), nullptr);
+  REQUIRE(rig.poll(*client)->up);
+  sim.reset_stats();
+  std::shared_ptr<const Snapshot> a, b;
+  client->poll([&](auto s) { a = s; });
+  client->poll([&](auto s) { b = s; });
+  rig.run_until([&] { return a && b; });
+  CHECK(a == b);
+  CHECK(a->up);
+  CHECK(sim.stat("requests") == a->requests);
+}
