@@ -1,6 +1,5 @@
 // The policy over IPMI against OpenIPMI's ipmi_sim (tests/support/ipmi_sim.hpp):
 // the real engine, provider and lanplus client; drift injected with ipmitool.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +11,7 @@
 #include "policy/engine.hpp"
 #include "policy/ipmi_items.hpp"
 #include "policy/provider.hpp"
+#include "support/child.hpp"
 #include "support/helpers.hpp"
 #include "support/ipmi_sim.hpp"
 
@@ -128,22 +128,16 @@ TEST_CASE("SEL over IPMI: a crash between archive and clear loses nothing", "[po
   const auto archive = state.path() + "/sel-archive.jsonl";
   policy::SelItemOptions options{0.01, state.path(), 1 << 20, 2, nullptr};
 
-  pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {  // the daemon that dies right after the archive is durable
-    boost::asio::io_context io;
-    auto o = options;
-    o.after_archive = [] { ::_exit(42); };
-    auto item = policy::make_sel_backend(policy::make_ipmi_sel(client_for(io, sim)), o);
-    bool done = false;
-    item->act([&](policy::ActOutcome) { done = true; });
-    run_until(io, [&] { return done; });
-    ::_exit(1);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 42);
+  // The injected crash: the process dies right after the archive is durable.
+  REQUIRE(test::run_in_child([&] {
+            boost::asio::io_context io;
+            auto o = options;
+            o.after_archive = [] { ::_exit(42); };
+            auto item = policy::make_sel_backend(policy::make_ipmi_sel(client_for(io, sim)), o);
+            bool done = false;
+            item->act([&](policy::ActOutcome) { done = true; });
+            run_until(io, [&] { return done; });
+          }) == 42);
   CHECK(lines_in(archive) == 5);
   CHECK(sel_entries(sim) == 5);
 

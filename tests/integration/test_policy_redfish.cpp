@@ -2,7 +2,6 @@
 // the real daemon with a real Redfish client, drift injected into the
 // simulator's state, writes counted by the simulator.
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -15,6 +14,7 @@
 #include "policy/sel_item.hpp"
 #include "redfish/client.hpp"
 #include "support/bmcsim.hpp"
+#include "support/child.hpp"
 #include "support/helpers.hpp"
 
 using namespace bmcquiet;
@@ -242,23 +242,17 @@ TEST_CASE("SEL over Redfish: a crash between archive and clear loses nothing", "
   const auto archive = dir.path() + "/state/sel-archive.jsonl";
   policy::SelItemOptions options{0.5, dir.path() + "/state", 1 << 20, 2, nullptr};
 
-  pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {  // the daemon that dies right after the archive is durable
-    Loop loop;
-    auto o = options;
-    o.after_archive = [] { ::_exit(42); };
-    auto item =
-        policy::make_sel_backend(policy::make_redfish_sel(client_for(loop, sim, dir), kSelLog), o);
-    bool done = false;
-    item->act([&](policy::ActOutcome) { done = true; });
-    loop.run_until([&] { return done; });
-    ::_exit(1);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 42);
+  // The injected crash: the process dies right after the archive is durable.
+  REQUIRE(test::run_in_child([&] {
+            Loop loop;
+            auto o = options;
+            o.after_archive = [] { ::_exit(42); };
+            auto item = policy::make_sel_backend(
+                policy::make_redfish_sel(client_for(loop, sim, dir), kSelLog), o);
+            bool done = false;
+            item->act([&](policy::ActOutcome) { done = true; });
+            loop.run_until([&] { return done; });
+          }) == 42);
   CHECK(lines_in(archive) == 5);
   CHECK(sim_entries(sim) == 5);  // not cleared
   CHECK(writes_to(sim, "ClearLog") == 0);

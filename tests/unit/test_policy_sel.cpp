@@ -1,7 +1,6 @@
 // SEL archive-then-clear against an in-process stand-in SEL with IPMI's
 // reservation rule (any change cancels the reservation); the end-to-end
 // version runs against ipmi_sim in tests/integration/test_policy_e2e.cpp.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -9,6 +8,7 @@
 #include <fstream>
 
 #include "policy/sel_item.hpp"
+#include "support/child.hpp"
 #include "support/helpers.hpp"
 
 using namespace bmcquiet;
@@ -111,18 +111,11 @@ TEST_CASE("a crash between archive and clear loses nothing and duplicates nothin
   test::TempDir dir;
   auto sel = std::make_shared<FakeSel>();
   for (int i = 1; i <= 8; ++i) sel->add(i);
-  pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    // The injected crash: the process dies right after the archive is durable.
-    auto item = make_sel_backend(sel, {0.75, dir.path(), 1 << 20, 2, [] { ::_exit(42); }});
-    act(*item);
-    ::_exit(1);  // not reached when the hook ran
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 42);
+  // The injected crash: the process dies right after the archive is durable.
+  REQUIRE(test::run_in_child([&] {
+            auto item = make_sel_backend(sel, {0.75, dir.path(), 1 << 20, 2, [] { ::_exit(42); }});
+            act(*item);
+          }) == 42);
   CHECK(archive_lines(dir.path() + "/sel-archive.jsonl").size() == 8);
   CHECK(sel->entries.size() == 8);  // the SEL was not cleared
 
