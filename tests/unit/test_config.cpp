@@ -27,6 +27,12 @@ std::unique_ptr<Loaded> load(const std::string& text, CliOverrides cli = {}) {
   return l;
 }
 
+const PlannedCollector* find_collector(const Plan& plan, const std::string& name) {
+  for (const auto& c : plan.collectors)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
 bool any_contains(const std::vector<std::string>& lines, const std::string& needle) {
   for (const auto& l : lines)
     if (l.find(needle) != std::string::npos) return true;
@@ -76,8 +82,9 @@ collectors:
   CHECK(c.log_level == "debug");
   CHECK(*c.cpus.isolated == CpuSet{2, 3, 4, 5, 7});
   CHECK_FALSE(c.cpus.housekeeping);
-  REQUIRE(l->result.plan->collectors.size() == 1);
-  CHECK(l->result.plan->collectors[0].interval == 250ms);
+  auto interrupts = find_collector(*l->result.plan, "interrupts");
+  REQUIRE(interrupts);
+  CHECK(interrupts->interval == 250ms);
 }
 
 TEST_CASE("command-line overrides win over the file") {
@@ -106,8 +113,8 @@ TEST_CASE("an unknown collector and an unknown top-level key are errors") {
   REQUIRE_FALSE(l->result.plan);
   auto m = l->messages();
   CHECK(any_contains(m, "test.yaml:1:1: collectorz: unknown key"));
-  CHECK(
-      any_contains(m, "test.yaml:3:3: collectors.smi_typo: unknown key; allowed here: interrupts"));
+  CHECK(any_contains(m, "test.yaml:3:3: collectors.smi_typo: unknown key; allowed here: "));
+  CHECK(any_contains(m, "interrupts, "));
 }
 
 TEST_CASE("type and range errors say what is allowed") {
@@ -167,7 +174,7 @@ TEST_CASE("a missing config file says what to do") {
 TEST_CASE("disabled collectors are validated but not built into the plan") {
   auto l = load("collectors:\n  interrupts: {enabled: false}\n");
   REQUIRE(l->result.plan);
-  CHECK(l->result.plan->collectors.empty());
+  CHECK_FALSE(find_collector(*l->result.plan, "interrupts"));
   auto bad = load("collectors:\n  interrupts: {enabled: false, per_cpux: true}\n");
   CHECK_FALSE(bad->result.plan);
 }
