@@ -13,17 +13,12 @@
 namespace bmcquiet {
 
 struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
-  Slot(boost::asio::io_context& io, Metrics& metrics, PlannedCollector planned)
+  Slot(boost::asio::io_context& io, Metrics& registry, PlannedCollector planned)
       : name(std::move(planned.name)),
         interval(planned.interval),
         collector(std::move(planned.collector)),
         timer(io),
-        up(metrics.gauge(names::kCollectorUp, "1 if the collector's last run succeeded",
-                         {{"collector", name}})),
-        duration(metrics.gauge(names::kCollectorDuration, "How long the last run took",
-                               {{"collector", name}})),
-        last_success(metrics.gauge(names::kCollectorLastSuccess,
-                                   "Unix time of the last successful run", {{"collector", name}})),
+        metrics(registry),
         errors(
             metrics.counter(names::kCollectorErrors, "Runs that failed", {{"collector", name}})) {}
 
@@ -59,8 +54,15 @@ struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
 
   void record(CollectOutcome outcome, std::chrono::steady_clock::time_point started) {
     const auto elapsed = std::chrono::steady_clock::now() - started;
-    duration.Set(std::chrono::duration<double>(elapsed).count());
-    up.Set(outcome.ok ? 1 : 0);
+    // up/duration/last_success appear with the first result: an up=0 before the
+    // first run would look like a failure to every alert at each restart.
+    const Labels labels{{"collector", name}};
+    metrics.gauge(names::kCollectorDuration, "How long the last run took", labels)
+        .Set(std::chrono::duration<double>(elapsed).count());
+    metrics.gauge(names::kCollectorUp, "1 if the collector's last run succeeded", labels)
+        .Set(outcome.ok ? 1 : 0);
+    auto& last_success =
+        metrics.gauge(names::kCollectorLastSuccess, "Unix time of the last successful run", labels);
     finished_once = true;
     if (outcome.ok) {
       last_success.Set(
@@ -80,9 +82,7 @@ struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
   std::chrono::nanoseconds interval;
   std::unique_ptr<Collector> collector;
   boost::asio::steady_timer timer;
-  prometheus::Gauge& up;
-  prometheus::Gauge& duration;
-  prometheus::Gauge& last_success;
+  Metrics& metrics;
   prometheus::Counter& errors;
   std::chrono::steady_clock::time_point next_due;
   std::string last_error;
