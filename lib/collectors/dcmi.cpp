@@ -4,15 +4,16 @@
 
 #include "ipmi/client.hpp"
 #include "metrics/metrics.hpp"
+#include "metrics/names.hpp"
 
 namespace bmcquiet {
 namespace {
 
 // Shared with the Redfish collector (same names and help, source label apart).
-constexpr const char* kPower = "bmcquiet_power_consumed_watts";
-constexpr const char* kPowerHelp = "Whole-server power draw reported by the BMC";
-constexpr const char* kLimit = "bmcquiet_power_limit_watts";
-constexpr const char* kLimitHelp = "Whole-server power limit set on the BMC";
+constexpr const char* kPower = names::kPowerConsumed;
+constexpr const char* kPowerHelp = names::kPowerConsumedHelp;
+constexpr const char* kLimit = names::kPowerLimit;
+constexpr const char* kLimitHelp = names::kPowerLimitHelp;
 constexpr const char* kActive = "bmcquiet_power_limit_active";
 constexpr const char* kActiveHelp = "1 when the BMC enforces its DCMI power limit, 0 when not";
 constexpr const char* kInfo = "bmcquiet_power_limit_info";

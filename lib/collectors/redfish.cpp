@@ -4,6 +4,7 @@
 #include <set>
 
 #include "metrics/metrics.hpp"
+#include "metrics/names.hpp"
 #include "redfish/client.hpp"
 
 namespace bmcquiet {
@@ -14,8 +15,8 @@ constexpr const char* kInfo = "bmcquiet_bmc_info";
 constexpr const char* kTemperature = "bmcquiet_temperature_celsius";
 constexpr const char* kFanRpm = "bmcquiet_fan_speed_rpm";
 constexpr const char* kFanRatio = "bmcquiet_fan_speed_ratio";
-constexpr const char* kPower = "bmcquiet_power_consumed_watts";
-constexpr const char* kLimit = "bmcquiet_power_limit_watts";
+constexpr const char* kPower = names::kPowerConsumed;
+constexpr const char* kLimit = names::kPowerLimit;
 constexpr const char* kLimitRatio = "bmcquiet_power_limit_ratio";
 constexpr const char* kCapped = "bmcquiet_power_capped";
 constexpr const char* kSelEntries = "bmcquiet_sel_entries";
@@ -96,13 +97,11 @@ class RedfishCollector final : public Collector {
     }
     const Labels src{{"source", "redfish"}};
     if (s.power_consumed_watts)
-      series_.set(kPower, "Whole-server power draw reported by the BMC", src,
-                  *s.power_consumed_watts);
+      series_.set(kPower, names::kPowerConsumedHelp, src, *s.power_consumed_watts);
     if (s.power_limit.known)
       series_.set(kCapped, "1 when the BMC enforces a whole-server power limit", src,
                   s.power_limit.watts.has_value() || s.power_limit.ratio.has_value());
-    if (s.power_limit.watts)
-      series_.set(kLimit, "Whole-server power limit set on the BMC", src, *s.power_limit.watts);
+    if (s.power_limit.watts) series_.set(kLimit, names::kPowerLimitHelp, src, *s.power_limit.watts);
     if (s.power_limit.ratio)
       series_.set(kLimitRatio, "Power limit as a fraction, where the BMC sets it in percent", src,
                   *s.power_limit.ratio);

@@ -14,4 +14,10 @@ inline constexpr const char* kReloadSuccessful = "bmcquiet_config_last_reload_su
 inline constexpr const char* kReloadTimestamp =
     "bmcquiet_config_last_reload_success_timestamp_seconds";
 
+// Exported by both the Redfish and the DCMI collector, told apart by `source`.
+inline constexpr const char* kPowerConsumed = "bmcquiet_power_consumed_watts";
+inline constexpr const char* kPowerConsumedHelp = "Whole-server power draw reported by the BMC";
+inline constexpr const char* kPowerLimit = "bmcquiet_power_limit_watts";
+inline constexpr const char* kPowerLimitHelp = "Whole-server power limit set on the BMC";
+
 }  // namespace bmcquiet::names
