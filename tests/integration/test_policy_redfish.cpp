@@ -107,8 +107,9 @@ TEST_CASE("enforce: drift injected into the BMC is reverted within one interval"
            "      virtual_media: {mode: enforce}\n");
   REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "sol"), 1));
   CHECK_FALSE(sol_enabled_in_sim(sim));  // the fixture starts with SOL on
-  CHECK(d.value(series("bmcquiet_policy_compliant", "watchdog")) == 1.0);
-  CHECK(d.value(series("bmcquiet_policy_compliant", "virtual_media")) == 1.0);
+  // Items are reconciled one after another: wait for each, not just the first.
+  CHECK(d.wait_for(series("bmcquiet_policy_compliant", "watchdog"), 1));
+  CHECK(d.wait_for(series("bmcquiet_policy_compliant", "virtual_media"), 1));
   const auto drifts = d.value(series("bmcquiet_policy_drift_detected_total", "sol")).value_or(-1);
 
   sim.reset_stats();
@@ -163,7 +164,7 @@ TEST_CASE("report mode never writes, even with every item drifted", "[policy][e2
   Daemon d(dir, sim, "");  // every item in its default mode: report
   REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "sol"), 0));
   REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "fans"), 0));  // via the profile
-  CHECK(d.value(series("bmcquiet_policy_compliant", "watchdog")) == 0.0);
+  CHECK(d.wait_for(series("bmcquiet_policy_compliant", "watchdog"), 0));
   const auto first = d.value("bmcquiet_policy_last_reconcile_timestamp_seconds").value_or(0);
   for (int i = 0;
        i < 200 && d.value("bmcquiet_policy_last_reconcile_timestamp_seconds") < first + 0.6; ++i)
