@@ -119,8 +119,12 @@ TEST_CASE("bmcquietd's tsc_gap detector exports, reloads and stops without waiti
   }
   INFO(body.substr(0, 4000));
   CHECK(sample_value(body, R"(bmcquiet_collector_up{collector="tsc_gap"})") == 1.0);
-  CHECK(sample_value(body, "bmcquiet_tsc_sampled_seconds_total").value_or(0) ==
-        Approx(0.05).margin(0.01));
+  // One 50 ms window ran. A window stretched by preemption (e.g. another test's
+  // SCHED_FIFO injector on this CPU under ctest -j) counts what it really
+  // sampled, so only bound it: a second window would need the 1 h period.
+  const double sampled = sample_value(body, "bmcquiet_tsc_sampled_seconds_total").value_or(0);
+  CHECK(sampled >= 0.045);
+  CHECK(sampled < 5.0);
   CHECK(sample_value(body, "bmcquiet_tsc_gap_threshold_seconds") == Approx(10e-6));
   CHECK(sample_value(body, R"(bmcquiet_tsc_gaps_total{cause="unknown"})"));
   CHECK(body.find("bmcquiet_tsc_detector_info{backend=\"tsc\",cpu=\"" + cpu + "\"") !=
