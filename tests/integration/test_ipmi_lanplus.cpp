@@ -36,20 +36,6 @@ Result<T> await(boost::asio::io_context& io, Start start) {
 
 #define AWAIT(T, call) await<T>(io, [&](Callback<T> cb) { client->call; })
 
-ClientConfig config_for(const IpmiSim& sim) {
-  ClientConfig c;
-  c.transport = TransportKind::lanplus;
-  c.host = "127.0.0.1";
-  c.port = std::uint16_t(sim.port());
-  c.username = IpmiSim::kUser;
-  c.password_file = sim.password_file();
-  c.password_credential = "bmcquiet-test-absent";
-  c.cipher_suite = 3;  // ipmi_sim supports suites 0-3 only
-  c.timeout = 500ms;
-  c.retries = 1;
-  return c;
-}
-
 bool skip_without_sim() {
   if (auto why = IpmiSim::unavailable(); !why.empty()) {
     WARN("SKIPPED: " << why);
@@ -67,7 +53,7 @@ TEST_CASE("lanplus client: device id, DCMI power limit lifecycle and its error c
   REQUIRE(sim.start());
   boost::asio::io_context io;
   Metrics metrics;
-  auto client = Client::create(io, config_for(sim), &metrics);
+  auto client = Client::create(io, sim.client_config(), &metrics);
 
   auto id = AWAIT(DeviceId, get_device_id(cb));
   INFO(id.error.message << "\n" << sim.log());
@@ -148,7 +134,7 @@ TEST_CASE("lanplus client: watchdog set, reset and countdown; SOL enable", "[ipm
   IpmiSim sim;
   REQUIRE(sim.start());
   boost::asio::io_context io;
-  auto client = Client::create(io, config_for(sim), nullptr);
+  auto client = Client::create(io, sim.client_config(), nullptr);
 
   auto early = AWAIT(Done, reset_watchdog(cb));
   CHECK(early.error.status == Status::completion_code);
@@ -200,7 +186,7 @@ TEST_CASE("lanplus client: SEL info, read all, stale reservation refused, clear"
   IpmiSim sim(3);
   REQUIRE(sim.start());
   boost::asio::io_context io;
-  auto client = Client::create(io, config_for(sim), nullptr);
+  auto client = Client::create(io, sim.client_config(), nullptr);
 
   auto info = AWAIT(SelInfo, get_sel_info(cb));
   REQUIRE(info.ok());
@@ -247,7 +233,7 @@ TEST_CASE("lanplus client: a BMC that stops answering times out, then recovers",
   IpmiSim sim;
   REQUIRE(sim.start());
   boost::asio::io_context io;
-  auto config = config_for(sim);
+  auto config = sim.client_config();
   config.timeout = 200ms;
   auto client = Client::create(io, config, nullptr);
   REQUIRE(AWAIT(DeviceId, get_device_id(cb)).ok());
@@ -271,7 +257,7 @@ TEST_CASE("lanplus client: wrong password and refused privilege are clear errors
   IpmiSim sim;
   REQUIRE(sim.start());
   boost::asio::io_context io;
-  auto config = config_for(sim);
+  auto config = sim.client_config();
   config.password_file = sim.dir().write("wrong", "not-the-password");
   ::chmod(config.password_file.c_str(), 0600);
   auto client = Client::create(io, config, nullptr);
@@ -283,7 +269,7 @@ TEST_CASE("lanplus client: wrong password and refused privilege are clear errors
   // The session runs at the privilege asked for (ipmi_sim does not enforce a
   // user's own limit, so this checks the other direction): a User-level
   // session may read the SEL but not clear it.
-  config = config_for(sim);
+  config = sim.client_config();
   config.username = "viewer";
   config.privilege = Privilege::user;
   auto viewer = Client::create(io, config, nullptr);

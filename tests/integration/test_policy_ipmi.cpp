@@ -30,16 +30,7 @@ bool skip_without_sim() {
 }
 
 std::shared_ptr<ipmi::Client> client_for(boost::asio::io_context& io, const IpmiSim& sim) {
-  ipmi::ClientConfig c;
-  c.host = "127.0.0.1";
-  c.port = std::uint16_t(sim.port());
-  c.username = IpmiSim::kUser;
-  c.password_file = sim.password_file();
-  c.password_credential = "bmcquiet-test-absent";
-  c.cipher_suite = 3;  // ipmi_sim supports suites 0-3 only
-  c.timeout = 500ms;
-  c.retries = 1;
-  return ipmi::Client::create(io, c, nullptr);
+  return ipmi::Client::create(io, sim.client_config(), nullptr);
 }
 
 template <class Pred>

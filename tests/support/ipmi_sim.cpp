@@ -125,4 +125,18 @@ std::string IpmiSim::freeipmi(const std::string& tool, const std::string& args) 
       tool, port_, kUser, kPassword, args);
 }
 
+ipmi::ClientConfig IpmiSim::client_config() const {
+  ipmi::ClientConfig c;
+  c.transport = ipmi::TransportKind::lanplus;
+  c.host = "127.0.0.1";
+  c.port = std::uint16_t(port());
+  c.username = kUser;
+  c.password_file = password_file();
+  c.password_credential = "bmcquiet-test-absent";
+  c.cipher_suite = 3;  // ipmi_sim supports suites 0-3 only
+  c.timeout = std::chrono::milliseconds(500);
+  c.retries = 1;
+  return c;
+}
+
 }  // namespace bmcquiet::test

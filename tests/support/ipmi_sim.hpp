@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "ipmi/client.hpp"
 #include "support/helpers.hpp"
 
 namespace bmcquiet::test {
@@ -30,6 +31,8 @@ class IpmiSim {
   void resume();  // SIGCONT
   int port() const { return port_; }
   const std::string& password_file() const { return password_file_; }
+  // A lanplus client config for this simulator (cipher suite 3, short timeout).
+  ipmi::ClientConfig client_config() const;
   const TempDir& dir() const { return dir_; }
   std::string log() const;
   // "ipmitool -I lanplus ... " with this simulator's address and credentials.
