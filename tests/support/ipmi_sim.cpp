@@ -17,9 +17,8 @@ namespace {
 
 std::string module_path() { return built_binary("tests/tools/ipmi_sim_dcmi/ipmi_sim_dcmi.so"); }
 
-bool udp_port_bound(int port) {
-  auto table = read_file("/proc/net/udp");
-  return table.find(fmt::format(":{:04X} ", port)) != std::string::npos;
+bool port_bound(const char* table, int port) {
+  return read_file(table).find(fmt::format(":{:04X} ", port)) != std::string::npos;
 }
 
 }  // namespace
@@ -43,11 +42,15 @@ std::string IpmiSim::unavailable() {
   return {};
 }
 
-IpmiSim::IpmiSim(int sel_entries) : port_(free_udp_port()) {
+IpmiSim::IpmiSim(int sel_entries) : IpmiSim(Options{sel_entries, false}) {}
+
+IpmiSim::IpmiSim(Options options)
+    : port_(free_udp_port()), vm_port_(options.vm_interface ? free_tcp_port() : 0) {
+  const auto vm_serial =
+      vm_port_ ? fmt::format("  serial 15 127.0.0.1 {} codec VM\n", vm_port_) : std::string();
   password_file_ = dir_.write("password", kPassword);
   ::chmod(password_file_.c_str(), 0600);
-  dir_.write("lan.conf",
-             fmt::format(R"(name "bmcquiet"
+  dir_.write("lan.conf", fmt::format(R"(name "bmcquiet"
 loadlib "{}" "power=250 limit_min=100 limit_max=2000"
 set_working_mc 0x20
   startlan 1
@@ -59,18 +62,19 @@ set_working_mc 0x20
     allowed_auths_admin none md5 straight
     guid a123456789abcdefa123456789abcdef
   endlan
-  user 2 true "{}" "{}" admin 10 none md5 straight
+{}  user 2 true "{}" "{}" admin 10 none md5 straight
   user 3 true "viewer" "{}" user 10 none md5 straight
   sol "{}/sol-tty" 115200
 )",
-                         module_path(), port_, kUser, kPassword, kPassword, dir_.path()));
+                                     module_path(), port_, vm_serial, kUser, kPassword, kPassword,
+                                     dir_.path()));
   std::string emu = R"(mc_setbmc 0x20
 mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02
 sel_enable 0x20 100 0x0a
 sensor_add 0x20 0 1 0x01 0x01
 sensor_set_value 0x20 0 1 0x60 0
 )";
-  for (int i = 0; i < sel_entries; ++i)
+  for (int i = 0; i < options.sel_entries; ++i)
     emu += fmt::format(
         "sel_add 0x20 0x02 0x00 0x00 0x00 0x00 0x20 0x00 0x04 0x01 0x01 0x01 0x52 0x{:02x} 0x70\n",
         0x60 + i);
@@ -88,7 +92,8 @@ bool IpmiSim::start() {
       fmt::format("exec ipmi_sim -c {0}/lan.conf -f {0}/sim.emu -s {0}/state -n >>{0}/sim.log 2>&1",
                   d)});
   for (int i = 0; i < 100; ++i) {
-    if (udp_port_bound(port_)) return true;
+    if (port_bound("/proc/net/udp", port_) && (!vm_port_ || port_bound("/proc/net/tcp", vm_port_)))
+      return true;
     if (!process_->running()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -1,6 +1,9 @@
 // OpenIPMI's ipmi_sim as a lanplus BMC on 127.0.0.1 for the tests: a free UDP
 // port, a temp state dir, an admin user with a password file, SOL, a sensor,
 // two SEL entries, and bmcquiet's DCMI/watchdog module (tests/tools/ipmi_sim_dcmi).
+// With a VM port it also serves its system interface (channel 15) to QEMU's
+// ipmi-bmc-extern over TCP ("codec VM"): a guest's KCS driver and the lanplus
+// clients then talk to one and the same BMC.
 #pragma once
 
 #include <memory>
@@ -20,7 +23,12 @@ class IpmiSim {
   // Skip reason when ipmi_sim or the module is missing; empty when usable.
   static std::string unavailable();
 
+  struct Options {
+    int sel_entries = 2;
+    bool vm_interface = false;  // listen for QEMU's ipmi-bmc-extern on vm_port()
+  };
   explicit IpmiSim(int sel_entries = 2);
+  explicit IpmiSim(Options options);
   ~IpmiSim();
   IpmiSim(const IpmiSim&) = delete;
   IpmiSim& operator=(const IpmiSim&) = delete;
@@ -30,6 +38,7 @@ class IpmiSim {
   void pause();   // SIGSTOP: the BMC stops answering
   void resume();  // SIGCONT
   int port() const { return port_; }
+  int vm_port() const { return vm_port_; }  // 0 without vm_interface
   const std::string& password_file() const { return password_file_; }
   // A lanplus client config for this simulator (cipher suite 3, short timeout).
   ipmi::ClientConfig client_config() const;
@@ -43,6 +52,7 @@ class IpmiSim {
  private:
   TempDir dir_;
   int port_ = 0;
+  int vm_port_ = 0;
   std::string password_file_;
   std::unique_ptr<Process> process_;
 };

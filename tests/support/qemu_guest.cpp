@@ -1,0 +1,89 @@
+#include "support/qemu_guest.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace bmcquiet::test {
+namespace {
+
+std::string kernel_dir() {
+  const char* env = std::getenv("BMCQUIET_GUEST_KERNEL");
+  return env && *env ? env : "/var/cache/bmcquiet/guest-kernel";
+}
+
+std::string make_initramfs() {
+  return std::string(BMCQUIET_SOURCE_DIR) + "/tests/tools/qemu_guest/make-initramfs";
+}
+
+}  // namespace
+
+std::string GuestRun::section(const std::string& name) const {
+  const auto begin_marker = "@@begin " + name + "\n";
+  const auto begin = console.find(begin_marker);
+  if (begin == std::string::npos) return {};
+  const auto from = begin + begin_marker.size();
+  const auto end = console.find("@@end " + name, from);
+  return console.substr(from, end == std::string::npos ? std::string::npos : end - from);
+}
+
+std::string QemuGuest::unavailable() {
+  for (const char* tool : {"qemu-system-x86_64", "cpio", "gzip"})
+    if (!have_command(tool))
+      return fmt::format("{} not installed (scripts/setup installs it)", tool);
+  if (!std::filesystem::exists("/bin/busybox"))
+    return "busybox-static not installed (scripts/setup installs it)";
+  if (!std::filesystem::exists(kernel_dir() + "/vmlinuz"))
+    return fmt::format("no guest kernel in {}: run scripts/fetch-guest-kernel", kernel_dir());
+  return {};
+}
+
+QemuGuest::QemuGuest() : kernel_dir_(kernel_dir()) {
+  std::filesystem::create_directories(dir_.path() + "/test");
+}
+
+void QemuGuest::add_file(const std::string& rel, const std::string& content) const {
+  dir_.write("test/" + rel, content);
+}
+
+GuestRun QemuGuest::boot(int bmc_vm_port, const std::vector<std::string>& binaries,
+                         std::chrono::seconds timeout) const {
+  GuestRun run;
+  const auto& d = dir_.path();
+  std::string build =
+      fmt::format("{} {}/initrd.gz {} {}/test", make_initramfs(), d, kernel_dir_, d);
+  for (const auto& b : binaries) build += " " + b;
+  if (auto made = run_command(build + " 2>&1"); made.exit_code != 0) {
+    run.log = "make-initramfs failed: " + made.output;
+    return run;
+  }
+  // -cpu max with Intel's vendor string: the guest kernel's msr driver then
+  // serves MSR 0x34 (SMI count), which QEMU keeps for its emulated SMM.
+  Process qemu(
+      {"sh", "-c",
+       fmt::format("exec qemu-system-x86_64 -M q35 -accel tcg -cpu max,vendor=GenuineIntel "
+                   "-m 512M -smp 1 -nographic -no-reboot -nic none "
+                   "-kernel {0}/vmlinuz -initrd {1}/initrd.gz "
+                   "-append 'console=ttyS0 panic=-1 quiet' "
+                   "-chardev socket,id=ipmi0,host=127.0.0.1,port={2},reconnect=1 "
+                   "-device ipmi-bmc-extern,chardev=ipmi0,id=bmc0 "
+                   "-device isa-ipmi-kcs,bmc=bmc0,irq=5 "
+                   ">{1}/console.log 2>{1}/qemu.log </dev/null",
+                   kernel_dir_, d, bmc_vm_port)});
+  const auto status = qemu.wait(timeout);
+  run.powered_off = status && *status == 0;
+  if (!status) qemu.signal(SIGKILL);
+  qemu.wait(std::chrono::seconds(5));
+  run.console = read_file(d + "/console.log");
+  std::erase(run.console, '\r');  // the guest's tty writes CR LF
+  run.log = read_file(d + "/qemu.log");
+  if (!run.powered_off)
+    run.log += fmt::format("\nQEMU did not power off within {} s", timeout.count());
+  return run;
+}
+
+}  // namespace bmcquiet::test

@@ -1,0 +1,46 @@
+// A throwaway QEMU guest running Debian's own kernel (scripts/fetch-guest-kernel)
+// with the real ipmi_si KCS driver, wired to an ipmi_sim VM interface. The
+// guest boots an initramfs built by tests/tools/qemu_guest/make-initramfs
+// (busybox + the host binaries the test names), runs the test's script with
+// its output on the serial console, and powers off.
+//
+// Software emulation (TCG), never KVM: it boots in ~5 s on these machines,
+// needs no /dev/kvm, and KVM under nested virtualisation hung at boot here.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/helpers.hpp"
+
+namespace bmcquiet::test {
+
+struct GuestRun {
+  bool powered_off = false;  // the script finished and the guest shut down in time
+  std::string console;       // the serial console, kernel messages included
+  std::string log;           // QEMU's own stderr
+  // The text a script printed between "@@begin NAME" and "@@end NAME".
+  std::string section(const std::string& name) const;
+};
+
+class QemuGuest {
+ public:
+  // Skip reason when QEMU, busybox-static, cpio or the kernel is missing.
+  static std::string unavailable();
+
+  QemuGuest();
+  // A file the guest sees as /test/<rel>; /test/run is its script (busybox sh).
+  void add_file(const std::string& rel, const std::string& content) const;
+  // Boots with the KCS interface connected to 127.0.0.1:bmc_vm_port; the
+  // binaries (with their shared libraries) are on the guest's PATH.
+  GuestRun boot(int bmc_vm_port, const std::vector<std::string>& binaries,
+                std::chrono::seconds timeout) const;
+
+ private:
+  TempDir dir_;
+  std::string kernel_dir_;
+};
+
+}  // namespace bmcquiet::test
