@@ -14,8 +14,8 @@ constexpr const char* kPower = names::kPowerConsumed;
 constexpr const char* kPowerHelp = names::kPowerConsumedHelp;
 constexpr const char* kLimit = names::kPowerLimit;
 constexpr const char* kLimitHelp = names::kPowerLimitHelp;
-constexpr const char* kActive = "bmcquiet_power_limit_active";
-constexpr const char* kActiveHelp = "1 when the BMC enforces its DCMI power limit, 0 when not";
+constexpr const char* kActive = names::kPowerLimitActive;
+constexpr const char* kActiveHelp = names::kPowerLimitActiveHelp;
 constexpr const char* kInfo = "bmcquiet_power_limit_info";
 constexpr const char* kInfoHelp =
     "DCMI power limit settings: exception action, correction time and sampling period";

@@ -18,7 +18,7 @@ constexpr const char* kFanRatio = "bmcquiet_fan_speed_ratio";
 constexpr const char* kPower = names::kPowerConsumed;
 constexpr const char* kLimit = names::kPowerLimit;
 constexpr const char* kLimitRatio = "bmcquiet_power_limit_ratio";
-constexpr const char* kCapped = "bmcquiet_power_capped";
+constexpr const char* kLimitActive = names::kPowerLimitActive;
 constexpr const char* kSelEntries = "bmcquiet_sel_entries";
 constexpr const char* kSelCapacity = "bmcquiet_sel_capacity_entries";
 constexpr const char* kMediaInserted = "bmcquiet_virtual_media_inserted";
@@ -99,7 +99,7 @@ class RedfishCollector final : public Collector {
     if (s.power_consumed_watts)
       series_.set(kPower, names::kPowerConsumedHelp, src, *s.power_consumed_watts);
     if (s.power_limit.known)
-      series_.set(kCapped, "1 when the BMC enforces a whole-server power limit", src,
+      series_.set(kLimitActive, names::kPowerLimitActiveHelp, src,
                   s.power_limit.watts.has_value() || s.power_limit.ratio.has_value());
     if (s.power_limit.watts) series_.set(kLimit, names::kPowerLimitHelp, src, *s.power_limit.watts);
     if (s.power_limit.ratio)

@@ -19,5 +19,8 @@ inline constexpr const char* kPowerConsumed = "bmcquiet_power_consumed_watts";
 inline constexpr const char* kPowerConsumedHelp = "Whole-server power draw reported by the BMC";
 inline constexpr const char* kPowerLimit = "bmcquiet_power_limit_watts";
 inline constexpr const char* kPowerLimitHelp = "Whole-server power limit set on the BMC";
+inline constexpr const char* kPowerLimitActive = "bmcquiet_power_limit_active";
+inline constexpr const char* kPowerLimitActiveHelp =
+    "1 when the BMC enforces its whole-server power limit, 0 when not";
 
 }  // namespace bmcquiet::names

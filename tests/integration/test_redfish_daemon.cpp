@@ -62,7 +62,7 @@ TEST_CASE("bmcquietd exports the BMC over Redfish and survives its faults", "[re
   CHECK(sample_value(up, R"(bmcquiet_fan_speed_rpm{chassis="1",fan="FAN1"})") == 4620.0);
   CHECK_FALSE(sample_value(up, R"(bmcquiet_fan_speed_rpm{chassis="1",fan="FAN3"})"));  // null
   CHECK(sample_value(up, R"(bmcquiet_power_consumed_watts{source="redfish"})") == 2161.0);
-  CHECK(sample_value(up, R"(bmcquiet_power_capped{source="redfish"})") == 0.0);
+  CHECK(sample_value(up, R"(bmcquiet_power_limit_active{source="redfish"})") == 0.0);
   CHECK_FALSE(sample_value(up, R"(bmcquiet_power_limit_watts{source="redfish"})"));
   CHECK(sample_value(up, R"(bmcquiet_sel_entries{log="manager/Log1"})") == 509.0);
   CHECK(sample_value(up, R"(bmcquiet_sel_capacity_entries{log="manager/Log1"})") == 512.0);
@@ -76,7 +76,7 @@ TEST_CASE("bmcquietd exports the BMC over Redfish and survives its faults", "[re
     auto lint = run_command("promtool check metrics", up);
     INFO(lint.output);
     for (const char* mine : {"bmcquiet_bmc_", "temperature", "fan_speed", "redfish", "sel_",
-                             "virtual_media", "power_capped"})
+                             "virtual_media", "power_limit_active"})
       CHECK(lint.output.find(mine) == std::string::npos);  // no complaint about these names
   }
 
