@@ -2,9 +2,78 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <map>
+#include <mutex>
+#include <tuple>
+
 namespace bmcquiet {
 
-Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {}
+namespace {
+constexpr char kCounter = 'c', kGauge = 'g', kHistogram = 'h';
+}
+
+// Which owner created which series. Collectors may create series from their
+// worker threads, hence the lock.
+struct Metrics::Ledger {
+  using Key = std::tuple<char, std::string, Labels>;
+  std::mutex mutex;
+  std::map<std::string, std::set<Key>> series;
+  std::map<std::string, std::unique_ptr<Metrics>> views;
+};
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()), ledger_(std::make_shared<Ledger>()) {}
+
+Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry, std::shared_ptr<Ledger> ledger,
+                 std::string owner)
+    : registry_(std::move(registry)), ledger_(std::move(ledger)), owner_(std::move(owner)) {}
+
+Metrics& Metrics::owned_by(const std::string& owner) {
+  std::lock_guard lock(ledger_->mutex);
+  auto& view = ledger_->views[owner];
+  if (!view) view.reset(new Metrics(registry_, ledger_, owner));
+  return *view;
+}
+
+void Metrics::record(char kind, const std::string& name, const Labels& labels) {
+  if (owner_.empty()) return;
+  std::lock_guard lock(ledger_->mutex);
+  ledger_->series[owner_].emplace(kind, name, labels);
+}
+
+void Metrics::forget(char kind, const std::string& name, const Labels& labels) {
+  if (owner_.empty()) return;
+  std::lock_guard lock(ledger_->mutex);
+  ledger_->series[owner_].erase({kind, name, labels});
+}
+
+void Metrics::drop_owners_except(const std::set<std::string>& live) {
+  std::set<Ledger::Key> doomed, kept;
+  {
+    std::lock_guard lock(ledger_->mutex);
+    for (auto it = ledger_->series.begin(); it != ledger_->series.end();) {
+      auto& into = live.count(it->first) ? kept : doomed;
+      into.insert(it->second.begin(), it->second.end());
+      it = live.count(it->first) ? std::next(it) : ledger_->series.erase(it);
+    }
+  }
+  for (const auto& [kind, name, labels] : doomed)
+    if (!kept.count({kind, name, labels})) remove_series(kind, name, labels);
+}
+
+void Metrics::remove_series(char kind, const std::string& name, const Labels& labels) {
+  if (kind == kCounter) {
+    auto& family = counter_family(name, "");
+    if (family.Has(labels)) family.Remove(&family.Add(labels));
+  } else if (kind == kGauge) {
+    auto& family = gauge_family(name, "");
+    if (family.Has(labels)) family.Remove(&family.Add(labels));
+  } else {
+    auto& family = prometheus::BuildHistogram().Name(name).Register(*registry_);
+    if (family.Has(labels))
+      family.Remove(&family.Add(labels, prometheus::Histogram::BucketBoundaries{}));
+  }
+}
 
 prometheus::Family<prometheus::Counter>& Metrics::counter_family(const std::string& name,
                                                                  const std::string& help) {
@@ -18,11 +87,13 @@ prometheus::Family<prometheus::Gauge>& Metrics::gauge_family(const std::string& 
 
 prometheus::Counter& Metrics::counter(const std::string& name, const std::string& help,
                                       const Labels& labels) {
+  record(kCounter, name, labels);
   return counter_family(name, help).Add(labels);
 }
 
 prometheus::Gauge& Metrics::gauge(const std::string& name, const std::string& help,
                                   const Labels& labels) {
+  record(kGauge, name, labels);
   return gauge_family(name, help).Add(labels);
 }
 
@@ -30,17 +101,18 @@ prometheus::Histogram& Metrics::histogram(const std::string& name, const std::st
                                           const std::vector<double>& buckets,
                                           const Labels& labels) {
   auto& family = prometheus::BuildHistogram().Name(name).Help(help).Register(*registry_);
+  record(kHistogram, name, labels);
   return family.Add(labels, buckets);
 }
 
 void Metrics::remove_gauge(const std::string& name, const Labels& labels) {
-  auto& family = gauge_family(name, "");
-  if (family.Has(labels)) family.Remove(&family.Add(labels));
+  forget(kGauge, name, labels);
+  remove_series(kGauge, name, labels);
 }
 
 void Metrics::remove_counter(const std::string& name, const Labels& labels) {
-  auto& family = counter_family(name, "");
-  if (family.Has(labels)) family.Remove(&family.Add(labels));
+  forget(kCounter, name, labels);
+  remove_series(kCounter, name, labels);
 }
 
 void Metrics::set_info(const std::string& name, const std::string& help, const Labels& labels) {
@@ -53,6 +125,7 @@ void Metrics::set_info(const std::string& name, const std::string& help, const L
       if (existing != labels) family.Remove(&family.Add(existing));
     }
   }
+  record(kGauge, name, labels);
   family.Add(labels).Set(1);
 }
 

@@ -1,9 +1,14 @@
 // Thin wrapper over one prometheus-cpp registry that lives for the whole
 // process, across reloads: asking again for a family or series returns the
 // existing object, so counters stay monotonic when collectors are rebuilt.
+//
+// Each collector writes through its own view (owned_by), which records the
+// series it creates; when a reload disables the collector, the daemon drops
+// them, so no frozen value outlives the collector that kept it current.
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,11 +45,28 @@ class Metrics {
   // Sets an `_info`-style gauge to 1 for labels, removing its other series first.
   void set_info(const std::string& name, const std::string& help, const Labels& labels);
 
+  // A view on the same registry that records every series created through it
+  // under `owner`. One view per owner, alive as long as this object.
+  Metrics& owned_by(const std::string& owner);
+  // Removes every series recorded under an owner that is not in `live` (and
+  // not recorded under a live owner too). Call once nothing writes through
+  // those views any more: cached series references would dangle.
+  void drop_owners_except(const std::set<std::string>& live);
+
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
   std::string serialize() const;  // the text exposition, for tests and `check`
 
  private:
+  struct Ledger;
+  Metrics(std::shared_ptr<prometheus::Registry> registry, std::shared_ptr<Ledger> ledger,
+          std::string owner);
+  void record(char kind, const std::string& name, const Labels& labels);
+  void forget(char kind, const std::string& name, const Labels& labels);
+  void remove_series(char kind, const std::string& name, const Labels& labels);
+
   std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<Ledger> ledger_;
+  std::string owner_;  // empty: the root, nothing recorded
 };
 
 }  // namespace bmcquiet

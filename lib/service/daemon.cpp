@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <optional>
+#include <set>
 
 #include <atomic>
 #include <thread>
@@ -110,7 +111,11 @@ class Daemon {
 
   void apply(Plan plan) {
     config_ = plan.config;
+    std::set<std::string> live;
+    for (const auto& c : plan.collectors) live.insert(c.name);
     scheduler_.replace(std::move(plan.collectors));
+    // The old collectors are stopped: a disabled one leaves no frozen series.
+    metrics_.drop_owners_except(live);
     bmc_ = plan.bmc;  // after the old collectors stopped using the old links
   }
 

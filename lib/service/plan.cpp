@@ -7,6 +7,7 @@
 
 #include "collectors/registry.hpp"
 #include "ipmi/config.hpp"
+#include "metrics/metrics.hpp"
 #include "platform/sysfs.hpp"
 #include "redfish/client.hpp"
 
@@ -81,7 +82,10 @@ void read_collectors(ConfigSection& root, const CollectorEnv& env, Plan& plan) {
         section.get_duration("interval", factory.default_interval, 10ms, std::chrono::hours(24));
     // Disabled sections are validated too: a typo there must not wait for the day
     // someone enables it.
-    auto collector = factory.make(env, section);
+    // Its own metrics view: a reload that disables it drops what it exported.
+    CollectorEnv own{env.io, env.metrics.owned_by(std::string(factory.name)), env.paths, env.cpus,
+                     env.bmc};
+    auto collector = factory.make(own, section);
     section.finish();
     if (enabled && collector)
       plan.collectors.push_back({std::string(factory.name), interval, std::move(collector)});

@@ -73,12 +73,29 @@ TEST_CASE("bmcquietd notifies READY, serves valid metrics, survives a bad reload
   CHECK(sample_value(scrape.body, "bmcquiet_config_last_reload_successful") == 0.0);
   CHECK(sample_value(scrape.body, R"(bmcquiet_collector_up{collector="interrupts"})") == 1.0);
 
+  // Disabled by a reload: the collector's own series go with it, not frozen.
+  const std::string isolated_ipis =
+      R"(bmcquiet_interrupts_total{cpu_class="isolated",source="ipi_call"})";
+  CHECK(sample_value(scrape.body, isolated_ipis));
   dir.write("bmcquiet.yaml",
-            config_with(dir.path(), "collectors:\n  interrupts:\n    enabled: true\n"));
+            config_with(dir.path(), "collectors:\n  interrupts:\n    enabled: false\n"));
   daemon.signal(SIGHUP);
   REQUIRE(notify.wait_for("READY=1", 5s));
   scrape = http_get(url);
   CHECK(sample_value(scrape.body, "bmcquiet_config_last_reload_successful") == 1.0);
+  CHECK_FALSE(sample_value(scrape.body, isolated_ipis));
+  CHECK_FALSE(sample_value(scrape.body, R"(bmcquiet_collector_up{collector="interrupts"})"));
+
+  dir.write("bmcquiet.yaml",
+            config_with(dir.path(), "collectors:\n  interrupts:\n    enabled: true\n"));
+  daemon.signal(SIGHUP);
+  REQUIRE(notify.wait_for("READY=1", 5s));
+  for (int i = 0; i < 100 && !sample_value(scrape.body, isolated_ipis); ++i) {
+    std::this_thread::sleep_for(50ms);
+    scrape = http_get(url);
+  }
+  CHECK(sample_value(scrape.body, "bmcquiet_config_last_reload_successful") == 1.0);
+  CHECK(sample_value(scrape.body, isolated_ipis));
 
   const auto t0 = std::chrono::steady_clock::now();
   daemon.signal(SIGTERM);
