@@ -22,11 +22,12 @@ struct Metrics::Ledger {
 };
 
 Metrics::Metrics()
-    : registry_(std::make_shared<prometheus::Registry>()), ledger_(std::make_shared<Ledger>()) {}
+    : registry_(std::make_shared<prometheus::Registry>()),
+      own_ledger_(std::make_shared<Ledger>()),
+      ledger_(own_ledger_.get()) {}
 
-Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry, std::shared_ptr<Ledger> ledger,
-                 std::string owner)
-    : registry_(std::move(registry)), ledger_(std::move(ledger)), owner_(std::move(owner)) {}
+Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry, Ledger* ledger, std::string owner)
+    : registry_(std::move(registry)), ledger_(ledger), owner_(std::move(owner)) {}
 
 Metrics& Metrics::owned_by(const std::string& owner) {
   std::lock_guard lock(ledger_->mutex);

@@ -58,14 +58,14 @@ class Metrics {
 
  private:
   struct Ledger;
-  Metrics(std::shared_ptr<prometheus::Registry> registry, std::shared_ptr<Ledger> ledger,
-          std::string owner);
+  Metrics(std::shared_ptr<prometheus::Registry> registry, Ledger* ledger, std::string owner);
   void record(char kind, const std::string& name, const Labels& labels);
   void forget(char kind, const std::string& name, const Labels& labels);
   void remove_series(char kind, const std::string& name, const Labels& labels);
 
   std::shared_ptr<prometheus::Registry> registry_;
-  std::shared_ptr<Ledger> ledger_;
+  std::shared_ptr<Ledger> own_ledger_;  // the root's; views live inside it
+  Ledger* ledger_;
   std::string owner_;  // empty: the root, nothing recorded
 };
 
