@@ -11,13 +11,17 @@
 namespace bmcquiet::test {
 namespace {
 
-std::string kernel_dir() {
-  const char* env = std::getenv("BMCQUIET_GUEST_KERNEL");
-  return env && *env ? env : "/var/cache/bmcquiet/guest-kernel";
+std::string env_or(const char* name, const char* fallback) {
+  const char* env = std::getenv(name);
+  return env && *env ? env : fallback;
 }
 
 std::string make_initramfs() {
   return std::string(BMCQUIET_SOURCE_DIR) + "/tests/tools/qemu_guest/make-initramfs";
+}
+
+std::string kernel_dir() {
+  return env_or("BMCQUIET_GUEST_KERNEL", "/var/cache/bmcquiet/guest-kernel");
 }
 
 }  // namespace
@@ -42,7 +46,19 @@ std::string QemuGuest::unavailable() {
   return {};
 }
 
-QemuGuest::QemuGuest() : kernel_dir_(kernel_dir()) {
+std::string QemuGuest::rootfs_dir() {
+  return env_or("BMCQUIET_GUEST_ROOTFS", "/var/cache/bmcquiet/guest-rootfs");
+}
+
+std::string QemuGuest::rootfs_unavailable() {
+  if (!std::filesystem::exists(rootfs_dir() + "/lib/systemd/systemd"))
+    return fmt::format("no guest root with systemd in {}: run scripts/fetch-guest-rootfs",
+                       rootfs_dir());
+  return {};
+}
+
+QemuGuest::QemuGuest(std::string base_rootfs)
+    : kernel_dir_(kernel_dir()), base_rootfs_(std::move(base_rootfs)) {
   std::filesystem::create_directories(dir_.path() + "/test");
 }
 
@@ -54,8 +70,10 @@ GuestRun QemuGuest::boot(int bmc_vm_port, const std::vector<std::string>& binari
                          std::chrono::seconds timeout) const {
   GuestRun run;
   const auto& d = dir_.path();
+  auto base = base_rootfs_.empty() ? std::string() : " --base " + base_rootfs_;
+  if (!overlay_.empty()) base += " --overlay " + overlay_;
   std::string build =
-      fmt::format("{} {}/initrd.gz {} {}/test", make_initramfs(), d, kernel_dir_, d);
+      fmt::format("{}{} {}/initrd.gz {} {}/test", make_initramfs(), base, d, kernel_dir_, d);
   for (const auto& b : binaries) build += " " + b;
   if (auto made = run_command(build + " 2>&1"); made.exit_code != 0) {
     run.log = "make-initramfs failed: " + made.output;
@@ -66,14 +84,14 @@ GuestRun QemuGuest::boot(int bmc_vm_port, const std::vector<std::string>& binari
   Process qemu(
       {"sh", "-c",
        fmt::format("exec qemu-system-x86_64 -M q35 -accel tcg -cpu max,vendor=GenuineIntel "
-                   "-m 512M -smp 1 -nographic -no-reboot -nic none "
+                   "-m {3} -smp 1 -nographic -no-reboot -nic none "
                    "-kernel {0}/vmlinuz -initrd {1}/initrd.gz "
                    "-append 'console=ttyS0 panic=-1 quiet' "
                    "-chardev socket,id=ipmi0,host=127.0.0.1,port={2},reconnect=1 "
                    "-device ipmi-bmc-extern,chardev=ipmi0,id=bmc0 "
                    "-device isa-ipmi-kcs,bmc=bmc0,irq=5 "
                    ">{1}/console.log 2>{1}/qemu.log </dev/null",
-                   kernel_dir_, d, bmc_vm_port)});
+                   kernel_dir_, d, bmc_vm_port, base_rootfs_.empty() ? "512M" : "1G")});
   const auto status = qemu.wait(timeout);
   run.powered_off = status && *status == 0;
   if (!status) qemu.signal(SIGKILL);

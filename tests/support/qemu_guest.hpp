@@ -29,8 +29,15 @@ class QemuGuest {
  public:
   // Skip reason when QEMU, busybox-static, cpio or the kernel is missing.
   static std::string unavailable();
+  // Skip reason when the systemd root (scripts/fetch-guest-rootfs) is missing.
+  static std::string rootfs_unavailable();
+  static std::string rootfs_dir();
 
-  QemuGuest();
+  // base_rootfs: start the guest's root from this tree (Debian with systemd;
+  // the test then asks for systemd with /test/boot-systemd) instead of busybox alone.
+  explicit QemuGuest(std::string base_rootfs = "");
+  // A staged tree (DESTDIR of `cmake --install`) copied over the guest's root.
+  void set_overlay(std::string tree) { overlay_ = std::move(tree); }
   // A file the guest sees as /test/<rel>; /test/run is its script (busybox sh).
   void add_file(const std::string& rel, const std::string& content) const;
   // Boots with the KCS interface connected to 127.0.0.1:bmc_vm_port; the
@@ -41,6 +48,8 @@ class QemuGuest {
  private:
   TempDir dir_;
   std::string kernel_dir_;
+  std::string base_rootfs_;
+  std::string overlay_;
 };
 
 }  // namespace bmcquiet::test

@@ -1,0 +1,260 @@
+// systemd/bmcquiet.service under a real service manager: a QEMU guest boots a
+// Debian root (scripts/fetch-guest-rootfs) with systemd as PID 1, journald and
+// the D-Bus system bus, on Debian's kernel with the real msr and ipmi_si KCS
+// drivers (the KCS wired to the test's ipmi_sim). The shipped unit, bus policy
+// and a config are installed as an operator would (`cmake --install`); a oneshot unit then checks
+// what only a real systemd can show: Type=notify readiness and STATUS=, the
+// system user (sysusers.d) and its capabilities, device access through DevicePolicy=closed,
+// bmcquietctl over the system bus, audit fields in the journal, ExecReload,
+// the watchdog restarting a hung daemon, and a clean stop.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "support/helpers.hpp"
+#include "support/ipmi_sim.hpp"
+#include "support/qemu_guest.hpp"
+
+using namespace bmcquiet::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kConfig = R"(exporter:
+  listen: 127.0.0.1:19100
+bmc:
+  redfish:
+    host_interface: false
+  ipmi:
+    transport: inband
+collectors:
+  dcmi:
+    interval: 1s
+  smi:
+    interval: 1s
+  tsc_gap:
+    enabled: false
+  policy:
+    interval: 1s
+    items:
+      sol:
+        mode: enforce
+)";
+
+// Runs in the guest before systemd starts: the README's install steps after
+// `cmake --install` (whose staged tree is already in the guest's root).
+// systemd-sysusers then creates the user at boot, before dbus-daemon starts.
+constexpr const char* kPrepare = R"(set -e
+cp /test/bmcquiet-e2e.service /etc/systemd/system/
+mkdir -p /etc/systemd/system/bmcquiet.service.d /etc/systemd/system/multi-user.target.wants
+cp /test/watchdog.conf /etc/systemd/system/bmcquiet.service.d/
+cp /test/bmcquiet.yaml /etc/bmcquiet/
+install -d -m 0700 /etc/bmcquiet/credentials
+systemd-sysusers bmcquiet.conf
+: >/etc/bmcquiet/credentials/bmc-redfish-password
+: >/etc/bmcquiet/credentials/bmc-ipmi-password
+chmod 600 /etc/bmcquiet/credentials/*
+ln -s /usr/lib/systemd/system/bmcquiet.service /etc/systemd/system/bmcquiet-e2e.service \
+  /etc/systemd/system/multi-user.target.wants/
+ln -sf /lib/systemd/system/multi-user.target /etc/systemd/system/default.target
+ln -s /dev/null /etc/systemd/system/serial-getty@ttyS0.service
+ln -s /dev/null /etc/systemd/system/getty@tty1.service
+)";
+
+// A quicker watchdog than the shipped 30 s, so a hang is seen within seconds.
+constexpr const char* kWatchdogDropIn = "[Service]\nWatchdogSec=2s\nRestartSec=1s\n";
+
+constexpr const char* kE2eUnit = R"([Unit]
+Description=bmcquiet end-to-end checks
+Wants=bmcquiet.service
+After=bmcquiet.service dbus.service
+# Whatever happens, the guest ends: the host test reads the console after.
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+[Service]
+Type=oneshot
+TimeoutStartSec=150
+ExecStart=/bin/sh /test/e2e
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/ttyS0
+)";
+
+// clang-format off
+constexpr const char* kE2e = R"sh(
+m() { busybox wget -q -O - http://127.0.0.1:19100/metrics 2>/dev/null; }
+show() {
+  systemctl show bmcquiet -p ActiveState -p SubState -p Result -p NRestarts -p Type \
+    -p WatchdogUSec -p StatusText
+}
+wait_for() {
+  i=0
+  while [ $i -lt 150 ]; do eval "$1" >/dev/null 2>&1 && return 0; sleep 0.2; i=$((i+1)); done
+  echo "e2e: timed out waiting for: $1"
+}
+export SYSTEMD_PAGER= SYSTEMD_COLORS=0 TERM=dumb
+wait_for 'm | grep -q "^bmcquiet_collector_up{collector=\"dcmi\"} 1"'
+if ! systemctl is-active -q bmcquiet; then
+  echo "@@begin failed"; show; journalctl -u bmcquiet --no-pager | tail -40; echo "@@end failed"
+  exit 1
+fi
+wait_for 'm | grep -q "^bmcquiet_policy_reapply_total{setting=\"sol\"} 1"'
+pid=$(systemctl show -p MainPID --value bmcquiet)
+
+echo "@@begin show"; show; echo "@@end show"
+echo "@@begin identity"
+echo "uid=$(stat -c %u /proc/$pid) user=$(stat -c %U /proc/$pid)"
+grep -E '^Cap(Eff|Amb)' /proc/$pid/status
+echo "@@end identity"
+echo "@@begin metrics"; m; echo "@@end metrics"
+echo "@@begin ctl"; bmcquietctl status; echo "exit=$?"; systemctl status --no-pager dbus.socket dbus.service; ls -la /run/dbus; echo "@@end ctl"
+echo "@@begin journal"
+journalctl -u bmcquiet -o verbose --no-pager ITEM=sol | grep -E '^ +(ITEM|RESULT|TRANSPORT)='
+echo "@@end journal"
+
+before=$(m | grep '^bmcquiet_config_last_reload_success_timestamp_seconds')
+sleep 1.2
+systemctl reload bmcquiet
+echo "@@begin reload"; echo "exit=$?"; echo "before: $before"
+echo "after: $(m | grep '^bmcquiet_config_last_reload_success_timestamp_seconds')"
+show; echo "@@end reload"
+
+kill -STOP "$pid"
+wait_for 'systemctl show -p NRestarts --value bmcquiet | grep -qx 1'
+wait_for 'systemctl is-active -q bmcquiet'
+echo "@@begin watchdog"; show
+echo "old=$pid new=$(systemctl show -p MainPID --value bmcquiet)"
+journalctl -u bmcquiet --no-pager | grep -i 'watchdog timeout'
+echo "@@end watchdog"
+
+t0=$(date +%s%N); systemctl stop bmcquiet; t1=$(date +%s%N)
+echo "@@begin stop"; echo "stop_ms=$(( (t1 - t0) / 1000000 ))"
+systemctl show bmcquiet -p ActiveState -p Result; echo "@@end stop"
+)sh";
+// clang-format on
+
+std::string skip_reason() {
+  for (const auto& why :
+       {IpmiSim::unavailable(), QemuGuest::unavailable(), QemuGuest::rootfs_unavailable()})
+    if (!why.empty()) return why;
+  return {};
+}
+
+bool has_line(const std::string& text, const std::string& line) {
+  return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "bmcquiet.service under systemd in a QEMU guest: notify, system user, devices, "
+    "D-Bus, journal, reload, watchdog, stop",
+    "[systemd][qemu][ipmi_sim]") {
+  if (auto why = skip_reason(); !why.empty()) {
+    const char* ci = std::getenv("CI");
+    if (ci && std::string(ci) == "true") FAIL("CI=true and " << why);
+    WARN("SKIPPED: " << why);
+    return;
+  }
+  IpmiSim sim(IpmiSim::Options{.sel_entries = 2, .vm_interface = true});
+  REQUIRE(sim.start());
+  REQUIRE(run_command(sim.ipmitool("sol set enabled true 1")).exit_code == 0);
+
+  QemuGuest guest(QemuGuest::rootfs_dir());
+  guest.add_file("boot-systemd", "");
+  guest.add_file("prepare", kPrepare);
+  guest.add_file("e2e", kE2e);
+  guest.add_file("bmcquiet-e2e.service", kE2eUnit);
+  guest.add_file("watchdog.conf", kWatchdogDropIn);
+  guest.add_file("bmcquiet.yaml", kConfig);
+  // Installed exactly as the README says: the project's install rules.
+  TempDir stage;
+  const auto install = run_command(fmt::format("DESTDIR={} cmake --install {} --prefix /usr 2>&1",
+                                               stage.path(), BMCQUIET_BINARY_DIR));
+  INFO(install.output);
+  REQUIRE(install.exit_code == 0);
+  guest.set_overlay(stage.path());
+  const auto run = guest.boot(
+      sim.vm_port(), {stage.path() + "/usr/sbin/bmcquietd", stage.path() + "/usr/bin/bmcquietctl"},
+      240s);
+  INFO("console:\n" << run.console << "\nqemu:\n" << run.log);
+  REQUIRE(run.powered_off);
+  REQUIRE(run.section("failed").empty());  // the unit came up
+  // One boot, several findings: plain blocks, not SECTIONs (each would boot again).
+  {
+    INFO("Type=notify: active once READY=1, STATUS= shown by systemctl");
+    const auto show = run.section("show");
+    CHECK(has_line(show, "Type=notify"));
+    CHECK(has_line(show, "ActiveState=active"));
+    CHECK(has_line(show, "SubState=running"));
+    CHECK(has_line(show, "WatchdogUSec=2s"));
+    CHECK_THAT(show, Catch::Contains("StatusText=metrics on http://127.0.0.1:19100/metrics"));
+  }
+  {
+    INFO("the sysusers.d system user, with exactly the three ambient capabilities the unit names");
+    const auto id = run.section("identity");
+    std::smatch uid;
+    REQUIRE(std::regex_search(id, uid, std::regex("uid=(\\d+) user=bmcquiet")));
+    CHECK(std::stoi(uid[1]) > 0);
+    CHECK(std::stoi(uid[1]) < 1000);  // a system user
+    // CAP_DAC_OVERRIDE (1), CAP_SYS_RAWIO (17), CAP_PERFMON (38)
+    CHECK_THAT(id, Catch::Contains("CapEff:\t0000004000020002"));
+    CHECK_THAT(id, Catch::Contains("CapAmb:\t0000004000020002"));
+  }
+  {
+    INFO("DevicePolicy=closed still lets it at /dev/cpu/0/msr and /dev/ipmi0");
+    const auto m = run.section("metrics");
+    CHECK(sample_value(m, R"(bmcquiet_collector_up{collector="smi"})") == 1.0);
+    CHECK_THAT(m, Catch::Contains(R"(source="intel_msr")"));
+    CHECK(sample_value(m, R"(bmcquiet_collector_up{collector="dcmi"})") == 1.0);
+    CHECK(sample_value(m, R"(bmcquiet_power_consumed_watts{source="dcmi"})") == 250.0);
+    CHECK(sample_value(m, R"(bmcquiet_collector_up{collector="policy"})") == 1.0);
+  }
+  {
+    INFO("bmcquietctl reaches the daemon over the system bus (the shipped bus policy)");
+    const auto ctl = run.section("ctl");
+    CHECK(has_line(ctl, "exit=0"));
+    CHECK_THAT(ctl, Catch::Contains("sol"));
+  }
+  {
+    INFO("the policy's audit fields arrive in journald");
+    const auto journal = run.section("journal");
+    CHECK_THAT(journal, Catch::Contains("ITEM=sol"));
+    CHECK_THAT(journal, Catch::Contains("RESULT=reapplied"));
+    CHECK_THAT(journal, Catch::Contains("TRANSPORT=ipmi"));
+  }
+  {
+    INFO("systemctl reload: RELOADING=1 then READY=1, a new reload timestamp");
+    const auto reload = run.section("reload");
+    CHECK(has_line(reload, "exit=0"));
+    CHECK(has_line(reload, "ActiveState=active"));
+    std::smatch before, after;
+    REQUIRE(std::regex_search(reload, before, std::regex("before: \\S+ (\\S+)")));
+    REQUIRE(std::regex_search(reload, after, std::regex("after: \\S+ (\\S+)")));
+    CHECK(std::stod(after[1]) > std::stod(before[1]));
+  }
+  {
+    INFO("a hung daemon (SIGSTOP) misses WATCHDOG=1 and systemd restarts it");
+    const auto wd = run.section("watchdog");
+    CHECK(has_line(wd, "NRestarts=1"));
+    CHECK(has_line(wd, "ActiveState=active"));
+    CHECK_THAT(wd, Catch::Contains("atchdog timeout"));
+    std::smatch pids;
+    REQUIRE(std::regex_search(wd, pids, std::regex("old=(\\d+) new=(\\d+)")));
+    CHECK(pids[1] != pids[2]);
+  }
+  {
+    INFO("systemctl stop: clean exit, quickly");
+    const auto stop = run.section("stop");
+    CHECK(has_line(stop, "ActiveState=inactive"));
+    CHECK(has_line(stop, "Result=success"));
+    std::smatch ms;
+    REQUIRE(std::regex_search(stop, ms, std::regex("stop_ms=(\\d+)")));
+    CHECK(std::stoi(ms[1]) < 2000);
+  }
+  // The daemon under systemd disabled SOL in-band; the host sees it over the LAN.
+  CHECK_THAT(run_command(sim.ipmitool("sol info 1")).output,
+             Catch::Matches("(.|\n)*Enabled +: false(.|\n)*"));
+}
