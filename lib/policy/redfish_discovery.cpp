@@ -15,7 +15,7 @@ using redfish::Response;
 
 struct Found {
   Json root, manager, system, chassis;
-  std::string manager_path, system_path, sel_log;
+  std::string manager_path, system_path, sel_log, power_control;
 };
 
 void add_oem_keys(const Json& body, std::set<std::string>& out) {
@@ -43,6 +43,17 @@ bool has(const Json& body, std::initializer_list<const char*> keys) {
 std::string lower(std::string s) {
   for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
   return s;
+}
+
+// The chassis power limit among its Controls: ControlType Power, for the
+// whole chassis (PhysicalContext Chassis, or unstated).
+std::string pick_power_control(const std::vector<Response>& controls) {
+  for (const auto& c : controls) {
+    if (!c.ok() || c.body["ControlType"].string().value_or("") != "Power") continue;
+    const auto context = c.body["PhysicalContext"].string().value_or("Chassis");
+    if (context == "Chassis") return c.body.link();
+  }
+  return {};
 }
 
 // The System Event Log among a manager's (or system's) LogServices.
@@ -119,7 +130,10 @@ void build(const Found& f, const RedfishClient& c, const PolicySettings& s,
         c, {f.system_path, {"HostWatchdogTimer", "FunctionEnabled"}, "false"});
   if (auto media = f.manager["VirtualMedia"].link(); !media.empty())
     d.backends[ItemId::virtual_media] = make_redfish_media(c, media);
-  if (auto power = f.chassis["Power"].link(); !power.empty())
+  if (!f.power_control.empty())
+    d.backends[ItemId::power_cap] =
+        make_redfish_power_control(c, f.power_control, s.power_floor_watts);
+  else if (auto power = f.chassis["Power"].link(); !power.empty())
     d.backends[ItemId::power_cap] = make_redfish_power_cap(c, power, s.power_floor_watts);
   if (!f.sel_log.empty())
     d.backends[ItemId::sel] = make_sel_backend(make_redfish_sel(c, f.sel_log), sel_options);
@@ -135,6 +149,29 @@ Discovery failed(std::string error) {
 std::string first_member(const Response& collection) {
   auto links = rf::member_links(collection.body);
   return links.empty() ? std::string() : links.front();
+}
+
+void find_power_control(const RedfishClient& c, const std::shared_ptr<Found>& f,
+                        std::function<void()> next) {
+  auto controls = f->chassis["Controls"].link();
+  if (controls.empty()) return next();
+  c->get(controls, [c, f, next](Response list) {
+    rf::get_all(c, rf::member_links(list.body), [f, next](std::vector<Response> members) {
+      f->power_control = pick_power_control(members);
+      next();
+    });
+  });
+}
+
+void find_sel(const RedfishClient& c, const std::shared_ptr<Found>& f, std::function<void()> next) {
+  auto logs = f->manager["LogServices"].link();
+  if (logs.empty()) return next();
+  c->get(logs, [c, f, next](Response list) {
+    rf::get_all(c, rf::member_links(list.body), [f, next](std::vector<Response> services) {
+      f->sel_log = pick_sel(services);
+      next();
+    });
+  });
 }
 
 }  // namespace
@@ -163,15 +200,7 @@ void discover_redfish(RedfishClient c, const PolicySettings& s, SelItemOptions s
                         f->manager = bodies[0].body;
                         f->system = bodies[1].body;
                         f->chassis = bodies[2].body;
-                        auto logs = f->manager["LogServices"].link();
-                        if (logs.empty()) return finish();
-                        c->get(logs, [c, f, finish](Response list) {
-                          rf::get_all(c, rf::member_links(list.body),
-                                      [f, finish](std::vector<Response> services) {
-                                        f->sel_log = pick_sel(services);
-                                        finish();
-                                      });
-                        });
+                        find_power_control(c, f, [c, f, finish] { find_sel(c, f, finish); });
                       });
         });
   });

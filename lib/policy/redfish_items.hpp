@@ -1,8 +1,8 @@
 // Item backends over Redfish: a property read and PATCHed back with If-Match,
 // virtual media ejected through the advertised EjectMedia targets, the power
-// limit, and the SEL as a LogService (entries read, ClearLog with the
-// parameters its ActionInfo asks for). Every path comes from @odata.id links
-// found during discovery, never from guessed IDs.
+// limit (legacy Power or a Power Control), and the SEL as a LogService (entries read, ClearLog with
+// the parameters its ActionInfo asks for). Every path comes from @odata.id links found during
+// discovery, never from guessed IDs.
 #pragma once
 
 #include <memory>
@@ -31,6 +31,10 @@ std::shared_ptr<ItemBackend> make_redfish_property(RedfishClient client, Propert
 std::shared_ptr<ItemBackend> make_redfish_media(RedfishClient client, std::string collection);
 std::shared_ptr<ItemBackend> make_redfish_power_cap(RedfishClient client, std::string power_path,
                                                     double floor_watts);
+// The Control resource with ControlType "Power" (Chassis/Controls).
+std::shared_ptr<ItemBackend> make_redfish_power_control(RedfishClient client,
+                                                        std::string control_path,
+                                                        double floor_watts);
 std::shared_ptr<SelSource> make_redfish_sel(RedfishClient client, std::string log_service);
 
 // How a Redfish value reads in a table: true → "enabled", "x" → x, null → "none".

@@ -311,3 +311,33 @@ TEST_CASE("bmcquietctl check reads the BMC, reports drift by exit code, writes n
   CHECK(table.output.find("dell-idrac") != std::string::npos);
   CHECK(sim.stat("writes") == 0);
 }
+
+TEST_CASE("power cap through a Power Control: raised to the floor, or switched off",
+          "[policy][e2e]") {
+  const std::string control = "/redfish/v1/Chassis/1U/Controls/PowerLimit";
+  auto control_json = [&](const BmcSim& sim) { return json::parse(sim.resource(control)); };
+  TempDir dir;
+  {
+    BmcSim sim({fixture_dir("redfish/subsystem")});  // SetPoint 500 W, Automatic
+    Daemon d(dir, sim, "      power_cap: {mode: enforce, floor_watts: 600}\n");
+    REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "power_cap"), 1));
+    CHECK(control_json(sim).at("SetPoint").as_int64() == 600);
+    CHECK(control_json(sim).at("ControlMode").as_string() == "Automatic");
+    CHECK(writes_to(sim, control) == 1);
+    CHECK(d.value(series("bmcquiet_policy_drift_detected_total", "power_cap")) == 1.0);
+  }
+  {
+    BmcSim sim({fixture_dir("redfish/subsystem")});
+    Daemon d(dir, sim, "      power_cap: {mode: enforce}\n");  // no floor: no cap at all
+    REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "power_cap"), 1));
+    CHECK(control_json(sim).at("ControlMode").as_string() == "Disabled");
+    CHECK(control_json(sim).at("SetPoint").as_int64() == 500);  // untouched
+  }
+  {
+    // A floor above AllowableMax (1000 W) cannot be a set point: the cap goes.
+    BmcSim sim({fixture_dir("redfish/subsystem")});
+    Daemon d(dir, sim, "      power_cap: {mode: enforce, floor_watts: 1200}\n");
+    REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "power_cap"), 1));
+    CHECK(control_json(sim).at("ControlMode").as_string() == "Disabled");
+  }
+}
