@@ -162,6 +162,7 @@ class Daemon {
     apply(std::move(*loaded.plan));
     record_reload(true);
     notify::ready(status_line());
+    refresh_status();  // re-armed: the new collectors' first runs are due now
     spdlog::info("reloaded: {}", status_line());
     return {};
   }
@@ -175,9 +176,12 @@ class Daemon {
     }
   }
 
-  // STATUS= follows the collectors (the first runs finish after READY=1).
+  // STATUS= follows the collectors: the first runs finish after READY=1 (and
+  // after every reload), so look often until none is still starting.
   void refresh_status() {
-    status_timer_.expires_after(std::chrono::seconds(5));
+    const bool settling = scheduler_.summary().find("starting") != std::string::npos;
+    status_timer_.expires_after(settling ? std::chrono::milliseconds(250)
+                                         : std::chrono::milliseconds(5000));
     status_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
       notify::status(status_line());

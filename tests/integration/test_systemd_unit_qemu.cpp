@@ -195,7 +195,8 @@ TEST_CASE(
     CHECK(has_line(show, "ActiveState=active"));
     CHECK(has_line(show, "SubState=running"));
     CHECK(has_line(show, "WatchdogUSec=2s"));
-    CHECK_THAT(show, Catch::Contains("StatusText=metrics on http://127.0.0.1:19100/metrics"));
+    CHECK_THAT(show, Catch::Contains("StatusText=metrics on http://127.0.0.1:19100/metrics; "
+                                     "4/4 collectors up"));
   }
   {
     INFO("the sysusers.d system user, with exactly the three ambient capabilities the unit names");
