@@ -114,6 +114,14 @@ grep -E '^Cap(Eff|Amb)' /proc/$pid/status
 echo "@@end identity"
 echo "@@begin metrics"; m; echo "@@end metrics"
 echo "@@begin ctl"; bmcquietctl status; echo "exit=$?"; systemctl status --no-pager dbus.socket dbus.service; ls -la /run/dbus; echo "@@end ctl"
+echo "@@begin access"
+setpriv --reuid=65534 --regid=65534 --clear-groups bmcquietctl pause 1h "not root" 2>&1
+echo "nobody-pause=$?"
+bmcquietctl pause 1h "maintenance by root" >/dev/null 2>&1; echo "root-pause=$?"
+wait_for 'm | grep -q "^bmcquiet_policy_paused 1"'; m | grep '^bmcquiet_policy_paused'
+bmcquietctl resume >/dev/null 2>&1; echo "root-resume=$?"
+wait_for 'm | grep -q "^bmcquiet_policy_paused 0"'; m | grep '^bmcquiet_policy_paused'
+echo "@@end access"
 echo "@@begin journal"
 journalctl -u bmcquiet -o verbose --no-pager ITEM=sol | grep -E '^ +(ITEM|RESULT|TRANSPORT)='
 echo "@@end journal"
@@ -223,6 +231,16 @@ TEST_CASE(
     const auto ctl = run.section("ctl");
     CHECK(has_line(ctl, "exit=0"));
     CHECK_THAT(ctl, Catch::Contains("sol"));
+  }
+  {
+    INFO("the bus policy and the daemon's own check: only root may pause");
+    const auto access = run.section("access");
+    CHECK(has_line(access, "nobody-pause=1"));
+    CHECK_THAT(access, Catch::Contains("root"));  // the refusal says who may
+    CHECK(has_line(access, "root-pause=0"));
+    CHECK(has_line(access, "bmcquiet_policy_paused 1"));
+    CHECK(has_line(access, "root-resume=0"));
+    CHECK(has_line(access, "bmcquiet_policy_paused 0"));
   }
   {
     INFO("the policy's audit fields arrive in journald");
