@@ -32,6 +32,8 @@ bmc:
     transport: inband
     timeout: 1s
 collectors:
+  interrupts:
+    interval: 500ms
   dcmi:
     interval: 500ms
   smi:
@@ -181,6 +183,9 @@ TEST_CASE("in-band over Debian's ipmi_si KCS driver in a QEMU guest: DCMI, polic
     CHECK(value(quiet, R"(bmcquiet_self_smi_total{cause="ipmi_inband"})") == 0);
     CHECK_THAT(quiet, Catch::Contains(R"(source="intel_msr")"));
     CHECK_THAT(run.section("daemon_log"), Catch::Contains("power_cap reapplied (150 W -> "));
+    // The KCS driver's interrupt line ("ipmi_si" in /proc/interrupts) is
+    // counted as the ipmi source: in-band polling has a visible interrupt cost.
+    CHECK(value(quiet, R"(bmcquiet_interrupts_total{cpu_class="housekeeping",source="ipmi"})") > 0);
   }
 
   {
