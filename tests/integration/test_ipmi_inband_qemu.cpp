@@ -41,7 +41,9 @@ collectors:
   tsc_gap:
     enabled: false
   policy:
-    interval: 1s
+    # The first pass (at start) enforces; later ones would share the silent
+    # BMC with dcmi below and make it unclear whose request timed out.
+    interval: 30s
     items:
       power_cap:
         mode: enforce
@@ -83,6 +85,18 @@ echo "@@begin injected"; metrics; echo "@@end injected"
 guest_smi --for 3000
 sleep 1
 echo "@@begin storm"; metrics; echo "@@end storm"
+
+echo "@@host stop-bmc"
+wait_for 'bmcquiet_collector_up{collector="dcmi"} 0'
+# ... until one request has used up all its attempts (1 + retries 2).
+i=0
+while [ $i -lt 100 ] && ! metrics | grep -qE '^bmcquiet_ipmi_timeouts_total\{transport="inband"\} ([3-9]|[1-9][0-9]+)$'; do
+  sleep 0.2; i=$((i+1))
+done
+echo "@@begin silent"; metrics; echo "@@end silent"
+echo "@@host resume-bmc"
+wait_for 'bmcquiet_collector_up{collector="dcmi"} 1'
+echo "@@begin recovered"; metrics; echo "@@end recovered"
 
 kill -TERM $daemon; wait $daemon
 echo "@@begin daemon_log"; cat /tmp/daemon.log; echo "@@end daemon_log"
@@ -138,7 +152,10 @@ TEST_CASE("in-band over Debian's ipmi_si KCS driver in a QEMU guest: DCMI, polic
       guest.boot(sim.vm_port(),
                  {built_binary("daemon/bmcquietd"), built_binary("daemon/bmcquietctl"),
                   built_binary("tests/tools/qemu_guest/guest_smi"), "/usr/bin/ipmitool"},
-                 180s);
+                 180s, [&sim](const std::string& request) {
+                   if (request == "stop-bmc") sim.pause();
+                   if (request == "resume-bmc") sim.resume();
+                 });
   INFO("console:\n" << run.console << "\nqemu:\n" << run.log << "\nipmi_sim:\n" << sim.log());
   REQUIRE(run.powered_off);
   // One boot, several findings: plain blocks, not SECTIONs (each would boot again).
@@ -197,6 +214,20 @@ TEST_CASE("in-band over Debian's ipmi_si KCS driver in a QEMU guest: DCMI, polic
                Catch::Matches("(.|\n)*Enabled +: false(.|\n)*"));
   }
 
+  {
+    INFO(
+        "a BMC that stops answering: in-band requests fail, the daemon keeps serving, "
+        "dcmi is down, and it recovers when the BMC is back");
+    const auto silent = run.section("silent");
+    CHECK(value(silent, R"(bmcquiet_collector_up{collector="dcmi"})") == 0);
+    CHECK(value(silent, R"(bmcquiet_collector_up{collector="smi"})") == 1);
+    CHECK(value(silent, R"(bmcquiet_ipmi_timeouts_total{transport="inband"})") >= 3);
+    const auto recovered = run.section("recovered");
+    CHECK(value(recovered, R"(bmcquiet_collector_up{collector="dcmi"})") == 1);
+    CHECK(value(recovered, R"(bmcquiet_power_consumed_watts{source="dcmi"})") == 250);
+    CHECK_THAT(run.section("daemon_log"), Catch::Contains("collector dcmi is down"));
+    CHECK_THAT(run.section("daemon_log"), Catch::Contains("no answer after 3 attempts"));
+  }
   {
     INFO("real SMIs: counted exactly, and those inside in-band requests as self-cost");
     CHECK(value(run.section("injected"), "bmcquiet_smi_total") == 5);

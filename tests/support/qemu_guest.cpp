@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -22,6 +23,28 @@ std::string make_initramfs() {
 
 std::string kernel_dir() {
   return env_or("BMCQUIET_GUEST_KERNEL", "/var/cache/bmcquiet/guest-kernel");
+}
+
+// Waits for QEMU to exit, meanwhile answering "@@host REQUEST" console lines.
+std::optional<int> wait_serving(Process& qemu, const std::string& console,
+                                std::chrono::seconds timeout,
+                                const std::function<void(const std::string&)>& on_request) {
+  if (!on_request) return qemu.wait(timeout);
+  const std::string marker = "@@host ";
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::size_t seen = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto status = qemu.wait(std::chrono::milliseconds(50))) return status;
+    if (!std::filesystem::exists(console)) continue;
+    const auto text = read_file(console);
+    for (auto at = text.find(marker, seen); at != std::string::npos; at = text.find(marker, seen)) {
+      const auto end = text.find_first_of("\r\n", at);
+      if (end == std::string::npos) break;  // the line is not complete yet
+      on_request(text.substr(at + marker.size(), end - at - marker.size()));
+      seen = end;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -67,7 +90,8 @@ void QemuGuest::add_file(const std::string& rel, const std::string& content) con
 }
 
 GuestRun QemuGuest::boot(int bmc_vm_port, const std::vector<std::string>& binaries,
-                         std::chrono::seconds timeout) const {
+                         std::chrono::seconds timeout,
+                         const std::function<void(const std::string&)>& on_request) const {
   GuestRun run;
   const auto& d = dir_.path();
   auto base = base_rootfs_.empty() ? std::string() : " --base " + base_rootfs_;
@@ -92,7 +116,7 @@ GuestRun QemuGuest::boot(int bmc_vm_port, const std::vector<std::string>& binari
                    "-device isa-ipmi-kcs,bmc=bmc0,irq=5 "
                    ">{1}/console.log 2>{1}/qemu.log </dev/null",
                    kernel_dir_, d, bmc_vm_port, base_rootfs_.empty() ? "512M" : "1G")});
-  const auto status = qemu.wait(timeout);
+  const auto status = wait_serving(qemu, d + "/console.log", timeout, on_request);
   run.powered_off = status && *status == 0;
   if (!status) qemu.signal(SIGKILL);
   qemu.wait(std::chrono::seconds(5));

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,8 +43,12 @@ class QemuGuest {
   void add_file(const std::string& rel, const std::string& content) const;
   // Boots with the KCS interface connected to 127.0.0.1:bmc_vm_port; the
   // binaries (with their shared libraries) are on the guest's PATH.
+  // on_request: called (on this thread, while the guest runs) with REQUEST for
+  // every console line "@@host REQUEST", so a script can ask the host to act
+  // (stop the BMC, bring it back) at a precise point.
   GuestRun boot(int bmc_vm_port, const std::vector<std::string>& binaries,
-                std::chrono::seconds timeout) const;
+                std::chrono::seconds timeout,
+                const std::function<void(const std::string&)>& on_request = {}) const;
 
  private:
   TempDir dir_;
