@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "support/bmcsim.hpp"
 #include "support/helpers.hpp"
 #include "support/ipmi_sim.hpp"
 #include "support/qemu_guest.hpp"
@@ -26,10 +27,18 @@ constexpr const char* kConfig = R"(exporter:
   listen: 127.0.0.1:19100
 bmc:
   redfish:
+    # bmcsim inside the guest (an OpenBMC-like mockup without SOL, power or
+    # watchdog resources, so those policy items stay on in-band IPMI); the
+    # password comes from LoadCredential=bmc-redfish-password.
+    url: http://127.0.0.1:18080
     host_interface: false
+    username: admin
+    insecure: true
   ipmi:
     transport: inband
 collectors:
+  redfish:
+    interval: 1s
   dcmi:
     interval: 1s
   smi:
@@ -46,14 +55,15 @@ collectors:
 // Runs in the guest before systemd starts: the README's install steps after
 // `cmake --install` (whose staged tree is already in the guest's root).
 // systemd-sysusers then creates the user at boot, before dbus-daemon starts.
-constexpr const char* kPrepare = R"(set -e
-cp /test/bmcquiet-e2e.service /etc/systemd/system/
+// clang-format off
+constexpr const char* kPrepare = R"sh(set -e
+cp /test/bmcquiet-e2e.service /test/bmcsim.service /etc/systemd/system/
 mkdir -p /etc/systemd/system/bmcquiet.service.d /etc/systemd/system/multi-user.target.wants
-cp /test/watchdog.conf /etc/systemd/system/bmcquiet.service.d/
+cp /test/watchdog.conf /test/bmcsim.conf /etc/systemd/system/bmcquiet.service.d/
 cp /test/bmcquiet.yaml /etc/bmcquiet/
 install -d -m 0700 /etc/bmcquiet/credentials
 systemd-sysusers bmcquiet.conf
-: >/etc/bmcquiet/credentials/bmc-redfish-password
+cp /test/redfish-password /etc/bmcquiet/credentials/bmc-redfish-password
 : >/etc/bmcquiet/credentials/bmc-ipmi-password
 chmod 600 /etc/bmcquiet/credentials/*
 ln -s /usr/lib/systemd/system/bmcquiet.service /etc/systemd/system/bmcquiet-e2e.service \
@@ -61,7 +71,20 @@ ln -s /usr/lib/systemd/system/bmcquiet.service /etc/systemd/system/bmcquiet-e2e.
 ln -sf /lib/systemd/system/multi-user.target /etc/systemd/system/default.target
 ln -s /dev/null /etc/systemd/system/serial-getty@ttyS0.service
 ln -s /dev/null /etc/systemd/system/getty@tty1.service
-)";
+)sh";
+// clang-format on
+
+// A password that must never show up anywhere but in the credential file.
+constexpr const char* kRedfishPassword = "Marker-9f3c-never-logged";
+
+// clang-format off
+constexpr const char* kBmcSimUnit = R"unit([Unit]
+Description=Redfish simulator for the bmcquiet checks
+[Service]
+ExecStart=/bin/sh -c 'exec /usr/local/bin/bmcsim --mockup /test/mockup --bind 127.0.0.1 --port 18080 --control-port 18081 --user admin --password "$(cat /test/redfish-password)"'
+)unit";
+// clang-format on
+constexpr const char* kBmcSimDropIn = "[Unit]\nWants=bmcsim.service\nAfter=bmcsim.service\n";
 
 // A quicker watchdog than the shipped 30 s, so a hang is seen within seconds.
 // In the sanitizer pass, LeakSanitizer's exit-time scan needs ptrace, which the
@@ -122,6 +145,16 @@ wait_for 'm | grep -q "^bmcquiet_policy_paused 1"'; m | grep '^bmcquiet_policy_p
 bmcquietctl resume >/dev/null 2>&1; echo "root-resume=$?"
 wait_for 'm | grep -q "^bmcquiet_policy_paused 0"'; m | grep '^bmcquiet_policy_paused'
 echo "@@end access"
+wait_for 'm | grep -q "^bmcquiet_bmc_up 1"'
+echo "@@begin secrets"
+echo "redfish-up: $(m | grep '^bmcquiet_bmc_up')"
+echo "journal=$(journalctl -u bmcquiet -o verbose --no-pager | grep -c "$(cat /test/redfish-password)")"
+echo "metrics=$(m | grep -c "$(cat /test/redfish-password)")"
+echo "status=$(bmcquietctl status --json | grep -c "$(cat /test/redfish-password)")"
+echo "process=$(cat /proc/$pid/cmdline /proc/$pid/environ | grep -c "$(cat /test/redfish-password)")"
+# Control: bmcsim got it on its command line, and the same grep finds it there.
+echo "control=$(journalctl -u bmcsim -o verbose --no-pager | grep -c "$(cat /test/redfish-password)")"
+echo "@@end secrets"
 echo "@@begin journal"
 journalctl -u bmcquiet -o verbose --no-pager ITEM=sol | grep -E '^ +(ITEM|RESULT|TRANSPORT)='
 echo "@@end journal"
@@ -181,6 +214,10 @@ TEST_CASE(
   guest.add_file("e2e", kE2e);
   guest.add_file("bmcquiet-e2e.service", kE2eUnit);
   guest.add_file("watchdog.conf", kWatchdogDropIn);
+  guest.add_file("bmcsim.service", kBmcSimUnit);
+  guest.add_file("bmcsim.conf", kBmcSimDropIn);
+  guest.add_file("redfish-password", kRedfishPassword);
+  guest.add_tree(fixture_dir("redfish/openbmc"), "mockup");
   guest.add_file("bmcquiet.yaml", kConfig);
   // Installed exactly as the README says: the project's install rules.
   TempDir stage;
@@ -189,9 +226,11 @@ TEST_CASE(
   INFO(install.output);
   REQUIRE(install.exit_code == 0);
   guest.set_overlay(stage.path());
-  const auto run = guest.boot(
-      sim.vm_port(), {stage.path() + "/usr/sbin/bmcquietd", stage.path() + "/usr/bin/bmcquietctl"},
-      240s);
+  const auto run =
+      guest.boot(sim.vm_port(),
+                 {stage.path() + "/usr/sbin/bmcquietd", stage.path() + "/usr/bin/bmcquietctl",
+                  built_binary("tests/tools/bmcsim/bmcsim")},
+                 240s);
   INFO("console:\n" << run.console << "\nqemu:\n" << run.log);
   REQUIRE(run.powered_off);
   REQUIRE(run.section("failed").empty());  // the unit came up
@@ -204,7 +243,7 @@ TEST_CASE(
     CHECK(has_line(show, "SubState=running"));
     CHECK(has_line(show, "WatchdogUSec=2s"));
     CHECK_THAT(show, Catch::Contains("StatusText=metrics on http://127.0.0.1:19100/metrics; "
-                                     "4/4 collectors up"));
+                                     "5/5 collectors up"));
   }
   {
     INFO("the sysusers.d system user, with exactly the three ambient capabilities the unit names");
@@ -241,6 +280,18 @@ TEST_CASE(
     CHECK(has_line(access, "bmcquiet_policy_paused 1"));
     CHECK(has_line(access, "root-resume=0"));
     CHECK(has_line(access, "bmcquiet_policy_paused 0"));
+  }
+  {
+    INFO("LoadCredential= hands the Redfish password over; it appears nowhere else");
+    const auto secrets = run.section("secrets");
+    CHECK(has_line(secrets, "redfish-up: bmcquiet_bmc_up 1"));  // it logged in with it
+    CHECK(has_line(secrets, "journal=0"));
+    CHECK(has_line(secrets, "metrics=0"));
+    CHECK(has_line(secrets, "status=0"));
+    CHECK(has_line(secrets, "process=0"));
+    std::smatch control;  // the same search does find it where it was put
+    REQUIRE(std::regex_search(secrets, control, std::regex("control=(\\d+)")));
+    CHECK(std::stoi(control[1]) > 0);
   }
   {
     INFO("the policy's audit fields arrive in journald");

@@ -89,6 +89,11 @@ void QemuGuest::add_file(const std::string& rel, const std::string& content) con
   dir_.write("test/" + rel, content);
 }
 
+void QemuGuest::add_tree(const std::string& source_dir, const std::string& rel) const {
+  std::filesystem::copy(source_dir, dir_.path() + "/test/" + rel,
+                        std::filesystem::copy_options::recursive);
+}
+
 GuestRun QemuGuest::boot(int bmc_vm_port, const std::vector<std::string>& binaries,
                          std::chrono::seconds timeout,
                          const std::function<void(const std::string&)>& on_request) const {

@@ -39,6 +39,8 @@ class QemuGuest {
   explicit QemuGuest(std::string base_rootfs = "");
   // A staged tree (DESTDIR of `cmake --install`) copied over the guest's root.
   void set_overlay(std::string tree) { overlay_ = std::move(tree); }
+  // A directory tree the guest sees as /test/<rel> (e.g. a Redfish mockup).
+  void add_tree(const std::string& source_dir, const std::string& rel) const;
   // A file the guest sees as /test/<rel>; /test/run is its script (busybox sh).
   void add_file(const std::string& rel, const std::string& content) const;
   // Boots with the KCS interface connected to 127.0.0.1:bmc_vm_port; the
