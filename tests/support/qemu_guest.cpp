@@ -120,7 +120,7 @@ GuestRun QemuGuest::boot(int bmc_vm_port, const std::vector<std::string>& binari
                    "-device ipmi-bmc-extern,chardev=ipmi0,id=bmc0 "
                    "-device isa-ipmi-kcs,bmc=bmc0,irq=5 "
                    ">{1}/console.log 2>{1}/qemu.log </dev/null",
-                   kernel_dir_, d, bmc_vm_port, base_rootfs_.empty() ? "512M" : "1G")});
+                   kernel_dir_, d, bmc_vm_port, base_rootfs_.empty() ? "512M" : "1536M")});
   const auto status = wait_serving(qemu, d + "/console.log", timeout, on_request);
   run.powered_off = status && *status == 0;
   if (!status) qemu.signal(SIGKILL);
