@@ -168,6 +168,17 @@ echo "@@begin reload"; echo "exit=$?"; echo "before: $before"
 echo "after: $(m | grep '^bmcquiet_config_last_reload_success_timestamp_seconds')"
 show; echo "@@end reload"
 
+cp /etc/bmcquiet/bmcquiet.yaml /tmp/good.yaml
+printf 'collectors:\n  dcmi:\n    interval: fast\n' >/etc/bmcquiet/bmcquiet.yaml
+echo "@@begin bad_reload"
+systemctl reload bmcquiet 2>&1; echo "exit=$?"
+systemctl show bmcquiet -p ActiveState
+m | grep '^bmcquiet_config_last_reload_successful'
+journalctl -u bmcquiet --no-pager | grep -F 'bmcquiet.yaml:3:'
+echo "@@end bad_reload"
+cp /tmp/good.yaml /etc/bmcquiet/bmcquiet.yaml
+systemctl reload bmcquiet
+
 kill -STOP "$pid"
 wait_for 'systemctl show -p NRestarts --value bmcquiet | grep -qx 1'
 wait_for 'systemctl is-active -q bmcquiet'
@@ -304,7 +315,7 @@ TEST_CASE(
     CHECK_THAT(journal, Catch::Contains("TRANSPORT=ipmi"));
   }
   {
-    INFO("systemctl reload: RELOADING=1 then READY=1, a new reload timestamp");
+    INFO("systemctl reload waits for the reload (D-Bus Reload): active, a new timestamp");
     const auto reload = run.section("reload");
     CHECK(has_line(reload, "exit=0"));
     CHECK(has_line(reload, "ActiveState=active"));
@@ -312,6 +323,14 @@ TEST_CASE(
     REQUIRE(std::regex_search(reload, before, std::regex("before: \\S+ (\\S+)")));
     REQUIRE(std::regex_search(reload, after, std::regex("after: \\S+ (\\S+)")));
     CHECK(std::stod(after[1]) > std::stod(before[1]));
+  }
+  {
+    INFO("a bad file: systemctl reload fails, the old configuration keeps running");
+    const auto bad = run.section("bad_reload");
+    CHECK_FALSE(has_line(bad, "exit=0"));
+    CHECK(has_line(bad, "ActiveState=active"));
+    CHECK(has_line(bad, "bmcquiet_config_last_reload_successful 0"));
+    CHECK_THAT(bad, Catch::Contains("/etc/bmcquiet/bmcquiet.yaml:3:15: collectors.dcmi.interval"));
   }
   {
     INFO("a hung daemon (SIGSTOP) misses WATCHDOG=1 and systemd restarts it");
