@@ -37,8 +37,9 @@ struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
     schedule(next_due);
     if (in_flight) {
       record(CollectOutcome::failure(fmt::format(
-                 "still running after its interval ({} ms); it is stuck or the interval is too "
-                 "short — raise collectors.{}.interval",
+                 "still running after its interval ({} ms): waiting on something slow (a BMC "
+                 "that stopped answering?), or the interval is too short for it — see the next "
+                 "message, or raise collectors.{}.interval",
                  std::chrono::duration_cast<std::chrono::milliseconds>(interval).count(), name)),
              now);
       return;
