@@ -8,6 +8,7 @@
 // self-cost count.
 #include <boost/json.hpp>
 #include <cstdlib>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -82,7 +83,14 @@ wait_for '^bmcquiet_smi_total 5$'
 sleep 1
 echo "@@begin injected"; metrics; echo "@@end injected"
 
-guest_smi --for 3000
+# The storm runs while the BMC holds one answer back (700 ms: longer than the
+# dcmi interval, so a request is surely waiting, shorter than its 1 s timeout,
+# so it completes): SMIs then land inside that request on this one CPU.
+guest_smi --for 3000 &
+storm=$!
+sleep 1
+echo "@@host hold-bmc"
+wait $storm
 sleep 1
 echo "@@begin storm"; metrics; echo "@@end storm"
 
@@ -153,6 +161,11 @@ TEST_CASE("in-band over Debian's ipmi_si KCS driver in a QEMU guest: DCMI, polic
                  {built_binary("daemon/bmcquietd"), built_binary("daemon/bmcquietctl"),
                   built_binary("tests/tools/qemu_guest/guest_smi"), "/usr/bin/ipmitool"},
                  180s, [&sim](const std::string& request) {
+                   if (request == "hold-bmc") {
+                     sim.pause();
+                     std::this_thread::sleep_for(700ms);
+                     sim.resume();
+                   }
                    if (request == "stop-bmc") sim.pause();
                    if (request == "resume-bmc") sim.resume();
                  });
