@@ -26,6 +26,10 @@ struct GuestRun {
   std::string section(const std::string& name) const;
 };
 
+// Under CI=true a missing guest fails the test (scripts/setup provides it);
+// elsewhere the test skips and says what to run.
+bool guest_required();
+
 class QemuGuest {
  public:
   // Skip reason when QEMU, busybox-static, cpio or the kernel is missing.
