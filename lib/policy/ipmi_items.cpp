@@ -87,13 +87,9 @@ class PowerCapBackend final : public ItemBackend {
     client_->dcmi_get_power_limit(
         [floor = floor_, done = std::move(done)](ipmi::Result<ipmi::PowerLimitState> r) {
           if (!r.ok()) return done(Observation::failed(failure(r, "DCMI Get Power Limit")));
-          const auto desired = floor > 0 ? fmt::format("none or >= {:.0f} W", floor) : "none";
-          if (!r.value->active || !r.value->limit)
-            return done(Observation::compliant("none", desired));
-          const double watts = r.value->limit->limit_watts;
-          const auto current = fmt::format("{:.0f} W", watts);
-          done(floor > 0 && watts >= floor ? Observation::compliant(current, desired)
-                                           : Observation::drifted(current, desired));
+          const bool capped = r.value->active && r.value->limit;
+          done(judge_power_cap(
+              capped ? std::optional<double>(r.value->limit->limit_watts) : std::nullopt, floor));
         });
   }
   // Raises the limit to the floor (keeping its other terms) or deactivates it.

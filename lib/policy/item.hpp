@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "policy/profiles.hpp"
@@ -35,6 +36,10 @@ struct Observation {
   }
   static Observation failed(std::string error) { return {Status::error, {}, {}, std::move(error)}; }
 };
+
+// The power_cap item on any transport: no limit (nullopt), or a limit in W
+// compared with the floor (0: any limit is drift).
+Observation judge_power_cap(std::optional<double> limit_watts, double floor_watts);
 
 struct ActOutcome {
   bool ok = true;

@@ -48,21 +48,10 @@ class PropertyBackend final : public ItemBackend,
     });
   }
 
-  // A fresh GET for the ETag, then PATCH with If-Match: a concurrent change
-  // by someone else makes the BMC answer 412 instead of being overwritten.
   void act(std::function<void(ActOutcome)> done) override {
-    client_->get(spec_.path, [self = shared_from_this(), done = std::move(done)](Response r) {
-      const auto& spec = self->spec_;
-      if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", spec.path)));
-      self->client_->patch(
-          spec.path, nested_body(spec.keys, spec.desired_json), r.etag,
-          [path = spec.path, done](Response p) {
-            if (p.status == 412)
-              return done(ActOutcome::failure(
-                  fmt::format("PATCH {}: changed by someone else meanwhile (412)", path)));
-            done(p.ok() ? ActOutcome::success() : ActOutcome::failure(problem(p, "PATCH", path)));
-          });
-    });
+    const auto body = nested_body(spec_.keys, spec_.desired_json);
+    rf::patch_current(
+        client_, spec_.path, [body](const Json&) { return body; }, std::move(done));
   }
 
  private:
@@ -149,27 +138,17 @@ class PowerCapBackend final : public ItemBackend,
       const auto control = r.body["PowerControl"][std::size_t(0)];
       if (!control.contains("PowerLimit"))
         return done(Observation::unsupported(self->path_ + " reports no PowerLimit"));
-      const auto watts = control["PowerLimit"]["LimitInWatts"].number();
-      const auto desired =
-          self->floor_ > 0 ? fmt::format("none or >= {:.0f} W", self->floor_) : std::string("none");
-      if (!watts) return done(Observation::compliant("none", desired));
-      const auto current = fmt::format("{:.0f} W", *watts);
-      done(self->floor_ > 0 && *watts >= self->floor_ ? Observation::compliant(current, desired)
-                                                      : Observation::drifted(current, desired));
+      done(judge_power_cap(control["PowerLimit"]["LimitInWatts"].number(), self->floor_));
     });
   }
 
   // Raises the cap to the floor (or lifts it when no floor is set).
   void act(std::function<void(ActOutcome)> done) override {
-    client_->get(path_, [self = shared_from_this(), done = std::move(done)](Response r) {
-      if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", self->path_)));
-      const auto limit = self->floor_ > 0 ? fmt::format("{:.0f}", self->floor_) : "null";
-      const auto body =
-          fmt::format(R"({{"PowerControl":[{{"PowerLimit":{{"LimitInWatts":{}}}}}]}})", limit);
-      self->client_->patch(self->path_, body, r.etag, [path = self->path_, done](Response p) {
-        done(p.ok() ? ActOutcome::success() : ActOutcome::failure(problem(p, "PATCH", path)));
-      });
-    });
+    const auto limit = floor_ > 0 ? fmt::format("{:.0f}", floor_) : "null";
+    const auto body =
+        fmt::format(R"({{"PowerControl":[{{"PowerLimit":{{"LimitInWatts":{}}}}}]}})", limit);
+    rf::patch_current(
+        client_, path_, [body](const Json&) { return body; }, std::move(done));
   }
 
  private:

@@ -32,38 +32,33 @@ class PowerControlBackend final : public ItemBackend,
   // Raises the set point to the floor, or turns the control off when there is
   // no floor or the floor lies above what the control allows.
   void act(std::function<void(ActOutcome)> done) override {
-    client_->get(path_, [self = shared_from_this(), done = std::move(done)](Response r) {
-      if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", self->path_)));
-      const auto max = r.body["AllowableMax"].number();
-      const bool lift = self->floor_ <= 0 || (max && *max < self->floor_) ||
-                        r.body["SetPointUnits"].string().value_or("W") != "W";
-      const auto body = lift ? std::string(R"({"ControlMode":"Disabled"})")
-                             : fmt::format(R"({{"SetPoint":{:.0f}}})", self->floor_);
-      self->client_->patch(self->path_, body, r.etag, [path = self->path_, done](Response p) {
-        done(p.ok() ? ActOutcome::success() : ActOutcome::failure(problem(p, "PATCH", path)));
-      });
-    });
+    rf::patch_current(
+        client_, path_,
+        [floor = floor_](const Json& control) {
+          const auto max = control["AllowableMax"].number();
+          const bool lift = floor <= 0 || (max && *max < floor) ||
+                            control["SetPointUnits"].string().value_or("W") != "W";
+          return lift ? std::string(R"({"ControlMode":"Disabled"})")
+                      : fmt::format(R"({{"SetPoint":{:.0f}}})", floor);
+        },
+        std::move(done));
   }
 
  private:
   Observation judge(const Json& control) const {
-    const auto desired = floor_ > 0 ? fmt::format("none or >= {:.0f} W", floor_) : "none";
-    const auto set_point = control["SetPoint"].number();
-    if (control["ControlMode"].string().value_or("") == "Disabled" || !set_point)
-      return Observation::compliant("none", desired);
+    auto set_point = control["SetPoint"].number();
+    if (control["ControlMode"].string().value_or("") == "Disabled") set_point.reset();
     const auto units = control["SetPointUnits"].string().value_or("W");
-    const auto current = fmt::format("{:.0f} {}", *set_point, units);
-    if (units == "%" && floor_ > 0)
-      return Observation::unsupported(fmt::format(
-          "{} caps power at {} of an unstated maximum; power_cap.floor_watts is in W: set "
-          "the limit in W on the BMC to have it checked",
-          path_, current));
-    if (units != "W" && units != "%")
+    if (!set_point || units == "W") return judge_power_cap(set_point, floor_);
+    if (units != "%")
       return Observation::unsupported(
           fmt::format("{}: SetPointUnits '{}' is not W or %", path_, units));
-    return floor_ > 0 && units == "W" && *set_point >= floor_
-               ? Observation::compliant(current, desired)
-               : Observation::drifted(current, desired);
+    if (floor_ > 0)
+      return Observation::unsupported(fmt::format(
+          "{} caps power at {:.0f} % of an unstated maximum; power_cap.floor_watts is in W: "
+          "set the limit in W on the BMC to have it checked",
+          path_, *set_point));
+    return Observation::drifted(fmt::format("{:.0f} %", *set_point), "none");
   }
 
   RedfishClient client_;

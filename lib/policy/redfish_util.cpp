@@ -26,6 +26,21 @@ void get_all(const std::shared_ptr<redfish::Client>& client, std::vector<std::st
     });
 }
 
+void patch_current(const std::shared_ptr<redfish::Client>& client, const std::string& path,
+                   std::function<std::string(const redfish::Json& current)> body,
+                   std::function<void(ActOutcome)> done) {
+  client->get(
+      path, [client, path, body = std::move(body), done = std::move(done)](redfish::Response r) {
+        if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", path)));
+        client->patch(path, body(r.body), r.etag, [path, done](redfish::Response p) {
+          if (p.status == 412)
+            return done(ActOutcome::failure(
+                fmt::format("PATCH {}: changed by someone else meanwhile (412)", path)));
+          done(p.ok() ? ActOutcome::success() : ActOutcome::failure(problem(p, "PATCH", path)));
+        });
+      });
+}
+
 std::vector<std::string> member_links(const redfish::Json& collection) {
   std::vector<std::string> links;
   const auto members = collection["Members"];

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/item.hpp"
 #include "redfish/client.hpp"
 
 namespace bmcquiet::policy::rf {
@@ -16,6 +17,12 @@ std::string problem(const redfish::Response& r, std::string_view what, const std
 // GETs every path (the client queues them); answers in the order asked.
 void get_all(const std::shared_ptr<redfish::Client>& client, std::vector<std::string> paths,
              std::function<void(std::vector<redfish::Response>)> done);
+// A fresh GET for the ETag, then PATCH with If-Match the body made from what
+// the BMC shows now: a concurrent change by someone else makes the BMC answer
+// 412 instead of being overwritten.
+void patch_current(const std::shared_ptr<redfish::Client>& client, const std::string& path,
+                   std::function<std::string(const redfish::Json& current)> body,
+                   std::function<void(ActOutcome)> done);
 // The @odata.id of each member of a collection.
 std::vector<std::string> member_links(const redfish::Json& collection);
 
