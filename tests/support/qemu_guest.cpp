@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -26,22 +28,28 @@ std::string kernel_dir() {
 }
 
 // Waits for QEMU to exit, meanwhile answering "@@host REQUEST" console lines.
+// Reads only what the console gained since the last look.
 std::optional<int> wait_serving(Process& qemu, const std::string& console,
                                 std::chrono::seconds timeout,
                                 const std::function<void(const std::string&)>& on_request) {
   if (!on_request) return qemu.wait(timeout);
   const std::string marker = "@@host ";
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::size_t seen = 0;
+  std::ifstream in;
+  std::string partial;  // a line the guest has not finished yet
   while (std::chrono::steady_clock::now() < deadline) {
     if (auto status = qemu.wait(std::chrono::milliseconds(50))) return status;
-    if (!std::filesystem::exists(console)) continue;
-    const auto text = read_file(console);
-    for (auto at = text.find(marker, seen); at != std::string::npos; at = text.find(marker, seen)) {
-      const auto end = text.find_first_of("\r\n", at);
-      if (end == std::string::npos) break;  // the line is not complete yet
-      on_request(text.substr(at + marker.size(), end - at - marker.size()));
-      seen = end;
+    if (!in.is_open()) in.open(console);
+    in.clear();  // past EOF last time; the file has grown since
+    for (std::string line; std::getline(in, line);) {
+      if (in.eof()) {  // no newline yet: keep it for the next look
+        partial += line;
+        break;
+      }
+      line = std::exchange(partial, {}) + line;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (auto at = line.find(marker); at != std::string::npos)
+        on_request(line.substr(at + marker.size()));
     }
   }
   return std::nullopt;
