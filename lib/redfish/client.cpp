@@ -479,6 +479,8 @@ std::shared_ptr<const Snapshot> Client::last_snapshot() const { return impl_->la
 
 void Client::rediscover() { impl_->discovery.reset(); }
 
+Health Client::health() const { return {}; }
+
 const ClientOptions& Client::options() const { return impl_->opt; }
 
 }  // namespace bmcquiet::redfish

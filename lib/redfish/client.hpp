@@ -12,6 +12,7 @@
 #include <string>
 
 #include "redfish/json.hpp"
+#include "redfish/model.hpp"
 #include "redfish/snapshot.hpp"
 
 namespace boost::asio {
@@ -62,6 +63,17 @@ struct Response {
 };
 using ResponseHandler = std::function<void(Response)>;
 using SnapshotHandler = std::function<void(std::shared_ptr<const Snapshot>)>;
+// error is "" when the model is complete; otherwise the model (possibly
+// partial, possibly null) comes with what stopped discovery.
+using ModelHandler = std::function<void(std::shared_ptr<const Model>, std::string error)>;
+
+// What the last answer from the BMC said, whoever asked (collector, policy).
+struct Health {
+  bool answered = false;  // an HTTP answer that was not 5xx, a TLS failure or a timeout
+  std::string error;      // why not, "" when answered
+  std::chrono::steady_clock::time_point at{};  // when; epoch = never asked
+  unsigned consecutive_failures = 0;
+};
 
 class Client {
  public:
@@ -87,8 +99,14 @@ class Client {
   // Asked while a poll runs, the handler gets that poll's result (single flight).
   void poll(SnapshotHandler handler);
   std::shared_ptr<const Snapshot> last_snapshot() const;
-  // Drops the cached URLs so the next poll walks the links again.
+  // The model as far as discovery got; nullptr before its first stage.
+  std::shared_ptr<const Model> model() const;
+  // Runs (or joins) discovery when the model is missing or incomplete, then
+  // hands it over; a complete model is handed over at once (from the loop).
+  void discover(ModelHandler handler);
+  // Drops the model so the next poll walks the links again.
   void rediscover();
+  Health health() const;
 
   const ClientOptions& options() const;
 

@@ -163,7 +163,7 @@ void discover_links(std::shared_ptr<Run> run, std::function<void()> then,
     run->get_all(more, [run, then, d, logs, targets](std::vector<Response> s) {
       for (std::size_t i = 0; i < s.size(); ++i) {
         if (i < logs.size()) {
-          if (s[i].ok()) d->logs.push_back(read_log_service(s[i].body, logs[i]));
+          if (s[i].ok()) d->logs.push_back(read_log_service(s[i].body, logs[i], ""));
         } else {
           *targets[i - logs.size()] = member_links(s[i].body);
         }
@@ -277,7 +277,7 @@ void apply_reads(Run& run, const Plan& plan, bool count_logs, const std::vector<
     if (!r[i].ok()) continue;
     const auto& [kind, idx] = plan.tags[i];
     const auto& body = r[i].body;
-    const auto chassis = idx < d.chassis.size() ? d.chassis[idx].id : "";
+    const ChassisContext chassis{idx < d.chassis.size() ? d.chassis[idx].id : "", "", idx == 0};
     switch (kind) {
       case Plan::manager:
         read_manager(body, s);
@@ -292,7 +292,7 @@ void apply_reads(Run& run, const Plan& plan, bool count_logs, const std::vector<
         read_legacy_thermal(body, chassis, s);
         break;
       case Plan::power:
-        read_legacy_power(body, plan.paths[i], s);
+        read_legacy_power(body, plan.paths[i], chassis, s);
         break;
       case Plan::sensors:
         read_sensors(body, chassis, s);
@@ -304,16 +304,16 @@ void apply_reads(Run& run, const Plan& plan, bool count_logs, const std::vector<
         read_fan(body, chassis, s);
         break;
       case Plan::environment:
-        read_environment(body, s);
+        read_environment(body, chassis, s);
         break;
       case Plan::controls:
-        read_controls(body, s);
+        read_controls(body, chassis, s);
         break;
       case Plan::control:
-        read_control(body, s);
+        read_control(body, chassis, s);
         break;
       case Plan::media:
-        s.media.push_back(read_media(body, plan.paths[i]));
+        s.media.push_back(read_media(body, plan.paths[i], ""));
         break;
       case Plan::log:
         d.logs[idx].entries = count_members(body);
@@ -341,6 +341,12 @@ void read_all(std::shared_ptr<Run> run) {
 
 }  // namespace
 
+std::shared_ptr<const Model> Client::model() const { return nullptr; }
+
+void Client::discover(ModelHandler handler) {
+  boost::asio::post(impl_->io, [handler] { handler(nullptr, "discovery is not built yet"); });
+}
+
 void Client::Impl::poll(SnapshotHandler handler) {
   if (polling) {  // single flight: one walk of the BMC serves every caller
     poll_waiters.push_back(std::move(handler));
@@ -366,7 +372,7 @@ void Client::Impl::poll(SnapshotHandler handler) {
     read_all(run);
   } else {
     run->discovering = true;
-    discover(run, [run] {
+    redfish::discover(run, [run] {
       run->discovering = false;
       read_all(run);
     });

@@ -52,17 +52,18 @@ void read_network_protocol(const Json& p, Snapshot& s) {
   s.ipmi_enabled = p["IPMI"]["ProtocolEnabled"].boolean();
 }
 
-void read_legacy_thermal(const Json& t, const std::string& chassis, Snapshot& s) {
+void read_legacy_thermal(const Json& t, const ChassisContext& c, Snapshot& s) {
+  const auto& chassis = c.id;
   const auto temps = t["Temperatures"];
   for (std::size_t i = 0; i < temps.size(); ++i) {
     const auto item = temps[i];
     if (auto v = item["ReadingCelsius"].number())
-      s.temperatures.push_back({chassis, name_of(item, std::to_string(i)), *v});
+      s.temperatures.push_back({chassis, std::to_string(i), name_of(item, std::to_string(i)), *v});
   }
   const auto fans = t["Fans"];
   for (std::size_t i = 0; i < fans.size(); ++i) {
     const auto item = fans[i];
-    FanReading f{chassis, name_of(item, std::to_string(i)), {}, {}};
+    FanReading f{chassis, std::to_string(i), name_of(item, std::to_string(i)), {}, {}};
     const auto units = item["ReadingUnits"].string().value_or("RPM");
     if (auto v = item["Reading"].number()) {
       if (units == "Percent") {
@@ -76,7 +77,7 @@ void read_legacy_thermal(const Json& t, const std::string& chassis, Snapshot& s)
   }
 }
 
-void read_legacy_power(const Json& p, const std::string& path, Snapshot& s) {
+void read_legacy_power(const Json& p, const std::string& path, const ChassisContext&, Snapshot& s) {
   const auto controls = p["PowerControl"];
   for (std::size_t i = 0; i < controls.size(); ++i) {
     const auto pc = controls[i];
@@ -88,7 +89,8 @@ void read_legacy_power(const Json& p, const std::string& path, Snapshot& s) {
   }
 }
 
-void read_sensors(const Json& coll, const std::string& chassis, Snapshot& s) {
+void read_sensors(const Json& coll, const ChassisContext& c, Snapshot& s) {
+  const auto& chassis = c.id;
   const auto members = coll["Members"];
   for (std::size_t i = 0; i < members.size(); ++i) {
     const auto m = members[i];
@@ -100,39 +102,42 @@ void read_sensors(const Json& coll, const std::string& chassis, Snapshot& s) {
     const bool fan_context =
         m["PhysicalContext"].string().value_or("") == "Fan" || m.contains("SpeedRPM");
     if (type == "Temperature" || units == "Cel") {
-      if (reading) s.temperatures.push_back({chassis, name, *reading});
+      if (reading) s.temperatures.push_back({chassis, name, name, *reading});
     } else if (type == "Rotational" || units == "RPM") {
-      add_fan(s, {chassis, name, reading, {}});
+      add_fan(s, {chassis, name, name, reading, {}});
     } else if ((type == "Percent" || units == "%") && fan_context) {
-      add_fan(s, {chassis, name, m["SpeedRPM"].number(),
+      add_fan(s, {chassis, name, name, m["SpeedRPM"].number(),
                   reading ? std::optional(*reading / 100.0) : std::nullopt});
     }
   }
 }
 
-void read_thermal_metrics(const Json& t, const std::string& chassis, Snapshot& s) {
+void read_thermal_metrics(const Json& t, const ChassisContext& c, Snapshot& s) {
+  const auto& chassis = c.id;
   const auto temps = t["TemperatureReadingsCelsius"];
   for (std::size_t i = 0; i < temps.size(); ++i) {
     const auto item = temps[i];
     const auto source = item["DataSourceUri"].string().value_or("");
-    if (auto v = item["Reading"].number())
-      s.temperatures.push_back(
-          {chassis, source.empty() ? name_of(item, std::to_string(i)) : last_segment(source), *v});
+    if (auto v = item["Reading"].number(); v) {
+      const auto id = source.empty() ? name_of(item, std::to_string(i)) : last_segment(source);
+      s.temperatures.push_back({chassis, id, id, *v});
+    }
   }
 }
 
-void read_fan(const Json& fan, const std::string& chassis, Snapshot& s) {
+void read_fan(const Json& fan, const ChassisContext& c, Snapshot& s) {
+  const auto& chassis = c.id;
   const auto speed = fan["SpeedPercent"];
   auto pct = speed["Reading"].number();
-  add_fan(s, {chassis, name_of(fan, last_segment(fan.link())), speed["SpeedRPM"].number(),
-              pct ? std::optional(*pct / 100.0) : std::nullopt});
+  add_fan(s, {chassis, last_segment(fan.link()), name_of(fan, last_segment(fan.link())),
+              speed["SpeedRPM"].number(), pct ? std::optional(*pct / 100.0) : std::nullopt});
 }
 
-void read_environment(const Json& e, Snapshot& s) {
+void read_environment(const Json& e, const ChassisContext&, Snapshot& s) {
   if (auto w = e["PowerWatts"]["Reading"].number()) s.power_consumed_watts = *w;
 }
 
-void read_control(const Json& c, Snapshot& s) {
+void read_control(const Json& c, const ChassisContext&, Snapshot& s) {
   if (c["ControlType"].string().value_or("") != "Power" || s.power_limit.known) return;
   s.power_limit.known = true;
   s.power_limit.path = c.link();
@@ -148,12 +153,12 @@ void read_control(const Json& c, Snapshot& s) {
   }
 }
 
-void read_controls(const Json& coll, Snapshot& s) {
+void read_controls(const Json& coll, const ChassisContext& c, Snapshot& s) {
   const auto members = coll["Members"];
-  for (std::size_t i = 0; i < members.size(); ++i) read_control(members[i], s);
+  for (std::size_t i = 0; i < members.size(); ++i) read_control(members[i], c, s);
 }
 
-MediaSlot read_media(const Json& m, const std::string& path) {
+MediaSlot read_media(const Json& m, const std::string& path, const std::string&) {
   MediaSlot slot;
   slot.path = path;
   slot.id = m["Id"].string().value_or(last_segment(path));
@@ -163,7 +168,7 @@ MediaSlot read_media(const Json& m, const std::string& path) {
   return slot;
 }
 
-LogFill read_log_service(const Json& svc, const std::string& path) {
+LogFill read_log_service(const Json& svc, const std::string& path, const std::string&) {
   LogFill log;
   log.path = path;
   log.id = log_id(svc, path);
@@ -180,6 +185,13 @@ LogFill read_log_service(const Json& svc, const std::string& path) {
   }
   return log;
 }
+
+void read_sensor(const Json& sensor, const ChassisContext& c, Snapshot& s) {
+  read_sensors(Json::parse(R"({"Members":[]})").value_or(Json()), c, s);
+  (void)sensor;
+}
+
+void settle_power(Snapshot&) {}
 
 std::optional<double> count_members(const Json& coll) {
   if (auto n = coll["Members@odata.count"].number()) return *n;

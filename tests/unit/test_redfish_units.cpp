@@ -97,7 +97,7 @@ TEST_CASE("readers: null is unknown, absurd capacities are rejected", "[redfish]
   Snapshot s;
   read_legacy_power(parse(R"({"PowerControl":[{"PowerConsumedWatts":null,
                         "PowerLimit":{"LimitInWatts":null}}]})"),
-                    "/p", s);
+                    "/p", {"1", "server", true}, s);
   CHECK_FALSE(s.power_consumed_watts);
   CHECK(s.power_limit.known);  // reported as "no cap"
   CHECK_FALSE(s.power_limit.watts);
@@ -105,20 +105,20 @@ TEST_CASE("readers: null is unknown, absurd capacities are rejected", "[redfish]
   Snapshot pct;
   read_control(parse(R"({"ControlType":"Power","SetPoint":80,"SetPointUnits":"%",
                          "@odata.id":"/c"})"),
-               pct);
+               {"1", "server", true}, pct);
   CHECK(pct.power_limit.ratio == Approx(0.8));
   CHECK_FALSE(pct.power_limit.watts);
 
   for (const char* cap : {"0", "-5", "4000000000", "1e12"}) {
     auto log =
         read_log_service(parse(std::string(R"({"Id":"Sel","MaxNumberOfRecords":)") + cap + "}"),
-                         "/redfish/v1/Managers/1/LogServices/Sel");
+                         "/redfish/v1/Managers/1/LogServices/Sel", "manager");
     INFO(cap);
     CHECK_FALSE(log.capacity);
     CHECK(log.capacity_problem.find("not a plausible SEL capacity") != std::string::npos);
   }
   auto ok = read_log_service(parse(R"({"Id":"Sel","MaxNumberOfRecords":1024})"),
-                             "/redfish/v1/Managers/1/LogServices/Sel");
+                             "/redfish/v1/Managers/1/LogServices/Sel", "manager");
   CHECK(ok.capacity == 1024.0);
   CHECK(ok.id == "manager/Sel");
   CHECK(count_members(parse(R"({"Members":[{},{}]})")) == 2.0);
