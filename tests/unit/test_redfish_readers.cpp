@@ -49,6 +49,13 @@ std::string sensor(const std::string& id, const std::string& name, const std::st
          R"(","Name":")" + name + R"(",)" + fields + "}";
 }
 
+// An expanded Sensors collection of these members.
+Json collection(std::initializer_list<std::string> members) {
+  std::string body = R"({"Members":[)";
+  for (const auto& m : members) body += (body.back() == '[' ? "" : ",") + m;
+  return parse(body + "]}");
+}
+
 }  // namespace
 
 TEST_CASE("sensors: absent, disabled and standby sensors give no reading", "[redfish][readers]") {
@@ -83,22 +90,17 @@ TEST_CASE("sensors: only Celsius is a temperature; discrete flags and margins ar
           "[redfish][readers]") {
   Snapshot s;
   read_sensors(
-      parse("{\"Members\":[" +
-            sensor("CPU0_OverTemp", "CPU0 Over Temperature",
-                   R"("ReadingType":"Temperature","Reading":0)") +
-            "," +
-            sensor("GPU1_Throttle", "GPU1 Thermal Trip",
-                   R"("ReadingType":"Temperature","Reading":1,"ReadingUnits":null)") +
-            "," +
-            sensor("CPU0_DTS", "CPU0 DTS Margin",
-                   R"("ReadingType":"Temperature","ReadingUnits":"Cel","Reading":-51)") +
-            "," +
-            sensor("CPU1_Margin", "CPU1 Thermal Headroom", R"("ReadingUnits":"Cel","Reading":22)") +
-            "," + sensor("PSU1Voltage", "PS1 Voltage 1", R"("ReadingUnits":"V","Reading":240)") +
-            "," +
-            sensor("SystemBoardInletTemp", "System Board Inlet Temp",
-                   R"("ReadingType":"Temperature","ReadingUnits":"Cel","Reading":25)") +
-            "]}"),
+      collection(
+          {sensor("CPU0_OverTemp", "CPU0 Over Temperature",
+                  R"("ReadingType":"Temperature","Reading":0)"),
+           sensor("GPU1_Throttle", "GPU1 Thermal Trip",
+                  R"("ReadingType":"Temperature","Reading":1,"ReadingUnits":null)"),
+           sensor("CPU0_DTS", "CPU0 DTS Margin",
+                  R"("ReadingType":"Temperature","ReadingUnits":"Cel","Reading":-51)"),
+           sensor("CPU1_Margin", "CPU1 Thermal Headroom", R"("ReadingUnits":"Cel","Reading":22)"),
+           sensor("PSU1Voltage", "PS1 Voltage 1", R"("ReadingUnits":"V","Reading":240)"),
+           sensor("SystemBoardInletTemp", "System Board Inlet Temp",
+                  R"("ReadingType":"Temperature","ReadingUnits":"Cel","Reading":25)")}),
       kServer, s);
   REQUIRE(s.temperatures.size() == 1);
   CHECK(s.temperatures[0].id == "SystemBoardInletTemp");
@@ -152,17 +154,14 @@ TEST_CASE("fans: ThermalSubsystem/Fans members, fan sensors, not other percentag
   CHECK_FALSE(fan(s, "Bay3"));
 
   Snapshot sensors;
-  read_sensors(parse("{\"Members\":[" +
-                     sensor("CPUFan1", "CPU #1 Fan Speed",
-                            R"("ReadingType":"Percent","ReadingUnits":"%","Reading":45,
-                               "PhysicalContext":"CPU")") +
-                     "," +
-                     sensor("SystemBoardCPUUsage", "System Board CPU Usage",
-                            R"("ReadingType":"Percent","ReadingUnits":"%","Reading":3)") +
-                     "," +
-                     sensor("Fan.Embedded.2A", "System Board Fan2A",
-                            R"("ReadingType":"Rotational","ReadingUnits":"RPM","Reading":18600)") +
-                     "]}"),
+  read_sensors(collection({sensor("CPUFan1", "CPU #1 Fan Speed",
+                                  R"("ReadingType":"Percent","ReadingUnits":"%","Reading":45,
+                                     "PhysicalContext":"CPU")"),
+                           sensor("SystemBoardCPUUsage", "System Board CPU Usage",
+                                  R"("ReadingType":"Percent","ReadingUnits":"%","Reading":3)"),
+                           sensor("Fan.Embedded.2A", "System Board Fan2A",
+                                  R"("ReadingType":"Rotational","ReadingUnits":"RPM",
+                                     "Reading":18600)")}),
                chassis, sensors);
   CHECK(sensors.fans.size() == 2);
   CHECK(fan(sensors, "CPUFan1")->ratio == Approx(0.45));
