@@ -74,6 +74,8 @@ BmcSim::BmcSim(const BmcSimConfig& c) : tls_(c.tls != nullptr) {
                                    c.user,
                                    "--password",
                                    c.password};
+  if (!c.latency_profile.empty()) argv.insert(argv.end(), {"--latency-profile", c.latency_profile});
+  if (c.serialize) argv.push_back("--serialize");
   if (c.tls)
     argv.insert(argv.end(), {"--tls", "--cert", c.tls->cert, "--key", c.tls->key, "--wrong-cert",
                              c.tls->wrong_cert, "--wrong-key", c.tls->wrong_key});
@@ -130,6 +132,14 @@ void BmcSim::fault(const std::string& kind, int count, const std::string& path, 
 void BmcSim::latency(int ms, const std::string& path) const {
   control("POST", "/latency",
           "{\"ms\":" + std::to_string(ms) + ",\"path\":" + redfish::Json::quote(path) + "}");
+}
+
+void BmcSim::serialize(bool on) const {
+  control("POST", "/serialize", on ? R"({"on":true})" : R"({"on":false})");
+}
+
+void BmcSim::latency_profile(const std::string& readme) const {
+  control("POST", "/latency_profile", "{\"file\":" + redfish::Json::quote(readme) + "}");
 }
 
 std::string BmcSim::resource(const std::string& path) const {

@@ -30,6 +30,8 @@ struct BmcSimConfig {
   int latency_ms = 0;
   int session_timeout_s = 1800;
   std::string user = "admin", password = "secret";
+  std::string latency_profile{};  // a capture README: its timings replace latency_ms
+  bool serialize = false;         // one request at a time, like a real BMC
 };
 
 class BmcSim {
@@ -49,6 +51,8 @@ class BmcSim {
   void clear_fault() const { fault("none"); }
   void latency(int ms, const std::string& path = "") const;
   void reset_stats() const { control("POST", "/reset_stats"); }
+  void serialize(bool on) const;
+  void latency_profile(const std::string& readme) const;
   std::string resource(const std::string& path) const;
 
  private:

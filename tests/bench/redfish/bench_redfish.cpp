@@ -4,72 +4,26 @@
 //  - a naive sequential walk: what a script does every cycle (follow every
 //    link from the root one GET at a time, new connection and basic auth each).
 // Prints requests, connections and wall time per cycle and their ratios.
-#include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <curl/curl.h>
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 
 #include "redfish/client.hpp"
-
-extern char** environ;
+#include "sim_process.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using bench::http;
 using bmcquiet::redfish::Json;
 using Clock = std::chrono::steady_clock;
-
-struct Sim {
-  pid_t pid = -1;
-  int port = 0, control = 0;
-  std::string ready = "/tmp/bench-redfish-ready-" + std::to_string(::getpid());
-  ~Sim() {
-    if (pid > 0) ::kill(pid, SIGTERM), ::waitpid(pid, nullptr, 0);
-    std::remove(ready.c_str());
-  }
-};
-
-std::size_t sink(char* d, std::size_t s, std::size_t n, void* out) {
-  static_cast<std::string*>(out)->append(d, s * n);
-  return s * n;
-}
-
-std::string http(const std::string& url, bool basic, const char* method = "GET",
-                 const std::string& body = "") {
-  CURL* e = curl_easy_init();
-  std::string out;
-  curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &sink);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &out);
-  curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-  if (!body.empty()) curl_easy_setopt(e, CURLOPT_POSTFIELDS, body.c_str());
-  if (basic) curl_easy_setopt(e, CURLOPT_USERPWD, "admin:secret");
-  curl_easy_perform(e);
-  curl_easy_cleanup(e);
-  return out;
-}
-
-double stat(const Sim& sim, const char* name) {
-  auto j = Json::parse(http("http://127.0.0.1:" + std::to_string(sim.control) + "/stats", false));
-  return j ? (*j)[name].number().value_or(-1) : -1;
-}
-
-void reset(const Sim& sim) {
-  http("http://127.0.0.1:" + std::to_string(sim.control) + "/reset_stats", false, "POST");
-}
 
 // Every link a script would follow for the same readings, one GET at a time.
 void naive_walk(const std::string& base, const std::string& path, std::set<std::string>& seen,
@@ -114,20 +68,8 @@ int main(int argc, char** argv) {
   const std::string mockup =
       argc > 1 ? argv[1] : std::string(BMCQUIET_FIXTURES) + "/redfish/subsystem";
   const std::string latency = argc > 2 ? argv[2] : "200";
-  Sim sim;
-  const std::string bin = std::string(BMCQUIET_BINARY_DIR) + "/tests/tools/bmcsim/bmcsim";
-  std::vector<std::string> args = {bin,     "--mockup",     mockup,   "--latency-ms",
-                                   latency, "--ready-file", sim.ready};
-  std::vector<char*> cargs;
-  for (auto& a : args) cargs.push_back(a.data());
-  cargs.push_back(nullptr);
-  if (posix_spawn(&sim.pid, bin.c_str(), nullptr, nullptr, cargs.data(), environ) != 0) {
-    std::fprintf(stderr, "cannot start %s\n", bin.c_str());
-    return 1;
-  }
-  for (int i = 0; i < 200 && !(std::ifstream(sim.ready) >> sim.port >> sim.control); ++i)
-    std::this_thread::sleep_for(25ms);
-  const std::string base = "http://127.0.0.1:" + std::to_string(sim.port);
+  bench::SimProcess sim(BMCQUIET_BINARY_DIR, mockup, {"--latency-ms", latency});
+  const std::string base = sim.url();
 
   boost::asio::io_context io;
   bmcquiet::redfish::ClientOptions o;
@@ -142,14 +84,14 @@ int main(int argc, char** argv) {
   o.request_timeout = 60s;
   auto client = bmcquiet::redfish::Client::create(io, o, nullptr);
   auto poll = [&] {
-    reset(sim);
+    sim.reset_stats();
     const auto t0 = Clock::now();
     bool done = false, up = false;
     client->poll([&](auto s) { done = true, up = s->up; });
     io.restart();
     while (!done) io.run_one_for(100ms);
     if (!up) std::fprintf(stderr, "poll failed: %s\n", client->last_snapshot()->error.c_str());
-    return Cycle{stat(sim, "requests"), stat(sim, "connections"),
+    return Cycle{sim.stat("requests"), sim.stat("connections"),
                  std::chrono::duration<double>(Clock::now() - t0).count()};
   };
   const auto first = poll();
@@ -160,11 +102,11 @@ int main(int argc, char** argv) {
     steady = {steady.requests + c.requests / cycles, steady.connections + c.connections / cycles,
               steady.seconds + c.seconds / cycles};
   }
-  reset(sim);
+  sim.reset_stats();
   const auto t0 = Clock::now();
   std::set<std::string> seen;
   naive_walk(base, "/redfish/v1", seen, 0);
-  const Cycle naive{stat(sim, "requests"), stat(sim, "connections"),
+  const Cycle naive{sim.stat("requests"), sim.stat("connections"),
                     std::chrono::duration<double>(Clock::now() - t0).count()};
   std::remove(o.password_file.c_str());
 

@@ -26,7 +26,22 @@ json::object stats(const Sim& sim) {
           {"logouts", c.logouts},
           {"unauthorized", c.unauthorized},
           {"in_flight_max", c.in_flight_max},
-          {"active_sessions", sim.sessions.size()}};
+          {"active_sessions", sim.sessions.size()},
+          {"serialize", sim.options.serialize},
+          {"queued_max", c.queued_max},
+          {"queue_wait_max_ms", c.queue_wait_max.count()},
+          {"queue_wait_total_ms", c.queue_wait_total.count()},
+          {"latency_ms", sim.options.latency.count()},
+          {"latency_profile", sim.profile ? sim.profile->source : ""}};
+}
+
+// Zeroes the counters but not the gauges of requests still being served.
+void reset_stats(Sim& sim) {
+  Counters fresh;
+  fresh.in_flight = fresh.in_flight_max = sim.counters.in_flight;
+  fresh.queued = fresh.queued_max = sim.counters.queued;
+  sim.counters = fresh;
+  sim.writes.clear();
 }
 
 json::array write_log(const Sim& sim) {
@@ -53,6 +68,17 @@ std::string str(const json::object& o, const char* key, std::string fallback = {
 std::int64_t num(const json::object& o, const char* key, std::int64_t fallback) {
   const auto* v = o.if_contains(key);
   return v && v->is_int64() ? v->as_int64() : fallback;
+}
+
+Reply set_latency_profile(Sim& sim, const json::object& o) {
+  const auto file = str(o, "file");
+  if (file.empty()) {
+    sim.profile.reset();
+    return {200, "{}", {}, {}};
+  }
+  std::string error;
+  if (!sim.load_latency_profile(file, &error)) return error_reply(400, error);
+  return {200, "{}", {}, {}};
 }
 
 Reply set_fault(Sim& sim, const json::object& o) {
@@ -93,8 +119,13 @@ Reply route(Sim& sim, const std::string& method, const std::string& target,
   } else if (path == "/delete") {
     sim.store.erase(Store::normalize(param(target, "path")));
   } else if (path == "/reset_stats") {
-    sim.counters = {};
-    sim.writes.clear();
+    reset_stats(sim);
+  } else if (path == "/serialize") {
+    const auto* on = o.if_contains("on");
+    if (!on || !on->is_bool()) return error_reply(400, R"(expected {"on":true|false})");
+    sim.options.serialize = on->as_bool();
+  } else if (path == "/latency_profile") {
+    return set_latency_profile(sim, o);
   } else if (path == "/fault") {
     return set_fault(sim, o);
   } else if (path == "/latency") {

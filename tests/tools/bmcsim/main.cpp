@@ -10,13 +10,14 @@ const char* kUsage =
     "usage: bmcsim --mockup DIR [--port N] [--control-port N] [--bind ADDR]\n"
     "              [--tls --cert PEM --key PEM [--wrong-cert PEM --wrong-key PEM]]\n"
     "              [--user NAME] [--password TEXT] [--session-timeout SECONDS]\n"
-    "              [--latency-ms N] [--ready-file PATH]\n";
+    "              [--latency-ms N] [--latency-profile README] [--serialize]\n"
+    "              [--ready-file PATH]\n";
 
 bool parse(int argc, char** argv, bmcsim::Options& o) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--tls") {
-      o.tls = true;
+    if (arg == "--tls" || arg == "--serialize") {
+      (arg == "--tls" ? o.tls : o.serialize) = true;
       continue;
     }
     if (i + 1 >= argc) return false;
@@ -45,6 +46,8 @@ bool parse(int argc, char** argv, bmcsim::Options& o) {
       o.session_timeout = std::chrono::seconds(std::stoi(v));
     else if (arg == "--latency-ms")
       o.latency = std::chrono::milliseconds(std::stoi(v));
+    else if (arg == "--latency-profile")
+      o.latency_profile = v;
     else if (arg == "--ready-file")
       o.ready_file = v;
     else
@@ -70,6 +73,11 @@ int main(int argc, char** argv) {
     }
     boost::asio::io_context io;
     bmcsim::Sim sim(io, options, std::move(store));
+    if (!options.latency_profile.empty() &&
+        !sim.load_latency_profile(options.latency_profile, &error)) {
+      std::cerr << "bmcsim: " << error << '\n';
+      return 1;
+    }
     sim.start();
     std::cerr << "bmcsim: serving " << options.mockup << (options.tls ? " over HTTPS" : "") << '\n';
     io.run();

@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include <boost/asio/as_tuple.hpp>
+
 namespace bmcsim {
 
 Sim::Sim(asio::io_context& io_context, Options opts, Store resources)
@@ -65,7 +67,48 @@ std::optional<Fault> Sim::take_fault(const std::string& path, bool handshake) {
 std::chrono::milliseconds Sim::latency_for(const std::string& path) const {
   for (const auto& [fragment, ms] : path_latency)
     if (path.find(fragment) != std::string::npos) return ms;
-  return options.latency;
+  return profile ? profile->for_path(path, options.latency) : options.latency;
+}
+
+bool Sim::load_latency_profile(const std::string& file, std::string* error) {
+  auto loaded = bmcsim::load_latency_profile(file, error);
+  if (!loaded) return false;
+  // Keys as the store spells paths, so a README's trailing '/' still matches.
+  LatencyProfile normalized{loaded->source, loaded->average, {}};
+  for (const auto& [path, ms] : loaded->paths) normalized.paths[Store::normalize(path)] = ms;
+  if (normalized.average) options.latency = *normalized.average;
+  profile = std::move(normalized);
+  return true;
+}
+
+asio::awaitable<bool> Sim::acquire_turn() {
+  if (!options.serialize) co_return false;
+  if (!busy) {
+    busy = true;
+    co_return true;
+  }
+  const auto asked = Clock::now();
+  auto turn = std::make_shared<asio::steady_timer>(io, Clock::time_point::max());
+  turn_waiters.push_back(turn);
+  counters.queued_max = std::max(counters.queued_max, ++counters.queued);
+  co_await turn->async_wait(asio::as_tuple(asio::use_awaitable));  // release_turn() cancels it
+  --counters.queued;
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - asked);
+  counters.queue_wait_total += waited;
+  counters.queue_wait_max = std::max(counters.queue_wait_max, waited);
+  co_return true;
+}
+
+void Sim::release_turn() {
+  if (turn_waiters.empty()) {
+    busy = false;
+    return;
+  }
+  // The turn passes straight to the oldest waiter: busy stays set, so a
+  // request read meanwhile cannot jump the queue.
+  auto next = std::move(turn_waiters.front());
+  turn_waiters.pop_front();
+  next->cancel();
 }
 
 void Sim::reboot_soon() {

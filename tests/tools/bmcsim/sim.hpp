@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -13,6 +15,7 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 
+#include "latency_profile.hpp"
 #include "store.hpp"
 
 namespace bmcsim {
@@ -33,6 +36,10 @@ struct Options {
   std::string user = "admin", password = "secret";
   std::chrono::seconds session_timeout{1800};
   std::chrono::milliseconds latency{0};
+  // One request at a time across every connection, like a BMC's web server:
+  // the next request's latency starts when the previous answer went out.
+  bool serialize = false;
+  std::string latency_profile;  // a capture README (latency_profile.hpp)
 };
 
 // An injected fault: applies to requests whose path contains `path`, `count`
@@ -47,6 +54,9 @@ struct Fault {
 struct Counters {
   std::uint64_t connections = 0, tls_handshakes = 0, requests = 0, writes = 0, logins = 0,
                 logins_failed = 0, logouts = 0, unauthorized = 0, in_flight = 0, in_flight_max = 0;
+  // Serialised BMC: requests read but waiting for their turn, and how long.
+  std::uint64_t queued = 0, queued_max = 0;
+  std::chrono::milliseconds queue_wait_max{0}, queue_wait_total{0};
 };
 
 struct SessionState {
@@ -67,13 +77,23 @@ class Sim {
   std::vector<std::string> recent;  // the last 64 request lines, for debugging tests
   std::optional<Fault> fault;
   std::vector<std::pair<std::string, std::chrono::milliseconds>> path_latency;
+  std::optional<LatencyProfile> profile;
   std::map<std::string, SessionState> sessions;  // token → session
   std::map<std::uint64_t, tcp::socket*> open_sockets;
   std::uint64_t next_id = 1;
+  bool busy = false;  // a request holds the serialised BMC
+  std::deque<std::shared_ptr<asio::steady_timer>> turn_waiters;  // cancelled = your turn
 
   // The fault for this request or handshake, consuming one of its count.
   std::optional<Fault> take_fault(const std::string& path, bool handshake);
+  // Control /latency fragments first, then the profile's exact path, then the default.
   std::chrono::milliseconds latency_for(const std::string& path) const;
+  // Replaces the profile; its average becomes the default latency.
+  bool load_latency_profile(const std::string& file, std::string* error);
+  // The serialised BMC's single worker. acquire_turn() waits in FIFO order
+  // (immediately when serialize is off) and says whether a turn was taken.
+  asio::awaitable<bool> acquire_turn();
+  void release_turn();
   void reboot();       // drops sessions and every open connection
   void reboot_soon();  // after the current response went out, as a real BMC does
 
