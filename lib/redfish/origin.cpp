@@ -98,10 +98,11 @@ ParsedOrigin parse_origin(std::string_view url) {
                         fmt::format("bmc.redfish.url '{}': {}; write https://HOST[:PORT]",
                                     printable_link(url), why)};
   };
-  while (url.ends_with('/')) url.remove_suffix(1);
   auto parts = split_url(url);
   if (!parts || default_port(parts->scheme) == 0) return fail("not an http(s) URL");
-  if (!parts->rest.empty())
+  auto rest = parts->rest;
+  while (rest.ends_with('/')) rest.remove_suffix(1);
+  if (!rest.empty())
     return fail("it has a path, query or fragment (Redfish starts at /redfish/v1 on the BMC)");
   if (parts->authority.find('@') != std::string_view::npos)
     return fail(
@@ -109,7 +110,8 @@ ParsedOrigin parse_origin(std::string_view url) {
         "in its credential");
   auto hp = parse_authority(parts->authority, default_port(parts->scheme));
   if (!hp.error.empty()) return fail(hp.error);
-  return {Origin{parts->scheme, std::move(hp.host), hp.port, std::string(url)}, {}};
+  auto base = std::string(url.substr(0, url.find("://") + 3)) + std::string(parts->authority);
+  return {Origin{parts->scheme, std::move(hp.host), hp.port, std::move(base)}, {}};
 }
 
 ConfinedPath confine_to_origin(const Origin& origin, std::string_view link) {
