@@ -105,6 +105,8 @@ Reply route(Sim& sim, const std::string& method, const std::string& target,
     } else {
       sim.path_latency.emplace_back(fragment, ms);
     }
+  } else if (path == "/session_location") {
+    sim.session_location_prefix = str(o, "prefix");
   } else if (path == "/reboot") {
     sim.reboot();
   } else if (path == "/expire_sessions") {

@@ -75,7 +75,7 @@ Reply login(Sim& sim, const std::string& body) {
   sim.store.put(uri, session);
   sim.sessions[token] = {uri, Clock::now()};
   Reply r{201, json::serialize(session), {}, {}};
-  r.headers = {{"X-Auth-Token", token}, {"Location", uri}};
+  r.headers = {{"X-Auth-Token", token}, {"Location", sim.session_location_prefix + uri}};
   return r;
 }
 

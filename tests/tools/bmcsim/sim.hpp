@@ -68,6 +68,7 @@ class Sim {
   std::optional<Fault> fault;
   std::vector<std::pair<std::string, std::chrono::milliseconds>> path_latency;
   std::map<std::string, SessionState> sessions;  // token → session
+  std::string session_location_prefix;           // put before the login's Location (a confused BMC)
   std::map<std::uint64_t, tcp::socket*> open_sockets;
   std::uint64_t next_id = 1;
 
