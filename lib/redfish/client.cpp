@@ -270,6 +270,7 @@ void Client::Impl::submit(Request request) {
 }
 
 void Client::Impl::fail(Request request, std::string error) {
+  redact(error);  // it may quote a link the BMC supplied
   boost::asio::post(io, [h = std::move(request.handler), e = std::move(error)] {
     h(Response{0, {}, {}, {}, e});
   });
@@ -283,6 +284,7 @@ std::optional<std::string> Client::Impl::confine(const std::string& link, std::s
   auto confined = confine_to_origin(*origin, link);
   if (confined.ok()) return std::move(confined.path);
   error = std::move(confined.error);
+  redact(error);
   if (metrics) metrics->counter(kRefused, kRefusedHelp, {}).Increment();
   if (refusals_logged.size() < kMaxRefusalsLogged && refusals_logged.insert(error).second)
     log_event(spdlog::level::warn, "refused a link outside the configured BMC origin",
@@ -381,13 +383,16 @@ void Client::Impl::note_health(const Response& r) {
   health.consecutive_failures = health.answered ? 0 : health.consecutive_failures + 1;
 }
 
-// A BMC's error message is printed and logged: it must not be able to echo
-// the password (it receives it with basic auth and at login) or the token.
+// A BMC's error message and its links are printed and logged: it must not be
+// able to echo the password (it receives it with basic auth and at login) or
+// the token.
 void Client::Impl::redact(std::string& text) const {
   const auto hide = [&text](const std::string& secret) {
+    constexpr std::string_view kHidden = "<redacted>";
     if (secret.empty()) return;
-    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
-      text.replace(at, secret.size(), "<redacted>");
+    for (auto at = text.find(secret); at != std::string::npos;
+         at = text.find(secret, at + kHidden.size()))
+      text.replace(at, secret.size(), kHidden);
   };
   if (password) hide(password->reveal());
   hide(token);

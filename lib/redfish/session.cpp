@@ -87,8 +87,10 @@ void Client::Impl::logged_in(const Response& answer) {
   login = Login::done;
   login_backoff.succeed();
   if (closing) return end_session();  // the answer came after shutdown began
+  auto shown = session_uri;           // the BMC chose it: it must not be able to log the token
+  redact(shown);
   log_event(spdlog::level::info, "logged in to the BMC's Redfish service",
-            {{"BMC_URL", opt.url}, {"SESSION", session_uri}});
+            {{"BMC_URL", opt.url}, {"SESSION", shown}});
   pump();
 }
 

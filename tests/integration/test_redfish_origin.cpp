@@ -121,6 +121,23 @@ TEST_CASE("Redfish origin: a session Location on another host is never DELETEd t
   CHECK(elsewhere.connections() == 0);
 }
 
+TEST_CASE("Redfish origin: a link carrying the password does not put it into an error",
+          "[redfish][origin]") {
+  RedfishRig rig;
+  BmcSim sim({fixture_dir("redfish/supermicro"), nullptr, 0, 1800, "admin", "Pa55-red"});
+  ConnectionCounter elsewhere;
+  auto options = rig.options(sim, "Pa55-red");
+  options.auth = "basic";  // the BMC receives the password with every request
+  auto client = redfish::Client::create(rig.io, options, nullptr);
+  auto missing = rig.call([&](auto h) { client->get("/redfish/v1/Pa55-red", h); });
+  CHECK(missing.status == 404);
+  CHECK(missing.error.find("/redfish/v1/<redacted>: HTTP 404") != std::string::npos);
+  auto away = rig.call([&](auto h) { client->get(elsewhere.url() + "/Pa55-red", h); });
+  CHECK(away.error.find("refused link " + elsewhere.url() + "/<redacted>") != std::string::npos);
+  CHECK(away.error.find("Pa55") == std::string::npos);
+  CHECK(elsewhere.connections() == 0);
+}
+
 TEST_CASE("Redfish origin: absolute links to the BMC itself are followed", "[redfish][origin]") {
   RedfishRig rig;
   BmcSim sim({fixture_dir("redfish/supermicro")});
