@@ -16,20 +16,33 @@ namespace {
 
 constexpr const char* kRefused = "bmcquiet_redfish_refused_links_total";
 
-double refused(const Metrics& metrics) {
-  return sample_value(metrics.serialize(), kRefused).value_or(-1);
-}
+// A Supermicro-shaped BMC, another host its links may point at, and the
+// metrics the client counts refusals in.
+struct Hostile {
+  RedfishRig rig;
+  BmcSim sim{{fixture_dir("redfish/supermicro")}};
+  ConnectionCounter elsewhere;
+  Metrics metrics;
 
-// `resource` with the first `from` replaced by `to` (both as they appear in
-// bmcsim's compact JSON), stored back into bmcsim.
-void rewrite(const BmcSim& sim, const std::string& path, const std::string& from,
-             const std::string& to) {
-  auto body = sim.resource(path);
-  const auto at = body.find(from);
-  REQUIRE(at != std::string::npos);
-  body.replace(at, from.size(), to);
-  sim.control("POST", "/resource?path=" + path, body);
-}
+  double refused() const { return sample_value(metrics.serialize(), kRefused).value_or(-1); }
+
+  // `path` with the first `from` replaced by `to` (both as they appear in
+  // bmcsim's compact JSON), stored back into bmcsim.
+  void rewrite(const std::string& path, const std::string& from, const std::string& to) {
+    auto body = sim.resource(path);
+    const auto at = body.find(from);
+    REQUIRE(at != std::string::npos);
+    body.replace(at, from.size(), to);
+    sim.control("POST", "/resource?path=" + path, body);
+  }
+
+  // Not one connection reached the other host (one on its way has arrived
+  // after 200 ms).
+  void check_untouched() {
+    rig.run_for(200ms);
+    CHECK(elsewhere.connections() == 0);
+  }
+};
 
 const std::string kLog = "/redfish/v1/Managers/1/LogServices/Log1";
 const std::string kClear = kLog + "/Actions/LogService.ClearLog";
@@ -40,85 +53,75 @@ TEST_CASE(
     "Redfish origin: a Chassis member and an action target on another host are never "
     "fetched",
     "[redfish][origin]") {
-  RedfishRig rig;
-  BmcSim sim({fixture_dir("redfish/supermicro")});
-  ConnectionCounter elsewhere;
-  Metrics metrics;
-  auto options = rig.options(sim);
+  Hostile h;
+  auto options = h.rig.options(h.sim);
   SECTION("session auth") {}
   SECTION("basic auth") { options.auth = "basic"; }
-  rewrite(sim, "/redfish/v1/Chassis", R"("Members":[)",
-          R"("Members":[{"@odata.id":")" + elsewhere.url() + R"(/redfish/v1/Chassis/GPU1"},)");
-  rewrite(sim, kLog, R"("target":")" + kClear, R"("target":")" + elsewhere.url() + kClear);
-  auto client = redfish::Client::create(rig.io, options, &metrics);
+  h.rewrite("/redfish/v1/Chassis", R"("Members":[)",
+            R"("Members":[{"@odata.id":")" + h.elsewhere.url() + R"(/redfish/v1/Chassis/GPU1"},)");
+  h.rewrite(kLog, R"("target":")" + kClear, R"("target":")" + h.elsewhere.url() + kClear);
+  auto client = redfish::Client::create(h.rig.io, options, &h.metrics);
   client->start();
-  CHECK(refused(metrics) == 0);  // exported before anything is refused
+  CHECK(h.refused() == 0);  // exported before anything is refused
 
   std::shared_ptr<const redfish::Snapshot> snap;
   client->poll([&](auto s) { snap = s; });
-  REQUIRE(rig.run_until([&] { return snap != nullptr; }));
-  CHECK(refused(metrics) >= 1);
+  REQUIRE(h.rig.run_until([&] { return snap != nullptr; }));
+  CHECK(h.refused() >= 1);
   CHECK(snap->error.find("secret") == std::string::npos);
 
-  auto log = rig.call([&](auto h) { client->get(kLog, h); });
+  auto log = h.rig.call([&](auto done) { client->get(kLog, done); });
   REQUIRE(log.ok());
   const auto target = log.body["Actions"]["#LogService.ClearLog"]["target"].string().value_or("");
-  REQUIRE(target == elsewhere.url() + kClear);
-  const double before = refused(metrics);
-  auto cleared = rig.call([&](auto h) { client->post(target, "{}", h); });
+  REQUIRE(target == h.elsewhere.url() + kClear);
+  const double before = h.refused();
+  auto cleared = h.rig.call([&](auto done) { client->post(target, "{}", done); });
   CHECK(cleared.status == 0);
-  CHECK(cleared.error == "refused link " + elsewhere.url() + kClear +
-                             ": not the configured BMC origin " + sim.url() +
+  CHECK(cleared.error == "refused link " + h.elsewhere.url() + kClear +
+                             ": not the configured BMC origin " + h.sim.url() +
                              " (a BMC-supplied @odata.id or action target pointing elsewhere is "
                              "never fetched)");
-  CHECK(refused(metrics) == before + 1);
-  CHECK(sim.stat("writes") == 0);
+  CHECK(h.refused() == before + 1);
+  CHECK(h.sim.stat("writes") == 0);
   CHECK(client->health().answered);  // a refusal says nothing about the BMC
 
-  rig.run_for(200ms);  // a connection on its way would have arrived by now
-  CHECK(elsewhere.connections() == 0);
-  elsewhere.poke();  // ... and would have been counted
-  CHECK(elsewhere.connections() == 1);
+  h.check_untouched();
+  h.elsewhere.poke();  // ... and a connection would have been counted
+  CHECK(h.elsewhere.connections() == 1);
 }
 
 TEST_CASE("Redfish origin: Links.Sessions on another host fails the login, no password leaves",
           "[redfish][origin]") {
-  RedfishRig rig;
-  BmcSim sim({fixture_dir("redfish/supermicro")});
-  ConnectionCounter elsewhere;
-  Metrics metrics;
+  Hostile h;
   const std::string sessions = "/redfish/v1/SessionService/Sessions";
-  rewrite(sim, "/redfish/v1", R"("@odata.id":")" + sessions,
-          R"("@odata.id":")" + elsewhere.url() + sessions);
-  auto client = redfish::Client::create(rig.io, rig.options(sim), &metrics);
-  auto r = rig.call([&](auto h) { client->get("/redfish/v1/Systems", h); });
+  h.rewrite("/redfish/v1", R"("@odata.id":")" + sessions,
+            R"("@odata.id":")" + h.elsewhere.url() + sessions);
+  auto client = redfish::Client::create(h.rig.io, h.rig.options(h.sim), &h.metrics);
+  auto r = h.rig.call([&](auto done) { client->get("/redfish/v1/Systems", done); });
   CHECK(r.status == 0);
   INFO(r.error);
-  CHECK(r.error.find("Links.Sessions: refused link " + elsewhere.url() + sessions) !=
+  CHECK(r.error.find("Links.Sessions: refused link " + h.elsewhere.url() + sessions) !=
         std::string::npos);
   CHECK(r.error.find("secret") == std::string::npos);
-  CHECK(refused(metrics) == 1);
-  CHECK(sim.stat("logins") == 0);
-  CHECK(sim.stat("logins_failed") == 0);
-  rig.run_for(200ms);
-  CHECK(elsewhere.connections() == 0);
+  CHECK(h.refused() == 1);
+  CHECK(h.sim.stat("logins") == 0);
+  CHECK(h.sim.stat("logins_failed") == 0);
+  h.check_untouched();
 }
 
 TEST_CASE("Redfish origin: a session Location on another host is never DELETEd there",
           "[redfish][origin]") {
-  RedfishRig rig;
-  BmcSim sim({fixture_dir("redfish/supermicro")});
-  ConnectionCounter elsewhere;
-  sim.control("POST", "/session_location", R"({"prefix":")" + elsewhere.url() + R"("})");
-  auto client = redfish::Client::create(rig.io, rig.options(sim), nullptr);
-  REQUIRE(rig.call([&](auto h) { client->get("/redfish/v1/Systems", h); }).ok());
-  bool done = false;
-  client->shutdown([&] { done = true; });
-  REQUIRE(rig.run_until([&] { return done; }, 5s));
-  CHECK(sim.stat("logouts") == 1);  // through the session's own @odata.id, on the BMC
-  CHECK(sim.stat("active_sessions") == 0);
-  rig.run_for(200ms);
-  CHECK(elsewhere.connections() == 0);
+  Hostile h;
+  h.sim.control("POST", "/session_location", R"({"prefix":")" + h.elsewhere.url() + R"("})");
+  auto client = redfish::Client::create(h.rig.io, h.rig.options(h.sim), &h.metrics);
+  REQUIRE(h.rig.call([&](auto done) { client->get("/redfish/v1/Systems", done); }).ok());
+  CHECK(h.refused() == 1);  // the Location
+  bool stopped = false;
+  client->shutdown([&] { stopped = true; });
+  REQUIRE(h.rig.run_until([&] { return stopped; }, 5s));
+  CHECK(h.sim.stat("logouts") == 1);  // through the session's own @odata.id, on the BMC
+  CHECK(h.sim.stat("active_sessions") == 0);
+  h.check_untouched();
 }
 
 TEST_CASE("Redfish origin: a link carrying the password does not put it into an error",
@@ -139,18 +142,19 @@ TEST_CASE("Redfish origin: a link carrying the password does not put it into an 
 }
 
 TEST_CASE("Redfish origin: absolute links to the BMC itself are followed", "[redfish][origin]") {
-  RedfishRig rig;
-  BmcSim sim({fixture_dir("redfish/supermicro")});
+  Hostile h;
   const std::string chassis = "/redfish/v1/Chassis/1";
   // The same origin, spelt differently (scheme in upper case).
-  auto url = sim.url();
+  auto url = h.sim.url();
   url.replace(0, 4, "HTTP");
-  rewrite(sim, "/redfish/v1/Chassis", R"(")" + chassis + R"(")", R"(")" + url + chassis + R"(")");
-  auto client = redfish::Client::create(rig.io, rig.options(sim), nullptr);
+  h.rewrite("/redfish/v1/Chassis", R"(")" + chassis + R"(")", R"(")" + url + chassis + R"(")");
+  auto client = redfish::Client::create(h.rig.io, h.rig.options(h.sim), &h.metrics);
+  client->start();
   std::shared_ptr<const redfish::Snapshot> snap;
   client->poll([&](auto s) { snap = s; });
-  REQUIRE(rig.run_until([&] { return snap != nullptr; }));
+  REQUIRE(h.rig.run_until([&] { return snap != nullptr; }));
   INFO(snap->error);
   CHECK(snap->up);
   CHECK_FALSE(snap->temperatures.empty());
+  CHECK(h.refused() == 0);
 }
