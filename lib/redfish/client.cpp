@@ -444,7 +444,8 @@ Client::~Client() = default;
 
 void Client::start() {
   const auto& o = impl_->opt;
-  const char* tls = !o.url.starts_with("https")    ? "plaintext"
+  const bool https = impl_->origin && impl_->origin->scheme == "https";
+  const char* tls = !https                         ? "plaintext"
                     : o.insecure                   ? "insecure"
                     : !o.pinned_public_key.empty() ? "pinned"
                                                    : "verified";
