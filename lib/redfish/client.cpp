@@ -193,6 +193,13 @@ Response read_response(Transfer& t, CURLcode code, std::string& reason) {
       reason = "malformed";
     }
   }
+  if (resp.status >= 300 && resp.status < 400) {
+    resp.error = fmt::format(
+        "{} {}: HTTP {} to {}, not followed (requests and credentials go to the configured BMC "
+        "only)",
+        t.request.method, t.url, resp.status, printable_link(resp.location));
+    reason = "redirect";
+  }
   if (resp.status >= 400) {
     auto msg = resp.body["error"]["message"].string();
     resp.error = fmt::format("{} {}: HTTP {}{}", t.request.method, t.url, resp.status,

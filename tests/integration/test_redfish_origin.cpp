@@ -141,6 +141,25 @@ TEST_CASE("Redfish origin: a link carrying the password does not put it into an 
   CHECK(elsewhere.connections() == 0);
 }
 
+TEST_CASE("Redfish origin: a redirect elsewhere is an answer, never followed with credentials",
+          "[redfish][origin]") {
+  Hostile h;
+  auto options = h.rig.options(h.sim);
+  options.auth = "basic";  // curl would resend Authorization to a followed redirect
+  auto client = redfish::Client::create(h.rig.io, options, &h.metrics);
+  h.sim.control("POST", "/fault",
+                R"({"kind":"status","status":302,"path":"/Systems","location":")" +
+                    h.elsewhere.url() + R"(/redfish/v1/Systems"})");
+  auto r = h.rig.call([&](auto done) { client->get("/redfish/v1/Systems", done); });
+  CHECK(r.status == 302);
+  CHECK(r.location == h.elsewhere.url() + "/redfish/v1/Systems");
+  CHECK_FALSE(r.ok());
+  CHECK(r.error.find("HTTP 302 to " + h.elsewhere.url() + "/redfish/v1/Systems, not followed") !=
+        std::string::npos);
+  CHECK(client->health().answered);
+  h.check_untouched();
+}
+
 TEST_CASE("Redfish origin: absolute links to the BMC itself are followed", "[redfish][origin]") {
   Hostile h;
   const std::string chassis = "/redfish/v1/Chassis/1";

@@ -63,8 +63,8 @@ Reply set_fault(Sim& sim, const json::object& o) {
   if (kind == "none") {
     sim.fault.reset();
   } else {
-    sim.fault =
-        Fault{kind, unsigned(num(o, "status", 503)), str(o, "path"), int(num(o, "count", -1))};
+    sim.fault = Fault{kind, unsigned(num(o, "status", 503)), str(o, "path"),
+                      int(num(o, "count", -1)), str(o, "location")};
   }
   return {200, "{}", {}, {}};
 }

@@ -199,6 +199,7 @@ awaitable<void> serve(Sim& sim, Stream& stream) {
                                        std::string(req["X-Auth-Token"]),
                                        std::string(req[http::field::authorization]),
                                        std::string(req[http::field::if_match]));
+    if (fault && !fault->location.empty()) reply.headers.emplace_back("Location", fault->location);
     if (fault && fault->kind == "malformed")
       reply = {200, R"({"@odata.id": "/redfish/v1", "Na)", {}, {}};
     res.result(reply.status);

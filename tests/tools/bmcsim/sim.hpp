@@ -42,6 +42,7 @@ struct Fault {
   unsigned status = 503;
   std::string path;
   int count = -1;
+  std::string location;  // with kind status: sent as Location (a redirect elsewhere)
 };
 
 struct Counters {
