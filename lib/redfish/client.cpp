@@ -1,6 +1,6 @@
-// Transport and authentication of the Redfish client: one request queue per
-// BMC, at most max_in_flight transfers, session login on demand (and once
-// more after a 401), basic auth when configured or as the fallback.
+// Transport of the Redfish client: one request queue per BMC, at most
+// max_in_flight transfers, every URL the configured origin + a checked path
+// (origin.hpp), health from every answer. Login and shutdown: session.cpp.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -16,6 +16,13 @@ constexpr const char* kRequests = "bmcquiet_redfish_requests_total";
 constexpr const char* kFailures = "bmcquiet_redfish_request_failures_total";
 constexpr const char* kDuration = "bmcquiet_redfish_request_duration_seconds";
 constexpr const char* kClientInfo = "bmcquiet_redfish_client_info";
+constexpr const char* kRefused = "bmcquiet_redfish_refused_links_total";
+constexpr const char* kRefusedHelp =
+    "Links (@odata.id, action targets, Location) refused because they lead outside the "
+    "configured BMC origin; never fetched";
+constexpr std::size_t kMaxRefusalsLogged = 16;  // one line per hostile link, not per poll
+
+}  // namespace
 
 // One transfer in flight: owns the easy handle and everything curl points at.
 struct Transfer {
@@ -34,6 +41,8 @@ struct Transfer {
     curl_slist_free_all(headers);
   }
 };
+
+namespace {
 
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -64,14 +73,6 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   if (auto v = header_value(line, "location"); !v.empty()) t->location = v;
   if (auto v = header_value(line, "x-auth-token"); !v.empty()) t->token = v;
   return size * n;
-}
-
-// "https://bmc/redfish/v1/X" → "/redfish/v1/X"; paths pass through.
-std::string path_of(const std::string& location) {
-  auto scheme = location.find("://");
-  if (scheme == std::string::npos) return location;
-  auto slash = location.find('/', scheme + 3);
-  return slash == std::string::npos ? "/" : location.substr(slash);
 }
 
 std::string failure_reason(CURLcode code, bool too_large) {
@@ -115,6 +116,99 @@ void apply_tls(CURL* e, const ClientOptions& opt) {
     curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, opt.pinned_public_key.c_str());
 }
 
+// Credentials go to the configured origin only: no redirect is followed (a
+// 3xx is an answer), auth is never replayed to another host, and only the
+// configured scheme is spoken (no https → http downgrade).
+void apply_origin_lock(CURL* e, const Origin& origin) {
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, origin.scheme.c_str());
+  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, origin.scheme.c_str());
+}
+
+// Everything curl needs for one request. `token` and `basic_password` are
+// given only to requests that carry credentials.
+void configure(Transfer& t, const ClientOptions& opt, const Origin& origin,
+               const std::string& token, const Secret* basic_password) {
+  const auto& r = t.request;
+  CURL* e = t.easy;
+  curl_easy_setopt(e, CURLOPT_URL, t.url.c_str());
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, t.timeout_ms);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::min<long>(t.timeout_ms, 5000));
+  curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, 3600L);  // reuse across polls, not 118 s
+  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.cap));
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &on_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+  apply_tls(e, opt);
+  apply_origin_lock(e, origin);
+  t.headers = curl_slist_append(t.headers, "Accept: application/json");
+  t.headers = curl_slist_append(t.headers, "OData-Version: 4.0");
+  t.headers = curl_slist_append(t.headers, "Expect:");
+  if (!r.if_match.empty())
+    t.headers = curl_slist_append(t.headers, ("If-Match: " + r.if_match).c_str());
+  if (!token.empty()) t.headers = curl_slist_append(t.headers, ("X-Auth-Token: " + token).c_str());
+  if (basic_password) {
+    curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(e, CURLOPT_USERNAME, opt.username.c_str());
+    curl_easy_setopt(e, CURLOPT_PASSWORD, basic_password->reveal().c_str());
+  }
+  if (r.method == "GET") {
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    if (r.method != "DELETE" || !r.body.empty()) {
+      t.headers = curl_slist_append(t.headers, "Content-Type: application/json");
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.c_str());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(r.body.size()));
+    }
+  }
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+}
+
+// What the BMC answered, or why nothing usable came; `reason` names the
+// failure for the metric ("" when none).
+Response read_response(Transfer& t, CURLcode code, std::string& reason) {
+  Response resp;
+  curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &resp.status);
+  resp.etag = t.etag;
+  resp.location = t.location;
+  if (code != CURLE_OK) {
+    resp.status = 0;
+    resp.error = describe(t, code);
+    reason = failure_reason(code, t.too_large);
+    return resp;
+  }
+  if (!t.response.empty()) {
+    std::string perr;
+    auto body = Json::parse(t.response, &perr);
+    if (body) resp.body = *body;
+    if (!body && resp.status < 300) {
+      resp.error = fmt::format("{} {}: {}", t.request.method, t.url, perr);
+      reason = "malformed";
+    }
+  }
+  if (resp.status >= 300 && resp.status < 400) {
+    resp.error = fmt::format(
+        "{} {}: HTTP {} to {}, not followed (requests and credentials go to the configured BMC "
+        "only)",
+        t.request.method, t.url, resp.status, printable_link(resp.location));
+    reason = "redirect";
+  }
+  if (resp.status >= 400) {
+    auto msg = resp.body["error"]["message"].string();
+    resp.error = fmt::format("{} {}: HTTP {}{}", t.request.method, t.url, resp.status,
+                             msg ? " (" + *msg + ")" : "");
+    reason = resp.status >= 500 ? "http_5xx" : "http_4xx";
+  }
+  return resp;
+}
+
 }  // namespace
 
 std::chrono::milliseconds Backoff::fail() {
@@ -135,6 +229,11 @@ Client::Impl::Impl(boost::asio::io_context& io_context, ClientOptions options, M
                     std::max(opt.backoff_max, std::chrono::milliseconds(1000))),
       poll_backoff(opt.backoff_initial, opt.backoff_max) {
   while (!opt.url.empty() && opt.url.back() == '/') opt.url.pop_back();
+  auto parsed = parse_origin(opt.url);
+  origin = std::move(parsed.origin);
+  origin_error = std::move(parsed.error);
+  // Nothing is sent to an unusable URL; what is printed of it hides user:password@.
+  if (!origin) opt.url = printable_link(opt.url);
   auto secret = load_secret(opt.password_credential, opt.password_file);
   if (secret.secret) {
     password = std::move(secret.secret);
@@ -147,9 +246,9 @@ Client::Impl::~Impl() {
   loop->close();
   // The loop may already be gone (daemon exit): end the session synchronously,
   // briefly, so BMCs with few session slots do not fill up with ours.
-  if (token.empty() || session_uri.empty()) return;
+  if (token.empty() || session_uri.empty() || !origin) return;
   CURL* e = curl_easy_init();
-  const auto url = opt.url + session_uri;
+  const auto url = origin->base + session_uri;
   curl_slist* headers = curl_slist_append(nullptr, ("X-Auth-Token: " + token).c_str());
   curl_easy_setopt(e, CURLOPT_URL, url.c_str());
   curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
@@ -160,24 +259,48 @@ Client::Impl::~Impl() {
       e, CURLOPT_WRITEFUNCTION,
       +[](char*, std::size_t size, std::size_t n, void*) { return size * n; });
   apply_tls(e, opt);
+  apply_origin_lock(e, *origin);
   curl_easy_perform(e);
   curl_slist_free_all(headers);
   curl_easy_cleanup(e);
 }
 
 void Client::Impl::submit(Request request) {
-  if (closing) {
-    boost::asio::post(io, [h = std::move(request.handler)] {
-      h(Response{0, {}, {}, {}, "the Redfish client is shutting down"});
-    });
-    return;
-  }
+  if (closing) return fail(std::move(request), "the Redfish client is shutting down");
+  // Refused here, a link elsewhere does not even wait for a login.
+  std::string error;
+  auto path = confine(request.path, error);
+  if (!path) return fail(std::move(request), std::move(error));
+  request.path = std::move(*path);
   queue.push_back(std::move(request));
   pump();
 }
 
+void Client::Impl::fail(Request request, std::string error) {
+  redact(error);  // it may quote a link the BMC supplied
+  boost::asio::post(io, [h = std::move(request.handler), e = std::move(error)] {
+    h(Response{0, {}, {}, {}, e});
+  });
+}
+
+std::optional<std::string> Client::Impl::confine(const std::string& link, std::string& error) {
+  if (!origin) {
+    error = origin_error;
+    return std::nullopt;
+  }
+  auto confined = confine_to_origin(*origin, link);
+  if (confined.ok()) return std::move(confined.path);
+  error = std::move(confined.error);
+  redact(error);
+  if (metrics) metrics->counter(kRefused, kRefusedHelp, {}).Increment();
+  if (refusals_logged.size() < kMaxRefusalsLogged && refusals_logged.insert(error).second)
+    log_event(spdlog::level::warn, "refused a link outside the configured BMC origin",
+              {{"BMC_URL", origin->text()}, {"ERROR", error}});
+  return std::nullopt;
+}
+
 void Client::Impl::pump() {
-  while (!queue.empty() && in_flight < std::max(1u, opt.max_in_flight)) {
+  while (!closing && !queue.empty() && transfers.size() < std::max(1u, opt.max_in_flight)) {
     auto& next = queue.front();
     if (!next.anonymous && !password) {
       fail_queue(password_error);
@@ -198,132 +321,93 @@ void Client::Impl::pump() {
   }
 }
 
-void Client::Impl::fail_queue(const std::string& error) {
-  std::deque<Request> failed;
-  for (auto& r : queue)
-    if (!r.anonymous) failed.push_back(std::move(r));
-  std::erase_if(queue, [](const Request& r) { return !r.anonymous; });
-  for (auto& r : failed)
-    boost::asio::post(io, [h = std::move(r.handler), error] { h(Response{0, {}, {}, {}, error}); });
+void Client::Impl::fail_queue(const std::string& error, bool anonymous_too) {
+  std::deque<Request> failed, kept;
+  for (auto& r : queue) (anonymous_too || !r.anonymous ? failed : kept).push_back(std::move(r));
+  queue = std::move(kept);
+  for (auto& r : failed) fail(std::move(r), error);
 }
 
 void Client::Impl::send(Request request) {
+  std::string error;
+  auto path = confine(request.path, error);
+  if (!path) return fail(std::move(request), std::move(error));
+  request.path = std::move(*path);
   if (request.deadline != Clock::time_point::max() && Clock::now() >= request.deadline) {
-    auto error = fmt::format(
-        "{} {}{}: not sent, the poll deadline (bmc.redfish.poll_deadline, "
-        "{} ms) had passed",
-        request.method, opt.url, request.path, opt.poll_deadline.count());
-    boost::asio::post(io, [h = std::move(request.handler), error] {
-      h(Response{0, {}, {}, {}, error});
-    });
-    return;
+    error = fmt::format(
+        "{} {}{}: not sent, the poll deadline (bmc.redfish.poll_deadline, {} ms) had passed",
+        request.method, origin->base, request.path, opt.poll_deadline.count());
+    return fail(std::move(request), std::move(error));
   }
   auto t = std::make_shared<Transfer>();
   t->cap = opt.max_response_bytes;
-  t->url = request.path.starts_with("http") ? request.path : opt.url + request.path;
-  const auto now = Clock::now();
+  t->url = origin->base + request.path;
   auto budget = opt.request_timeout;
   if (request.deadline != Clock::time_point::max())
-    budget = std::min(
-        budget, std::chrono::duration_cast<std::chrono::milliseconds>(request.deadline - now));
+    budget = std::min(budget, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  request.deadline - Clock::now()));
   t->timeout_ms = std::max<long>(1, budget.count());
   t->request = std::move(request);
-  const auto& r = t->request;
-  CURL* e = t->easy;
-  curl_easy_setopt(e, CURLOPT_URL, t->url.c_str());
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, t->timeout_ms);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::min<long>(t->timeout_ms, 5000));
-  curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, 3600L);  // reuse across polls, not 118 s
-  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t->cap));
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &on_body);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
-  apply_tls(e, opt);
-  t->headers = curl_slist_append(t->headers, "Accept: application/json");
-  t->headers = curl_slist_append(t->headers, "OData-Version: 4.0");
-  t->headers = curl_slist_append(t->headers, "Expect:");
-  if (!r.if_match.empty())
-    t->headers = curl_slist_append(t->headers, ("If-Match: " + r.if_match).c_str());
-  if (!r.anonymous && !token.empty())
-    t->headers = curl_slist_append(t->headers, ("X-Auth-Token: " + token).c_str());
-  if (!r.anonymous && (opt.auth == "basic" || use_basic) && password) {
-    curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(e, CURLOPT_USERNAME, opt.username.c_str());
-    curl_easy_setopt(e, CURLOPT_PASSWORD, password->reveal().c_str());
-  }
-  if (r.method == "GET") {
-    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-  } else {
-    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
-    if (r.method != "DELETE" || !r.body.empty()) {
-      t->headers = curl_slist_append(t->headers, "Content-Type: application/json");
-      curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.c_str());
-      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(r.body.size()));
-    }
-  }
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-  ++in_flight;
+  const bool basic = !t->request.anonymous && (opt.auth == "basic" || use_basic) && password;
+  configure(*t, opt, *origin, t->request.anonymous ? std::string() : token,
+            basic ? &*password : nullptr);
+  transfers[t->easy] = t;
   if (metrics)
-    metrics->counter(kRequests, "Redfish requests sent, by method", {{"method", r.method}})
+    metrics->counter(kRequests, "Redfish requests sent, by method", {{"method", t->request.method}})
         .Increment();
-  std::weak_ptr<Impl> weak = weak_from_this();
-  loop->add(e, [weak, t](CURLcode code) {
-    auto self = weak.lock();
-    if (!self) return;
-    --self->in_flight;
-    Response resp;
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &resp.status);
-    resp.etag = t->etag;
-    resp.location = t->location;
-    const double seconds = std::chrono::duration<double>(Clock::now() - t->started).count();
-    std::string reason;
-    if (code != CURLE_OK) {
-      resp.status = 0;
-      resp.error = describe(*t, code);
-      reason = failure_reason(code, t->too_large);
-    } else {
-      if (!t->response.empty()) {
-        std::string perr;
-        auto body = Json::parse(t->response, &perr);
-        if (body) resp.body = *body;
-        if (!body && resp.status < 300) {
-          resp.error = fmt::format("{} {}: {}", t->request.method, t->url, perr);
-          reason = "malformed";
-        }
-      }
-      if (resp.status >= 400) {
-        auto msg = resp.body["error"]["message"].string();
-        resp.error = fmt::format("{} {}: HTTP {}{}", t->request.method, t->url, resp.status,
-                                 msg ? " (" + *msg + ")" : "");
-        reason = resp.status >= 500 ? "http_5xx" : "http_4xx";
-      }
-    }
-    if (self->metrics) {
-      self->metrics
-          ->histogram(kDuration, "Redfish request latency",
-                      {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})
-          .Observe(seconds);
-      if (!reason.empty())
-        self->metrics
-            ->counter(kFailures, "Redfish requests that failed, by reason", {{"reason", reason}})
-            .Increment();
-    }
-    // Only a login answer may set the session token.
-    if (t->request.anonymous && t->request.method == "POST" && !t->token.empty())
-      self->token = t->token;
-    self->complete(std::move(t->request), std::move(resp));
+  loop->add(t->easy, [weak = weak_from_this(), t](CURLcode code) {
+    if (auto self = weak.lock()) self->finished(t, code);
   });
+}
+
+void Client::Impl::finished(const std::shared_ptr<Transfer>& t, CURLcode code) {
+  if (!transfers.erase(t->easy)) return;  // cancelled: its handler was told already
+  std::string reason;
+  Response resp = read_response(*t, code, reason);
+  if (metrics) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - t->started).count();
+    metrics
+        ->histogram(kDuration, "Redfish request latency",
+                    {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})
+        .Observe(seconds);
+    if (!reason.empty())
+      metrics->counter(kFailures, "Redfish requests that failed, by reason", {{"reason", reason}})
+          .Increment();
+  }
+  redact(resp.error);
+  note_health(resp);
+  // Only a successful login answer may set the session token.
+  if (t->request.login && resp.status >= 200 && resp.status < 300 && !t->token.empty())
+    token = t->token;
+  complete(std::move(t->request), std::move(resp));
+}
+
+void Client::Impl::note_health(const Response& r) {
+  health.at = Clock::now();
+  // A 4xx is the BMC answering (about our request); 5xx and silence are not.
+  health.answered = r.status != 0 && r.status < 500;
+  health.error = health.answered ? std::string() : r.error;
+  health.consecutive_failures = health.answered ? 0 : health.consecutive_failures + 1;
+}
+
+// A BMC's error message and its links are printed and logged: it must not be
+// able to echo the password (it receives it with basic auth and at login) or
+// the token.
+void Client::Impl::redact(std::string& text) const {
+  const auto hide = [&text](const std::string& secret) {
+    constexpr std::string_view kHidden = "<redacted>";
+    if (secret.empty()) return;
+    for (auto at = text.find(secret); at != std::string::npos;
+         at = text.find(secret, at + kHidden.size()))
+      text.replace(at, secret.size(), kHidden);
+  };
+  if (password) hide(password->reveal());
+  hide(token);
 }
 
 void Client::Impl::complete(Request request, Response response) {
   const bool session = opt.auth == "session" && !use_basic;
-  if (response.status == 401 && session && !request.anonymous && !request.retried) {
+  if (response.status == 401 && session && !request.anonymous && !request.retried && !closing) {
     // The session expired or the BMC rebooted: log in once more, then retry.
     token.clear();
     if (login != Login::running) login = Login::none;
@@ -338,95 +422,23 @@ void Client::Impl::complete(Request request, Response response) {
   pump();
 }
 
-void Client::Impl::start_login() {
-  login = Login::running;
-  Request root{"GET", "/redfish/v1", "", "", nullptr};
-  root.anonymous = true;
-  root.handler = [weak = weak_from_this()](Response r) {
-    auto self = weak.lock();
-    if (!self) return;
-    if (!r.ok()) return self->login_failed("service root: " + r.error, false);
-    auto sessions = r.body["Links"]["Sessions"].link();
-    if (sessions.empty())
-      return self->login_failed(
-          fmt::format("{}/redfish/v1 has no Links.Sessions: this BMC offers no Redfish sessions "
-                      "(set bmc.redfish.auth: basic or basic_fallback: true)",
-                      self->opt.url),
-          true);
-    self->login_with(path_of(sessions));
-  };
-  send(std::move(root));
-}
-
-void Client::Impl::login_with(const std::string& sessions_path) {
-  Request post{"POST", sessions_path,
-               fmt::format(R"({{"UserName":{},"Password":{}}})", Json::quote(opt.username),
-                           Json::quote(password->reveal())),
-               "", nullptr};
-  post.anonymous = true;
-  post.handler = [weak = weak_from_this(), sessions_path](Response r) {
-    auto self = weak.lock();
-    if (!self) return;
-    if (r.ok() && !self->token.empty()) {
-      self->session_uri = path_of(r.location.empty() ? r.body.link() : r.location);
-      self->login = Login::done;
-      self->login_backoff.succeed();
-      log_event(spdlog::level::info, "logged in to the BMC's Redfish service",
-                {{"BMC_URL", self->opt.url}, {"SESSION", self->session_uri}});
-      self->pump();
-      return;
+bool Client::Impl::cancel_transfers(bool keep_login) {
+  bool kept = false;
+  for (auto it = transfers.begin(); it != transfers.end();) {
+    auto t = it->second;
+    if (keep_login && t->request.login) {
+      kept = true;
+      ++it;
+      continue;
     }
-    const bool unsupported = r.status == 404 || r.status == 405 || r.status == 501;
-    self->login_failed(
-        fmt::format("login as '{}' at {}{} failed: {}{}", self->opt.username, self->opt.url,
-                    sessions_path, r.error.empty() ? "no X-Auth-Token in the answer" : r.error,
-                    r.status == 401 ? "; check bmc.redfish.username and the password credential "
-                                      "'" +
-                                          self->opt.password_credential + "'"
-                                    : ""),
-        unsupported);
-  };
-  send(std::move(post));
-}
-
-void Client::Impl::login_failed(std::string error, bool fallback_possible) {
-  if (fallback_possible && opt.basic_fallback) {
-    use_basic = true;
-    login = Login::done;
-    log_event(spdlog::level::warn, "no Redfish sessions on this BMC: using basic auth",
-              {{"BMC_URL", opt.url}});
-    pump();
-    return;
+    // Removed mid-transfer, its connection is closed: nothing queues behind it.
+    loop->cancel(t->easy);
+    it = transfers.erase(it);
+    auto error = fmt::format("{} {}: cancelled, the Redfish client is shutting down",
+                             t->request.method, t->url);
+    fail(std::move(t->request), std::move(error));
   }
-  login = Login::failed;
-  // Failed logins back off: repeated attempts lock BMC accounts.
-  const auto wait = login_backoff.fail();
-  login_retry_at = Clock::now() + wait;
-  login_error = fmt::format("{} (next attempt in {} s)", error, (wait.count() + 999) / 1000);
-  fail_queue(login_error);
-}
-
-void Client::Impl::shutdown(std::function<void()> done) {
-  closing = true;
-  fail_queue("the Redfish client is shutting down");
-  if (token.empty() || session_uri.empty()) {
-    loop->close();
-    boost::asio::post(io, std::move(done));
-    return;
-  }
-  Request del{"DELETE", session_uri, "", "", nullptr};
-  del.deadline = Clock::now() + std::chrono::seconds(2);
-  del.handler = [weak = weak_from_this(), done](Response r) {
-    if (auto self = weak.lock()) {
-      if (!r.ok())
-        log_event(spdlog::level::warn, "could not end the BMC session",
-                  {{"BMC_URL", self->opt.url}, {"ERROR", r.error}});
-      self->token.clear();
-      self->loop->close();
-    }
-    done();
-  };
-  send(std::move(del));
+  return kept;
 }
 
 std::shared_ptr<Client> Client::create(boost::asio::io_context& io, ClientOptions options,
@@ -439,7 +451,8 @@ Client::~Client() = default;
 
 void Client::start() {
   const auto& o = impl_->opt;
-  const char* tls = !o.url.starts_with("https")    ? "plaintext"
+  const bool https = impl_->origin && impl_->origin->scheme == "https";
+  const char* tls = !https                         ? "plaintext"
                     : o.insecure                   ? "insecure"
                     : !o.pinned_public_key.empty() ? "pinned"
                                                    : "verified";
@@ -448,10 +461,14 @@ void Client::start() {
               "Redfish TLS verification is OFF (bmc.redfish.insecure: true): anyone on the path "
               "can read the BMC password; pin the BMC key with pinned_public_key instead",
               {{"BMC_URL", o.url}});
-  if (impl_->metrics)
-    impl_->metrics->set_info(kClientInfo,
-                             "Redfish client settings (tls: verified|pinned|insecure|plaintext)",
-                             {{"tls", tls}, {"auth", o.auth}});
+  if (!impl_->origin)
+    log_event(spdlog::level::err, "the Redfish client sends nothing: bad bmc.redfish.url",
+              {{"ERROR", impl_->origin_error}});
+  if (!impl_->metrics) return;
+  impl_->metrics->set_info(kClientInfo,
+                           "Redfish client settings (tls: verified|pinned|insecure|plaintext)",
+                           {{"tls", tls}, {"auth", o.auth}});
+  impl_->metrics->counter(kRefused, kRefusedHelp, {});  // 0 until a link is refused
 }
 
 void Client::shutdown(std::function<void()> done) { impl_->shutdown(std::move(done)); }
@@ -479,7 +496,7 @@ std::shared_ptr<const Snapshot> Client::last_snapshot() const { return impl_->la
 
 void Client::rediscover() { impl_->discovery.reset(); }
 
-Health Client::health() const { return {}; }
+Health Client::health() const { return impl_->health; }
 
 const ClientOptions& Client::options() const { return impl_->opt; }
 

@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "core/credentials.hpp"
 #include "redfish/client.hpp"
 #include "redfish/curl_loop.hpp"
+#include "redfish/origin.hpp"
 
 namespace bmcquiet::redfish {
 
@@ -61,6 +64,19 @@ struct Request {
   Clock::time_point deadline = Clock::time_point::max();
   bool anonymous = false;  // no credentials (service root, login)
   bool retried = false;    // already logged in again once after a 401
+  bool login = false;      // the session POST: a token it brings after shutdown is ended too
+};
+
+struct Transfer;  // one request on the wire (client.cpp)
+
+// A shutdown in progress: the session DELETE and the callers' `done`, bounded.
+struct Stopping {
+  explicit Stopping(boost::asio::io_context& io, Clock::time_point until)
+      : deadline(until), timer(io, until) {}
+  Clock::time_point deadline;
+  boost::asio::steady_timer timer;
+  std::vector<std::function<void()>> waiters;
+  bool finished = false;
 };
 
 struct Client::Impl : std::enable_shared_from_this<Impl> {
@@ -70,18 +86,34 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   void submit(Request request);
   void pump();
   void send(Request request);
+  void finished(const std::shared_ptr<Transfer>& transfer, CURLcode code);
   void complete(Request request, Response response);
+  void fail(Request request, std::string error);
+  // The path `link` may be fetched as; nullopt (and `error`) when it is
+  // outside the configured origin, which is counted and logged.
+  std::optional<std::string> confine(const std::string& link, std::string& error);
+  void note_health(const Response& response);
+  void redact(std::string& text) const;
   void start_login();
   void login_with(const std::string& sessions_path);
+  void logged_in(const Response& answer);
   void login_failed(std::string error, bool fallback_possible);
-  void fail_queue(const std::string& error);
+  void fail_queue(const std::string& error, bool anonymous_too = false);
   void shutdown(std::function<void()> done);
+  // Cancels the transfers on the wire (handlers get an error, posted);
+  // true when the login POST was kept because keep_login was set.
+  bool cancel_transfers(bool keep_login);
+  void end_session();
+  void finish_shutdown();
 
   void poll(SnapshotHandler handler);  // poll.cpp
 
   boost::asio::io_context& io;
   ClientOptions opt;
   Metrics* metrics;
+  std::optional<Origin> origin;  // parsed from opt.url; every request goes there
+  std::string origin_error;      // why opt.url is unusable (every request fails with it)
+  std::set<std::string> refusals_logged;
   std::shared_ptr<CurlLoop> loop;
   std::optional<Secret> password;
   std::string password_error;
@@ -93,8 +125,10 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   Clock::time_point login_retry_at{};
 
   std::deque<Request> queue;
-  unsigned in_flight = 0;
+  std::map<CURL*, std::shared_ptr<Transfer>> transfers;  // on the wire
   bool closing = false;
+  std::unique_ptr<Stopping> stopping;
+  Health health;
 
   std::optional<Discovery> discovery;
   std::shared_ptr<const Snapshot> last;

@@ -9,6 +9,7 @@
 
 #include "redfish/client.hpp"
 #include "support/bmcsim.hpp"
+#include "support/redfish_rig.hpp"
 
 using namespace bmcquiet;
 using namespace bmcquiet::test;
@@ -17,24 +18,12 @@ using redfish::Snapshot;
 
 namespace {
 
-struct Rig {
-  TempDir dir;
-  boost::asio::io_context io;
-
+struct Rig : RedfishRig {
   redfish::ClientOptions options(const BmcSim& sim, const TestPki* pki = nullptr,
                                  const std::string& password = "secret") {
-    redfish::ClientOptions o;
-    o.url = sim.url();
-    o.username = "admin";
-    o.password_credential = "";
-    o.password_file = dir.write("password", password);
-    ::chmod(o.password_file.c_str(), 0600);
+    auto o = RedfishRig::options(sim, password);
     if (pki) o.ca_file = pki->ca;
     o.insecure = pki == nullptr;  // plain http needs the explicit opt-in
-    o.request_timeout = 1500ms;
-    o.poll_deadline = 4s;
-    o.backoff_initial = 0ms;
-    o.backoff_max = 0ms;
     return o;
   }
 

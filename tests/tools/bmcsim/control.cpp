@@ -89,8 +89,8 @@ Reply set_fault(Sim& sim, const json::object& o) {
   if (kind == "none") {
     sim.fault.reset();
   } else {
-    sim.fault =
-        Fault{kind, unsigned(num(o, "status", 503)), str(o, "path"), int(num(o, "count", -1))};
+    sim.fault = Fault{kind, unsigned(num(o, "status", 503)), str(o, "path"),
+                      int(num(o, "count", -1)), str(o, "location")};
   }
   return {200, "{}", {}, {}};
 }
@@ -136,6 +136,8 @@ Reply route(Sim& sim, const std::string& method, const std::string& target,
     } else {
       sim.path_latency.emplace_back(fragment, ms);
     }
+  } else if (path == "/session_location") {
+    sim.session_location_prefix = str(o, "prefix");
   } else if (path == "/reboot") {
     sim.reboot();
   } else if (path == "/expire_sessions") {

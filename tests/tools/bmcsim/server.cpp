@@ -75,7 +75,7 @@ Reply login(Sim& sim, const std::string& body) {
   sim.store.put(uri, session);
   sim.sessions[token] = {uri, Clock::now()};
   Reply r{201, json::serialize(session), {}, {}};
-  r.headers = {{"X-Auth-Token", token}, {"Location", uri}};
+  r.headers = {{"X-Auth-Token", token}, {"Location", sim.session_location_prefix + uri}};
   return r;
 }
 
@@ -217,6 +217,7 @@ awaitable<void> serve(Sim& sim, Stream& stream) {
                                        std::string(req["X-Auth-Token"]),
                                        std::string(req[http::field::authorization]),
                                        std::string(req[http::field::if_match]));
+    if (fault && !fault->location.empty()) reply.headers.emplace_back("Location", fault->location);
     if (fault && fault->kind == "malformed")
       reply = {200, R"({"@odata.id": "/redfish/v1", "Na)", {}, {}};
     res.result(reply.status);

@@ -49,6 +49,7 @@ struct Fault {
   unsigned status = 503;
   std::string path;
   int count = -1;
+  std::string location;  // with kind status: sent as Location (a redirect elsewhere)
 };
 
 struct Counters {
@@ -79,6 +80,7 @@ class Sim {
   std::vector<std::pair<std::string, std::chrono::milliseconds>> path_latency;
   std::optional<LatencyProfile> profile;
   std::map<std::string, SessionState> sessions;  // token → session
+  std::string session_location_prefix;           // put before the login's Location (a confused BMC)
   std::map<std::uint64_t, tcp::socket*> open_sockets;
   std::uint64_t next_id = 1;
   bool busy = false;  // a request holds the serialised BMC
