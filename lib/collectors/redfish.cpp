@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "core/log.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/names.hpp"
 #include "redfish/client.hpp"
@@ -21,6 +22,11 @@ constexpr const char* kLimitRatio = "bmcquiet_power_limit_ratio";
 constexpr const char* kLimitActive = names::kPowerLimitActive;
 constexpr const char* kSelEntries = "bmcquiet_sel_entries";
 constexpr const char* kSelCapacity = "bmcquiet_sel_capacity_entries";
+constexpr const char* kLogEntries = "bmcquiet_log_entries";
+constexpr const char* kLogCapacity = "bmcquiet_log_capacity_entries";
+constexpr const char* kChassisPower = "bmcquiet_chassis_power_watts";
+constexpr const char* kDeviceLimit = "bmcquiet_device_power_limit_watts";
+constexpr const char* kOemOverride = "bmcquiet_bmc_oem_override_info";
 constexpr const char* kMediaInserted = "bmcquiet_virtual_media_inserted";
 constexpr const char* kMediaConnected = "bmcquiet_virtual_media_connected";
 constexpr const char* kConsole = "bmcquiet_bmc_serial_console_enabled";
@@ -87,32 +93,9 @@ class RedfishCollector final : public Collector {
   }
 
   void publish_readings(const redfish::Snapshot& s) {
-    for (const auto& t : s.temperatures)
-      series_.set(kTemperature, "Temperature reported by the BMC",
-                  {{"chassis", t.chassis}, {"sensor", t.name}}, t.value);
-    for (const auto& f : s.fans) {
-      const Labels l{{"chassis", f.chassis}, {"fan", f.name}};
-      if (f.rpm) series_.set(kFanRpm, "Fan speed reported by the BMC", l, *f.rpm);
-      if (f.ratio) series_.set(kFanRatio, "Fan speed as a fraction of its maximum", l, *f.ratio);
-    }
-    const Labels src{{"source", "redfish"}};
-    if (s.power_consumed_watts)
-      series_.set(kPower, names::kPowerConsumedHelp, src, *s.power_consumed_watts);
-    if (s.power_limit.known)
-      series_.set(kLimitActive, names::kPowerLimitActiveHelp, src,
-                  s.power_limit.watts.has_value() || s.power_limit.ratio.has_value());
-    if (s.power_limit.watts) series_.set(kLimit, names::kPowerLimitHelp, src, *s.power_limit.watts);
-    if (s.power_limit.ratio)
-      series_.set(kLimitRatio, "Power limit as a fraction, where the BMC sets it in percent", src,
-                  *s.power_limit.ratio);
-    for (const auto& log : s.logs) {
-      if (log.entries)
-        series_.set(kSelEntries, "Entries in a BMC log service (SEL)", {{"log", log.id}},
-                    *log.entries);
-      if (log.capacity)
-        series_.set(kSelCapacity, "Capacity of a BMC log service (MaxNumberOfRecords)",
-                    {{"log", log.id}}, *log.capacity);
-    }
+    publish_thermal(s);
+    publish_power(s);
+    publish_logs(s);
     for (const auto& m : s.media) {
       series_.set(kMediaInserted, "1 when virtual media is inserted", {{"media", m.id}},
                   m.inserted);
@@ -126,11 +109,97 @@ class RedfishCollector final : public Collector {
     series_.set(kIpmi, "1 when IPMI over LAN is enabled on the BMC", {}, s.ipmi_enabled);
     series_.set(kWatchdog, "1 when the BMC's host watchdog is enabled", {}, s.watchdog_enabled);
     series_.set(kPollRequests, "HTTP requests the last Redfish poll made", {}, double(s.requests));
+    publish_disagreements(s);
+  }
+
+  // Labelled by the sensor's Name as the BMC shows it; the Id keeps two
+  // sensors of the same Name apart.
+  void publish_thermal(const redfish::Snapshot& s) {
+    for (const auto& t : s.temperatures)
+      series_.set(kTemperature, "Temperature reported by the BMC",
+                  {{"chassis", t.chassis}, {"sensor", t.name}, {"id", t.id}}, t.value);
+    for (const auto& f : s.fans) {
+      const Labels l{{"chassis", f.chassis}, {"fan", f.name}, {"id", f.id}};
+      if (f.rpm) series_.set(kFanRpm, "Fan speed reported by the BMC", l, *f.rpm);
+      if (f.ratio) series_.set(kFanRatio, "Fan speed as a fraction of its maximum", l, *f.ratio);
+    }
+  }
+
+  void publish_power(const redfish::Snapshot& s) {
+    const Labels src{{"source", "redfish"}};
+    if (s.power_consumed_watts)
+      series_.set(kPower, names::kPowerConsumedHelp, src, *s.power_consumed_watts);
+    // Active from the effective limit: the vendor's switch decides (a Dell
+    // with PowerCapSetting Disabled shows a LimitInWatts it does not enforce).
+    if (s.power_limit.known)
+      series_.set(kLimitActive, names::kPowerLimitActiveHelp, src,
+                  s.power_limit.watts.has_value() || s.power_limit.ratio.has_value());
+    if (s.power_limit.watts) series_.set(kLimit, names::kPowerLimitHelp, src, *s.power_limit.watts);
+    if (s.power_limit.ratio)
+      series_.set(kLimitRatio, "Power limit as a fraction, where the BMC sets it in percent", src,
+                  *s.power_limit.ratio);
+    for (const auto& p : s.chassis_power)
+      series_.set(kChassisPower,
+                  "Power drawn by one chassis or device (GPU, CPU module, PSUs' input, the "
+                  "server's chassis), by its role in the BMC's model",
+                  {{"chassis", p.chassis}, {"role", p.role}}, p.watts);
+    for (const auto& d : s.device_limits)
+      if (d.watts && d.enabled)
+        series_.set(kDeviceLimit, "Power limit of one device or chassis, not the whole server",
+                    {{"chassis", d.chassis}, {"role", d.role}}, *d.watts);
+  }
+
+  // Only the SEL feeds bmcquiet_sel_*: a full diagnostic or maintenance log
+  // is no reason to page about the SEL.
+  void publish_logs(const redfish::Snapshot& s) {
+    for (const auto& log : s.logs) {
+      const Labels l{{"log", log.id}, {"kind", log.kind}};
+      if (log.entries)
+        series_.set(kLogEntries,
+                    "Entries in a BMC log service, by kind (sel, event, diagnostic, "
+                    "other)",
+                    l, *log.entries);
+      if (log.capacity)
+        series_.set(kLogCapacity, "Capacity of a BMC log service (MaxNumberOfRecords)", l,
+                    *log.capacity);
+      if (log.kind != "sel") continue;
+      if (log.entries)
+        series_.set(kSelEntries, "Entries in the BMC's System Event Log", {{"log", log.id}},
+                    *log.entries);
+      if (log.capacity)
+        series_.set(kSelCapacity, "Capacity of the BMC's System Event Log (MaxNumberOfRecords)",
+                    {{"log", log.id}}, *log.capacity);
+    }
+  }
+
+  // Where the vendor's switch overrode the standard property: shown as long
+  // as it lasts, logged once when it appears.
+  void publish_disagreements(const redfish::Snapshot& s) {
+    std::set<Labels> now;
+    for (const auto& d : s.disagreements) {
+      Labels l{
+          {"setting", d.setting}, {"standard", d.standard}, {"oem", d.oem}, {"source", d.source}};
+      series_.set(kOemOverride,
+                  "1 where the BMC vendor's OEM switch decides a setting and the standard "
+                  "Redfish property says otherwise",
+                  l, 1.0);
+      if (!logged_disagreements_.count(l))
+        log_event(spdlog::level::warn,
+                  "BMC: the vendor's OEM switch overrides the standard Redfish property; "
+                  "bmcquiet follows the OEM switch",
+                  {{"SETTING", d.setting},
+                   {"STANDARD", d.standard},
+                   {"OEM", d.oem},
+                   {"SOURCE", d.source}});
+      now.insert(std::move(l));
+    }
+    logged_disagreements_ = std::move(now);
   }
 
   Metrics& metrics_;
   std::shared_ptr<redfish::Client> client_;
   SeriesSet series_;
+  std::set<Labels> logged_disagreements_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

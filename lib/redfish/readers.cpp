@@ -1,15 +1,19 @@
 #include "redfish/readers.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
 #include <fmt/format.h>
+
+#include "redfish/oem_decide.hpp"
 
 namespace bmcquiet::redfish {
 namespace {
 
-std::string name_of(const Json& item, const std::string& fallback) {
-  for (const char* key : {"Name", "FanName", "DeviceName", "MemberId", "Id"})
-    if (auto v = item[key].string(); v && !v->empty()) return *v;
-  return fallback;
-}
+// Plausible sizes of anything else a BMC counts: beyond this a count or a
+// capacity is a firmware bug, not a number to export.
+constexpr double kMaxCount = 1e7;
 
 std::string last_segment(const std::string& path) {
   auto p = path;
@@ -17,16 +21,186 @@ std::string last_segment(const std::string& path) {
   return p.substr(p.rfind('/') + 1);
 }
 
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& ch : out) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+bool contains(const std::string& lowered, std::string_view word) {
+  return lowered.find(word) != std::string::npos;
+}
+
+// `word` as a whole word of `lowered` ("sel" in "sel log service", not in "self").
+bool has_word(const std::string& lowered, std::string_view word) {
+  for (auto at = lowered.find(word); at != std::string::npos; at = lowered.find(word, at + 1)) {
+    const auto end = at + word.size();
+    const bool starts = at == 0 || !std::isalnum(static_cast<unsigned char>(lowered[at - 1]));
+    const bool ends =
+        end == lowered.size() || !std::isalnum(static_cast<unsigned char>(lowered[end]));
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+std::string text_or(const Json& item, std::initializer_list<const char*> keys,
+                    const std::string& fallback) {
+  for (const char* key : keys)
+    if (auto v = item[key].string(); v && !v->empty()) return *v;
+  return fallback;
+}
+
+// Nothing to read in these states (DMTF Resource.State): not installed,
+// switched off, or powered down with the host. Health alone says nothing.
+bool not_present(const Json& item) {
+  const auto state = item["Status"]["State"].string().value_or("");
+  return state == "Absent" || state == "Disabled" || state == "StandbyOffline" ||
+         state == "UnavailableOffline";
+}
+
+// A thermal margin (degrees left below a limit, negative on Intel DTS
+// sensors) is not a temperature, however the BMC types it.
+bool is_margin(const std::string& id, const std::string& name, double value) {
+  return value < 0 || contains(lower(id), "margin") || contains(lower(name), "margin");
+}
+
+void add_temperature(Snapshot& s, const ChassisContext& c, const std::string& id,
+                     const std::string& name, double value) {
+  if (is_margin(id, name, value)) return;
+  s.temperatures.push_back({c.id, id, name.empty() ? id : name, value});
+}
+
 void add_fan(Snapshot& s, FanReading f) {
   if (f.rpm || f.ratio) s.fans.push_back(std::move(f));
 }
 
-// The part of a log's path that says whose log it is: manager or system.
-std::string log_id(const Json& service, const std::string& path) {
-  const auto owner = path.find("/Managers/") != std::string::npos  ? "manager"
-                     : path.find("/Systems/") != std::string::npos ? "system"
-                                                                   : "other";
-  return fmt::format("{}/{}", owner, service["Id"].string().value_or(last_segment(path)));
+std::optional<double> percent_to_ratio(std::optional<double> pct) {
+  return pct ? std::optional(*pct / 100.0) : std::nullopt;
+}
+
+// Percent sensors are also CPU load, battery health, humidity: only a fan's
+// speed is a fan reading.
+bool is_fan_sensor(const Json& m, const std::string& id, const std::string& name) {
+  return m["PhysicalContext"].string().value_or("") == "Fan" || m.contains("SpeedRPM") ||
+         contains(lower(id), "fan") || contains(lower(name), "fan");
+}
+
+std::string owner_of(const std::string& owner, const std::string& path) {
+  if (!owner.empty()) return owner;
+  for (const auto* kind : {"Managers", "Systems", "Chassis"})
+    if (path.find(fmt::format("/{}/", kind)) != std::string::npos)
+      return kind == std::string_view("Managers")  ? "manager"
+             : kind == std::string_view("Systems") ? "system"
+                                                   : "chassis";
+  return "other";
+}
+
+// Which log this is, from what the service says about itself. A log named for
+// faults or diagnostics is not the SEL even when its entries use the SEL
+// format (iDRAC's FaultList has LogEntryType SEL); a "Health/Maintenance
+// Event Log" is the SEL only when its LogEntryType says so. HPE's IML and
+// security log are neither: "other".
+std::string log_kind(const Json& svc, const std::string& path) {
+  const auto id = lower(svc["Id"].string().value_or(last_segment(path)));
+  const auto name = lower(svc["Name"].string().value_or(""));
+  const auto type = svc["LogEntryType"].string().value_or("");
+  const auto either = [&](std::string_view w) { return contains(id, w) || contains(name, w); };
+  if (either("diag") || either("crashdump") || either("fault") || either("dump") ||
+      svc["Actions"].contains("#LogService.CollectDiagnosticData"))
+    return "diagnostic";
+  if (type == "SEL" || has_word(id, "sel") || has_word(name, "sel") || either("system event log"))
+    return "sel";
+  if (type == "Event" || has_word(id, "event") || has_word(name, "event") || id == "eventlog")
+    return "event";
+  return "other";
+}
+
+std::string role_of(const ChassisContext& c) {
+  if (!c.role.empty()) return c.role;
+  return c.is_server ? "server" : "other";
+}
+
+// One draw per chassis and role: the first reading of it wins.
+bool add_chassis_power(Snapshot& s, const std::string& chassis, const std::string& role,
+                       double watts) {
+  for (const auto& p : s.chassis_power)
+    if (p.chassis == chassis && p.role == role) return false;
+  s.chassis_power.push_back({chassis, role, watts});
+  return true;
+}
+
+// It is the server's draw only when the model says this chassis is the whole server.
+void chassis_reading(Snapshot& s, const ChassisContext& c, double watts) {
+  if (add_chassis_power(s, c.id, role_of(c), watts) && c.is_server && !s.power_consumed_watts) {
+    s.power_consumed_watts = watts;
+    s.power_consumed_source = "chassis:" + c.id;
+  }
+}
+
+// A PowerControl / Control that covers the whole chassis rather than one
+// CPU, GPU or memory domain inside it.
+bool whole_chassis(const Json& control) {
+  const auto context = control["PhysicalContext"].string().value_or("");
+  return context.empty() || context == "Chassis" || context == "SystemBoard";
+}
+
+bool is_watts(const std::string& units) {
+  const auto u = lower(units);
+  return u == "w" || u == "watt" || u == "watts";
+}
+
+// One limit per device chassis; several on one chassis: the lowest path, so
+// the member order of a Controls collection does not choose it.
+void device_limit(Snapshot& s, DeviceLimit limit) {
+  for (auto& d : s.device_limits) {
+    if (d.chassis != limit.chassis || d.role != limit.role) continue;
+    if (limit.path < d.path) d = std::move(limit);
+    return;
+  }
+  s.device_limits.push_back(std::move(limit));
+}
+
+// A limit found on a chassis: the server's (only a whole-chassis limit of the
+// server chassis), a device's, or nobody's (a component limit inside the
+// server chassis is not the server's).
+void chassis_limit(Snapshot& s, const ChassisContext& c, const PowerLimit& l, bool whole,
+                   bool enabled) {
+  if (c.is_server) {
+    if (whole) standard_power_limit(s, l);
+    return;
+  }
+  device_limit(s, {c.id, role_of(c), l.path, l.watts, enabled});
+}
+
+// Control, or the Control excerpt in EnvironmentMetrics.PowerLimitWatts.
+void read_power_control(const Json& control, const std::string& units, const std::string& path,
+                        const ChassisContext& c, Snapshot& s) {
+  PowerLimit l;
+  l.known = true;
+  l.path = path;
+  l.allowable_max = control["AllowableMax"].number();
+  l.allowable_min = control["AllowableMin"].number();
+  // A disabled control caps nothing, whatever its SetPoint says.
+  const bool enabled = control["ControlMode"].string().value_or("") != "Disabled";
+  if (auto v = control["SetPoint"].number(); v && enabled) {
+    if (is_watts(units)) l.watts = *v;
+    if (units == "%") l.ratio = *v / 100.0;
+  }
+  chassis_limit(s, c, l, whole_chassis(control), enabled);
+}
+
+// Legacy PowerSupplies: what the supplies draw from the wall. Input where the
+// BMC measures it, else the output (DMTF LastPowerOutputWatts), a little low.
+void read_power_supplies(const Json& supplies, const ChassisContext& c, Snapshot& s) {
+  std::optional<double> sum;
+  for (std::size_t i = 0; i < supplies.size(); ++i) {
+    const auto psu = supplies[i];
+    if (not_present(psu)) continue;
+    auto w = psu["PowerInputWatts"].number();
+    if (!w) w = psu["LastPowerOutputWatts"].number();
+    if (w) sum = sum.value_or(0) + *w;
+  }
+  if (sum) add_chassis_power(s, c.id, "power_supply", *sum);
 }
 
 }  // namespace
@@ -37,7 +211,8 @@ void read_manager(const Json& m, Snapshot& s) {
   s.firmware = m["FirmwareVersion"].string();
   if (s.vendor && s.vendor->empty()) s.vendor.reset();
   if (s.model && s.model->empty()) s.model.reset();
-  s.serial_console_enabled = m["SerialConsole"]["ServiceEnabled"].boolean();
+  standard_flag(s, s.serial_console_enabled, "serial_console",
+                m["SerialConsole"]["ServiceEnabled"].boolean());
 }
 
 void read_system(const Json& sys, Snapshot& s) {
@@ -45,25 +220,28 @@ void read_system(const Json& sys, Snapshot& s) {
   const auto wd = sys["HostWatchdogTimer"];
   s.watchdog_enabled = wd["FunctionEnabled"].boolean();
   s.watchdog_action = wd["TimeoutAction"].string();
-  s.ipmi_sol_enabled = sys["SerialConsole"]["IPMI"]["ServiceEnabled"].boolean();
+  standard_flag(s, s.ipmi_sol_enabled, "ipmi_sol",
+                sys["SerialConsole"]["IPMI"]["ServiceEnabled"].boolean());
 }
 
 void read_network_protocol(const Json& p, Snapshot& s) {
-  s.ipmi_enabled = p["IPMI"]["ProtocolEnabled"].boolean();
+  standard_flag(s, s.ipmi_enabled, "ipmi_lan", p["IPMI"]["ProtocolEnabled"].boolean());
 }
 
 void read_legacy_thermal(const Json& t, const ChassisContext& c, Snapshot& s) {
-  const auto& chassis = c.id;
   const auto temps = t["Temperatures"];
   for (std::size_t i = 0; i < temps.size(); ++i) {
     const auto item = temps[i];
-    if (auto v = item["ReadingCelsius"].number())
-      s.temperatures.push_back({chassis, std::to_string(i), name_of(item, std::to_string(i)), *v});
+    const auto id = text_or(item, {"MemberId"}, std::to_string(i));
+    if (auto v = item["ReadingCelsius"].number(); v && !not_present(item))
+      add_temperature(s, c, id, text_or(item, {"Name"}, id), *v);
   }
   const auto fans = t["Fans"];
   for (std::size_t i = 0; i < fans.size(); ++i) {
     const auto item = fans[i];
-    FanReading f{chassis, std::to_string(i), name_of(item, std::to_string(i)), {}, {}};
+    if (not_present(item)) continue;
+    const auto id = text_or(item, {"MemberId"}, std::to_string(i));
+    FanReading f{c.id, id, text_or(item, {"Name", "FanName"}, id), {}, {}};
     const auto units = item["ReadingUnits"].string().value_or("RPM");
     if (auto v = item["Reading"].number()) {
       if (units == "Percent") {
@@ -77,80 +255,84 @@ void read_legacy_thermal(const Json& t, const ChassisContext& c, Snapshot& s) {
   }
 }
 
-void read_legacy_power(const Json& p, const std::string& path, const ChassisContext&, Snapshot& s) {
-  const auto controls = p["PowerControl"];
-  for (std::size_t i = 0; i < controls.size(); ++i) {
-    const auto pc = controls[i];
-    if (!s.power_consumed_watts) s.power_consumed_watts = pc["PowerConsumedWatts"].number();
-    if (s.power_limit.known || !pc["PowerLimit"].contains("LimitInWatts")) continue;
-    s.power_limit.known = true;  // LimitInWatts: null means "no cap", not "unknown"
-    s.power_limit.watts = pc["PowerLimit"]["LimitInWatts"].number();
-    s.power_limit.path = path;
-  }
+void read_sensor(const Json& m, const ChassisContext& c, Snapshot& s) {
+  if (not_present(m)) return;
+  const auto type = m["ReadingType"].string().value_or("");
+  const auto units = m["ReadingUnits"].string().value_or("");
+  // The Id: the same label whether read expanded, one by one or via ThermalMetrics.
+  const auto id = text_or(m, {"Id"}, last_segment(m.link()));
+  const auto name = text_or(m, {"Name"}, id);
+  if (auto celsius = m["ReadingCelsius"].number(); celsius && !m.contains("Reading"))
+    return add_temperature(s, c, id, name, *celsius);
+  const auto reading = m["Reading"].number();
+  if (!reading) return;
+  // ReadingType Temperature without a unit is a discrete over-temperature
+  // flag (0/1), not degrees.
+  if (units == "Cel") return add_temperature(s, c, id, name, *reading);
+  if (type == "Rotational" || units == "RPM") return add_fan(s, {c.id, id, name, reading, {}});
+  if ((type == "Percent" || units == "%") && is_fan_sensor(m, id, name))
+    add_fan(s, {c.id, id, name, m["SpeedRPM"].number(), percent_to_ratio(reading)});
 }
 
 void read_sensors(const Json& coll, const ChassisContext& c, Snapshot& s) {
-  const auto& chassis = c.id;
   const auto members = coll["Members"];
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    const auto m = members[i];
-    const auto type = m["ReadingType"].string().value_or("");
-    const auto units = m["ReadingUnits"].string().value_or("");
-    // The sensor's Id: the same label whether read expanded or via ThermalMetrics.
-    const auto name = m["Id"].string().value_or(last_segment(m.link()));
-    const auto reading = m["Reading"].number();
-    const bool fan_context =
-        m["PhysicalContext"].string().value_or("") == "Fan" || m.contains("SpeedRPM");
-    if (type == "Temperature" || units == "Cel") {
-      if (reading) s.temperatures.push_back({chassis, name, name, *reading});
-    } else if (type == "Rotational" || units == "RPM") {
-      add_fan(s, {chassis, name, name, reading, {}});
-    } else if ((type == "Percent" || units == "%") && fan_context) {
-      add_fan(s, {chassis, name, name, m["SpeedRPM"].number(),
-                  reading ? std::optional(*reading / 100.0) : std::nullopt});
-    }
-  }
+  for (std::size_t i = 0; i < members.size(); ++i) read_sensor(members[i], c, s);
 }
 
 void read_thermal_metrics(const Json& t, const ChassisContext& c, Snapshot& s) {
-  const auto& chassis = c.id;
   const auto temps = t["TemperatureReadingsCelsius"];
   for (std::size_t i = 0; i < temps.size(); ++i) {
     const auto item = temps[i];
     const auto source = item["DataSourceUri"].string().value_or("");
-    if (auto v = item["Reading"].number(); v) {
-      const auto id = source.empty() ? name_of(item, std::to_string(i)) : last_segment(source);
-      s.temperatures.push_back({chassis, id, id, *v});
-    }
+    const auto device = text_or(item, {"DeviceName"}, "");
+    // DeviceName is a place ("Intake", "Internal"), shared by many sensors:
+    // the sensor's Id (from its link) labels it, as in the Sensors collection.
+    const auto id =
+        source.empty() ? text_or(item, {"DeviceName"}, std::to_string(i)) : last_segment(source);
+    if (auto v = item["Reading"].number(); v && !is_margin(id, device, *v))
+      add_temperature(s, c, id, id, *v);
   }
 }
 
 void read_fan(const Json& fan, const ChassisContext& c, Snapshot& s) {
-  const auto& chassis = c.id;
+  if (not_present(fan)) return;
+  const auto id = text_or(fan, {"Id"}, last_segment(fan.link()));
   const auto speed = fan["SpeedPercent"];
-  auto pct = speed["Reading"].number();
-  add_fan(s, {chassis, last_segment(fan.link()), name_of(fan, last_segment(fan.link())),
-              speed["SpeedRPM"].number(), pct ? std::optional(*pct / 100.0) : std::nullopt});
+  add_fan(s, {c.id, id, text_or(fan, {"Name"}, id), speed["SpeedRPM"].number(),
+              percent_to_ratio(speed["Reading"].number())});
 }
 
-void read_environment(const Json& e, const ChassisContext&, Snapshot& s) {
-  if (auto w = e["PowerWatts"]["Reading"].number()) s.power_consumed_watts = *w;
-}
-
-void read_control(const Json& c, const ChassisContext&, Snapshot& s) {
-  if (c["ControlType"].string().value_or("") != "Power" || s.power_limit.known) return;
-  s.power_limit.known = true;
-  s.power_limit.path = c.link();
-  const auto mode = c["ControlMode"].string().value_or("");
-  if (mode == "Disabled") return;  // a disabled control caps nothing
-  const auto units = c["SetPointUnits"].string().value_or("W");
-  if (auto v = c["SetPoint"].number()) {
-    if (units == "%") {
-      s.power_limit.ratio = *v / 100.0;
-    } else {
-      s.power_limit.watts = *v;
-    }
+void read_legacy_power(const Json& p, const std::string& path, const ChassisContext& c,
+                       Snapshot& s) {
+  const auto controls = p["PowerControl"];
+  for (std::size_t i = 0; i < controls.size(); ++i) {
+    const auto pc = controls[i];
+    if (!whole_chassis(pc) || not_present(pc)) continue;
+    if (auto w = pc["PowerConsumedWatts"].number()) chassis_reading(s, c, *w);
+    const auto limit = pc["PowerLimit"];
+    // LimitInWatts null (or only a LimitException) means "no cap", not "unknown".
+    if (!limit.contains("LimitInWatts") && !limit.contains("LimitException")) continue;
+    PowerLimit l;
+    l.known = true;
+    l.watts = limit["LimitInWatts"].number();
+    l.path = path;
+    chassis_limit(s, c, l, true, l.watts.has_value());
   }
+  read_power_supplies(p["PowerSupplies"], c, s);
+}
+
+void read_environment(const Json& e, const ChassisContext& c, Snapshot& s) {
+  if (auto w = e["PowerWatts"]["Reading"].number()) chassis_reading(s, c, *w);
+  const auto limit = e["PowerLimitWatts"];
+  if (!limit.is_object()) return;
+  const auto control = limit["DataSourceUri"].string().value_or("");
+  read_power_control(limit, "W", control.empty() ? e.link() : control, c, s);
+}
+
+void read_control(const Json& control, const ChassisContext& c, Snapshot& s) {
+  if (control["ControlType"].string().value_or("") != "Power" || not_present(control)) return;
+  read_power_control(control, control["SetPointUnits"].string().value_or("W"), control.link(), c,
+                     s);
 }
 
 void read_controls(const Json& coll, const ChassisContext& c, Snapshot& s) {
@@ -158,43 +340,54 @@ void read_controls(const Json& coll, const ChassisContext& c, Snapshot& s) {
   for (std::size_t i = 0; i < members.size(); ++i) read_control(members[i], c, s);
 }
 
-MediaSlot read_media(const Json& m, const std::string& path, const std::string&) {
+void settle_power(Snapshot& s) {
+  if (s.power_consumed_watts) {
+    if (s.power_consumed_source.empty()) s.power_consumed_source = "server";
+    return;
+  }
+  std::optional<double> supplies;
+  for (const auto& p : s.chassis_power)
+    if (p.role == "power_supply") supplies = supplies.value_or(0) + p.watts;
+  s.power_consumed_watts = supplies;
+  s.power_consumed_source = supplies ? "psu_input" : "";
+}
+
+MediaSlot read_media(const Json& m, const std::string& path, const std::string& owner) {
   MediaSlot slot;
   slot.path = path;
-  slot.id = m["Id"].string().value_or(last_segment(path));
+  slot.id = fmt::format("{}/{}", owner_of(owner, path), text_or(m, {"Id"}, last_segment(path)));
   slot.inserted = m["Inserted"].boolean();
   if (auto via = m["ConnectedVia"].string()) slot.connected = *via != "NotConnected";
   slot.eject_target = m["Actions"]["#VirtualMedia.EjectMedia"]["target"].string().value_or("");
   return slot;
 }
 
-LogFill read_log_service(const Json& svc, const std::string& path, const std::string&) {
+LogFill read_log_service(const Json& svc, const std::string& path, const std::string& owner) {
   LogFill log;
   log.path = path;
-  log.id = log_id(svc, path);
+  log.id = fmt::format("{}/{}", owner_of(owner, path), text_or(svc, {"Id"}, last_segment(path)));
+  log.kind = log_kind(svc, path);
   log.entries_path = svc["Entries"].link();
   log.clear_target = svc["Actions"]["#LogService.ClearLog"]["target"].string().value_or("");
+  const bool sel = log.kind == "sel";
+  const double most = sel ? kMaxLogCapacity : kMaxCount;
   if (auto cap = svc["MaxNumberOfRecords"].number()) {
-    if (*cap >= 1 && *cap <= kMaxLogCapacity) {
+    if (*cap >= 1 && *cap <= most) {
       log.capacity = *cap;
     } else {
       log.capacity_problem =
-          fmt::format("{}: MaxNumberOfRecords {} is not a plausible SEL capacity (1..{}); ignored",
-                      path, *cap, kMaxLogCapacity);
+          fmt::format("{}: MaxNumberOfRecords {} is not a plausible {} capacity (1..{}); ignored",
+                      path, *cap, sel ? "SEL" : "log", most);
     }
   }
   return log;
 }
 
-void read_sensor(const Json& sensor, const ChassisContext& c, Snapshot& s) {
-  read_sensors(Json::parse(R"({"Members":[]})").value_or(Json()), c, s);
-  (void)sensor;
-}
-
-void settle_power(Snapshot&) {}
-
 std::optional<double> count_members(const Json& coll) {
-  if (auto n = coll["Members@odata.count"].number()) return *n;
+  const auto n = coll["Members@odata.count"].number();
+  if (n && std::isfinite(*n) && *n >= 0 && *n <= kMaxCount && *n == std::floor(*n)) return *n;
+  // One page of a paged collection undercounts: better no count than a wrong one.
+  if (coll.contains("Members@odata.nextLink")) return std::nullopt;
   if (coll["Members"].is_array()) return double(coll["Members"].size());
   return std::nullopt;
 }

@@ -125,6 +125,10 @@ struct Snapshot {
   std::optional<bool> watchdog_enabled;        // ComputerSystem.HostWatchdogTimer
   std::optional<std::string> watchdog_action;
   std::vector<OemDisagreement> disagreements;
+  // Every setting a vendor switch decided this poll, agreeing or not: a
+  // standard reader that runs after the vendor's leaves these values alone
+  // (and records the disagreement), so the order of the reads does not matter.
+  std::vector<OemDisagreement> oem_decisions;
 
   unsigned chassis_total = 0;  // chassis the model knows
   unsigned chassis_read = 0;   // chassis with readings read this poll

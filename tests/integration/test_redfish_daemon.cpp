@@ -53,19 +53,29 @@ TEST_CASE("bmcquietd exports the BMC over Redfish and survives its faults", "[re
                  {{"NOTIFY_SOCKET", notify.path()}});
   REQUIRE(notify.wait_for("READY=1", 10s));
   const auto url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
-  const std::string temp = R"(bmcquiet_temperature_celsius{chassis="1",sensor="CPU1 Temp"})";
+  const std::string temp = R"(bmcquiet_temperature_celsius{chassis="1",id="0",sensor="CPU1 Temp"})";
 
+  // Log entries are counted apart from the polls: a later poll carries them.
   auto up = scrape_until(
-      url, [](const std::string& s) { return sample_value(s, "bmcquiet_bmc_up") == 1.0; }, 10s);
+      url,
+      [](const std::string& s) {
+        return sample_value(s, "bmcquiet_bmc_up") == 1.0 &&
+               sample_value(s, R"(bmcquiet_sel_entries{log="manager/Log1"})");
+      },
+      10s);
   CHECK(sample_value(up, "bmcquiet_bmc_up") == 1.0);
   CHECK(sample_value(up, temp) == 46.0);
-  CHECK(sample_value(up, R"(bmcquiet_fan_speed_rpm{chassis="1",fan="FAN1"})") == 4620.0);
-  CHECK_FALSE(sample_value(up, R"(bmcquiet_fan_speed_rpm{chassis="1",fan="FAN3"})"));  // null
+  CHECK(sample_value(up, R"(bmcquiet_fan_speed_rpm{chassis="1",fan="FAN1",id="0"})") == 4620.0);
+  CHECK_FALSE(
+      sample_value(up, R"(bmcquiet_fan_speed_rpm{chassis="1",fan="FAN3",id="2"})"));  // null
   CHECK(sample_value(up, R"(bmcquiet_power_consumed_watts{source="redfish"})") == 2161.0);
   CHECK(sample_value(up, R"(bmcquiet_power_limit_active{source="redfish"})") == 0.0);
   CHECK_FALSE(sample_value(up, R"(bmcquiet_power_limit_watts{source="redfish"})"));
-  CHECK(sample_value(up, R"(bmcquiet_sel_entries{log="manager/Log1"})") == 509.0);
-  CHECK(sample_value(up, R"(bmcquiet_sel_capacity_entries{log="manager/Log1"})") == 512.0);
+  // An OEM-typed maintenance log: counted under its kind, never as the SEL.
+  CHECK(sample_value(up, R"(bmcquiet_log_entries{kind="other",log="manager/Log1"})") == 509.0);
+  CHECK(sample_value(up, R"(bmcquiet_log_capacity_entries{kind="other",log="manager/Log1"})") ==
+        512.0);
+  CHECK_FALSE(sample_value(up, R"(bmcquiet_sel_entries{log="manager/Log1"})"));
   CHECK(
       sample_value(
           up, R"(bmcquiet_bmc_info{firmware="01.01.01",model="X13DEG-OAD",vendor="Supermicro"})") ==
