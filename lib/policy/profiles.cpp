@@ -84,7 +84,11 @@ const std::vector<Profile>& profiles() {
        {"Dell"},
        {"idrac"},
        {kIanaDell},
+       // Each entry is a switch of the Dell OEM reader (redfish/oem_dell.cpp),
+       // which the policy writes: a test keeps the two aligned.
        {{ItemId::sol, "DellAttributes iDRAC.Embedded.1: IPMISOL.1.Enable=Disabled"},
+        {ItemId::power_cap,
+         "DellAttributes System.Embedded.1: ServerPwr.1.PowerCapSetting=Disabled"},
         {ItemId::kvm, "DellAttributes iDRAC.Embedded.1: VirtualConsole.1.Enable=Disabled"},
         {ItemId::fans, "DellAttributes System.Embedded.1: ThermalSettings.1.FanSpeedOffset=Max"},
         {ItemId::firmware_auto_update,

@@ -136,11 +136,6 @@ std::shared_ptr<ItemBackend> sel_backend(const Model& m, const RedfishClient& c,
                           std::move(options));
 }
 
-// A vendor switch's setting name → the policy item it serves.
-std::optional<ItemId> item_for(const std::string& setting) {
-  return setting == "ipmi_sol" ? std::optional(ItemId::sol) : item_from_string(setting);
-}
-
 std::string describe_standard(const Standard& s) {
   return fmt::format("{} {}", s.spec.path, fmt::join(s.spec.keys, "/"));
 }
@@ -180,23 +175,13 @@ void add_vendor_switches(const ModelBodies& b, const Profile& p, const RedfishCl
               make_oem_gated_power_cap(c, spec, sw.where, cap->second, s.power_floor_watts);
         continue;
       }
-      const auto id = item_for(sw.setting);
+      const auto id = item_for_oem_switch(sw.setting);
       if (!id || (*id == ItemId::watchdog && s.watchdog_min_timeout.count() > 0)) continue;
       if (auto st = standard.find(*id); st != standard.end())
         log_disagreement(*id, st->second, sw, at_keys(body, sw.keys));
       d.backends[*id] = make_redfish_property(c, std::move(spec));
     }
   }
-}
-
-// Supermicro's fan mode is linked from the Manager's Oem block.
-void add_supermicro_fan_mode(const Json& manager, const Profile& p, const RedfishClient& c,
-                             Discovery& d) {
-  if (p.vendor != Vendor::supermicro || d.backends.count(ItemId::fans)) return;
-  auto fan_mode = manager["Oem"]["Supermicro"]["FanMode"].link();
-  if (!fan_mode.empty())
-    d.backends[ItemId::fans] = make_redfish_property(
-        c, {fan_mode, {"Mode"}, R"("FullSpeed")", fmt::format("redfish/oem:{}", p.name)});
 }
 
 Discovery failed(std::string error) {
@@ -245,6 +230,10 @@ std::vector<std::string> control_reads(const ModelBodies& b) {
 
 }  // namespace
 
+std::optional<ItemId> item_for_oem_switch(const std::string& setting) {
+  return setting == "ipmi_sol" ? std::optional(ItemId::sol) : item_from_string(setting);
+}
+
 redfish::Json ModelBodies::at(const std::string& path) const {
   if (path.empty()) return {};
   for (const auto& key : {path, without_trailing_slash(path), without_trailing_slash(path) + "/"}) {
@@ -267,10 +256,7 @@ Discovery backends_from_model(const ModelBodies& b, const RedfishClient& c, cons
   if (auto media = media_backend(m, c)) d.backends[ItemId::virtual_media] = media;
   if (auto cap = standard_power_cap(b, c, s.power_floor_watts)) d.backends[ItemId::power_cap] = cap;
   if (auto sel = sel_backend(m, c, std::move(sel_options))) d.backends[ItemId::sel] = sel;
-  if (d.profile) {
-    add_vendor_switches(b, *d.profile, c, s, standard, d);
-    add_supermicro_fan_mode(manager, *d.profile, c, d);
-  }
+  if (d.profile) add_vendor_switches(b, *d.profile, c, s, standard, d);
   return d;
 }
 

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "policy/item.hpp"
@@ -41,6 +42,11 @@ class ModelBodies {
   std::shared_ptr<const redfish::Model> model_;
   std::map<std::string, redfish::Json> fetched_;
 };
+
+// The policy item a vendor switch (redfish::OemSwitch::setting) serves:
+// "ipmi_sol" is the sol item; "power_cap" gates the power cap; settings with
+// no item of their own ("serial_console", "ipmi_lan") give nullopt.
+std::optional<ItemId> item_for_oem_switch(const std::string& setting);
 
 // The backends for a model whose bodies are all at hand (no request made;
 // the backends use the client later). Exposed for tests over hand-made models.

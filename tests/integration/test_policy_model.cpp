@@ -9,6 +9,8 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <set>
+#include <stdexcept>
 
 #include "policy/redfish_discovery.hpp"
 #include "redfish/client.hpp"
@@ -391,5 +393,65 @@ TEST_CASE("policy model: the SEL item counts entries without downloading them ev
     const auto lines = recent(sim);
     CHECK(gets_of(lines, kV1 + "/Managers/bmc/LogServices/SEL/Entries") == 0);
     CHECK(gets_of(lines, kV1 + "/Managers/bmc/LogServices/SEL/Entries?$top=1") == 1);
+  }
+}
+
+namespace {
+
+const redfish::VendorOem& vendor_named(const std::string& name) {
+  for (const auto* v : redfish::vendor_oems())
+    if (v->name() == name) return *v;
+  FAIL("no VendorOem named " << name);
+  throw std::logic_error("unreachable");
+}
+
+// Every switch the vendor's reader lists for a policy item is in the
+// profile's table with the same attribute and quiet value, and every OEM item
+// of the profile is served by one of the reader's switches.
+void check_aligned(const policy::Profile& profile,
+                   const std::vector<redfish::OemSwitch>& switches) {
+  std::set<policy::ItemId> served;
+  for (const auto& sw : switches) {
+    const auto item = policy::item_for_oem_switch(sw.setting);
+    if (!item) continue;
+    served.insert(*item);
+    const auto* entry = profile.oem(*item);
+    INFO(profile.name << ": " << sw.where);
+    REQUIRE(entry);
+    const auto quiet = policy::describe_json_value(sw.quiet_json);
+    CHECK(std::string(entry->where).find(sw.keys.back() + "=" + quiet) != std::string::npos);
+  }
+  for (const auto& entry : profile.oem_settings) {
+    INFO(profile.name << ": " << entry.where);
+    CHECK(served.count(entry.item));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("policy model: the vendor profiles and the vendor OEM readers name the same switches",
+          "[policy][model][profiles]") {
+  for (const auto& profile : policy::profiles()) {
+    if (profile.name == "dell-idrac") {
+      const auto& dell = vendor_named(std::string(profile.oem_reader));
+      std::vector<redfish::OemSwitch> all;
+      for (const char* group :
+           {"iDRAC.Embedded.1", "System.Embedded.1", "LifecycleController.Embedded.1"}) {
+        // Every attribute the reader might know, as an iDRAC lists them.
+        auto body = redfish::Json::parse(
+            R"({"Attributes":{"IPMISOL.1.Enable":"Enabled","SerialRedirection.1.Enable":"Enabled",
+                "IPMILan.1.Enable":"Enabled","VirtualConsole.1.Enable":"Enabled",
+                "ServerPwr.1.PowerCapSetting":"Disabled","ThermalSettings.1.FanSpeedOffset":"Off",
+                "LCAttributes.1.AutoUpdate":"Disabled"}})");
+        auto found = dell.switches(kIdrac + "/Oem/Dell/DellAttributes/" + group, *body);
+        all.insert(all.end(), found.begin(), found.end());
+      }
+      check_aligned(profile, all);
+    } else if (profile.name == "supermicro") {
+      const auto& supermicro = vendor_named(std::string(profile.oem_reader));
+      auto body = redfish::Json::parse(R"({"Mode":"Optimal"})");
+      check_aligned(profile,
+                    supermicro.switches("/redfish/v1/Managers/1/Oem/Supermicro/FanMode", *body));
+    }
   }
 }
