@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -318,4 +319,42 @@ TEST_CASE("Redfish model: discover() joins the walk in flight and hands over one
   rig.run_until([&] { return c != nullptr; });
   CHECK(c->complete);
   CHECK(sim.stat("requests") == 0);  // a complete model is handed over as it is
+}
+
+TEST_CASE("Redfish model: the server chassis of every captured BMC in ../shared/redfish-mockups",
+          "[redfish][model][interop]") {
+  const std::filesystem::path root =
+      std::filesystem::path(BMCQUIET_SOURCE_DIR) / ".." / "shared" / "redfish-mockups";
+  if (!std::filesystem::is_directory(root)) {
+    WARN("skipped: " << root.string() << " is absent (real BMC captures, optional)");
+    return;
+  }
+  // Which chassis is the whole server, as each BMC's Links say.
+  const std::map<std::string, std::string> server = {
+      {"dell-idrac9", "System.Embedded.1"},
+      {"dmtf-public-rackmount1", "1U"},
+      {"hpe-ilo5-apollo6500-xl675d-a100", "1"},  // inside an enclosure chassis
+      {"openbmc-bmcweb", "chassis"},
+      {"supermicro", "1"},
+  };
+  for (const auto& [name, expected] : server) {
+    INFO(name);
+    if (!std::filesystem::is_directory(root / name)) continue;
+    Rig rig;
+    BmcSim sim({(root / name).string()});
+    auto options = rig.options(sim);
+    options.max_response_bytes = 16 * 1024 * 1024;
+    auto client = redfish::Client::create(rig.io, options, nullptr);
+    auto s = rig.poll(*client);
+    INFO(s->error);
+    CHECK(s->up);
+    auto model = client->model();
+    REQUIRE(model);
+    CHECK(model->complete);
+    REQUIRE(model->server_chassis());
+    CHECK(model->server_chassis()->id == expected);
+    CHECK(count_role(*model, "server") == 1);
+    CHECK_FALSE(model->managers.empty());
+    CHECK_FALSE(model->systems.empty());
+  }
 }
