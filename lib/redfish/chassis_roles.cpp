@@ -5,13 +5,14 @@
 // The server (exactly one):
 //   1. candidates: chassis linked to a ComputerSystem (Chassis
 //      Links.ComputerSystems, or the System's Links.Chassis) that no other
-//      known chassis contains;
+//      such chassis contains (an HPE Apollo's node sits in an enclosure
+//      chassis with nothing to read and no system link);
 //   2. none: uncontained chassis of a whole-machine ChassisType (RackMount,
 //      StandAlone, Blade, Sled, Enclosure, Tower...); none: every uncontained
 //      chassis; none: every chassis;
 //   3. tie-break: the one that contains the most chassis (Contains and
-//      ContainedBy, transitively), then the one the manager providing the
-//      service manages, then the smallest path.
+//      ContainedBy, transitively), then one with something to read, then the
+//      one the manager providing the service manages, then the smallest path.
 // The others, first rule that matches (Id and Name, case-insensitive):
 //   erot/cpld/fpga/retimer/firmware          → component (nothing to read)
 //   ChassisType PowerSupply, psu/power supply → power_supply
@@ -28,6 +29,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "redfish/discovery.hpp"
 
@@ -111,42 +113,42 @@ void assign_roles(Model& m) {
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
   if (all.empty()) return;
   const auto children = containment(all);
-  std::set<std::string> contained;
-  for (const auto& [parent, kids] : children) contained.insert(kids.begin(), kids.end());
   const auto systems = linked_to_systems(m);
   std::set<std::string> provider_managed;
   for (const auto& mgr : m.managers)
     if (mgr.providing_service) provider_managed.insert(normalise_link(mgr.path));
-
-  auto uncontained = [&](const ChassisModel& c) {
-    return !contained.contains(normalise_link(c.path));
+  auto key = [](const ChassisModel& c) { return normalise_link(c.path); };
+  auto linked = [&](const ChassisModel& c) {
+    return !c.computer_systems.empty() || systems.contains(key(c));
   };
+  std::set<std::string> contained, inside_linked;
+  for (const auto& c : all) {
+    auto it = children.find(key(c));
+    if (it == children.end()) continue;
+    contained.insert(it->second.begin(), it->second.end());
+    if (linked(c)) inside_linked.insert(it->second.begin(), it->second.end());
+  }
+  auto uncontained = [&](const ChassisModel& c) { return !contained.contains(key(c)); };
   using Rule = std::function<bool(const ChassisModel&)>;
   const std::vector<Rule> rules = {
-      [&](const ChassisModel& c) {
-        return uncontained(c) &&
-               (!c.computer_systems.empty() || systems.contains(normalise_link(c.path)));
-      },
+      [&](const ChassisModel& c) { return linked(c) && !inside_linked.contains(key(c)); },
       [&](const ChassisModel& c) { return uncontained(c) && kWholeMachine.contains(c.type); },
       uncontained,
       [](const ChassisModel&) { return true; },
   };
+  auto score = [&](const ChassisModel& c) {
+    const bool managed = std::any_of(c.managed_by.begin(), c.managed_by.end(), [&](auto& l) {
+      return provider_managed.contains(normalise_link(l));
+    });
+    return std::tuple{descendants(children, key(c)), c.has_readings, managed};
+  };
   const ChassisModel* server = nullptr;
   for (const auto& rule : rules) {
-    auto score = [&](const ChassisModel& c) {
-      const bool managed = std::any_of(c.managed_by.begin(), c.managed_by.end(), [&](auto& l) {
-        return provider_managed.contains(normalise_link(l));
-      });
-      return std::pair{descendants(children, normalise_link(c.path)), managed};
-    };
     for (const auto& c : all)  // sorted by path: the first of equals wins
       if (rule(c) && (!server || score(c) > score(*server))) server = &c;
     if (server) break;
   }
-  for (auto& c : all) {
-    const bool has_children = children.contains(normalise_link(c.path));
-    c.role = &c == server ? "server" : other_role(c, has_children);
-  }
+  for (auto& c : all) c.role = &c == server ? "server" : other_role(c, children.contains(key(c)));
 }
 
 }  // namespace bmcquiet::redfish

@@ -64,7 +64,7 @@ struct Run : std::enable_shared_from_this<Run> {
   std::set<std::string> planned;  // chassis whose reads are queued
   unsigned outstanding = 0, reads_out = 0, missing = 0;
   bool answered = false, failed = false, stale = false, finished = false;
-  bool discovery_turn = true, slow_planned = false;
+  bool slow_planned = false;
 
   void start() {
     discovery->new_round();
@@ -88,21 +88,19 @@ struct Run : std::enable_shared_from_this<Run> {
     if (snap.error.empty()) snap.error = r.error;
   }
 
+  // Readings first, for every chassis known so far (so what a poll publishes
+  // never shrinks while discovery goes on); discovery gets the rest of the
+  // poll and goes on from there at the next one.
   void pump() {
     const unsigned window = std::max(1u, self->opt.max_in_flight);
     while (!finished && outstanding < window && Clock::now() < deadline) {
-      const bool can_fetch = discovery->waiting(), can_read = !todo.empty();
-      if (!can_fetch && !can_read) break;
-      bool fetch = can_fetch;
-      if (can_fetch && can_read) {  // both advance: readings early, discovery steadily
-        fetch = discovery_turn;
-        discovery_turn = !discovery_turn;
-      }
-      if (fetch) {
-        send_fetch(*discovery->next());
-      } else {
+      if (!todo.empty()) {
         send_read(std::move(todo.front()));
         todo.pop_front();
+      } else if (discovery->waiting()) {
+        send_fetch(*discovery->next());
+      } else {
+        break;
       }
     }
     if (!finished && outstanding == 0 && todo.empty() && !discovery->waiting()) finish();

@@ -31,15 +31,22 @@ bool contains(const std::string& lowered, std::string_view word) {
   return lowered.find(word) != std::string::npos;
 }
 
-// `word` as a whole word of `lowered` ("sel" in "sel log service", not in "self").
-bool has_word(const std::string& lowered, std::string_view word) {
-  for (auto at = lowered.find(word); at != std::string::npos; at = lowered.find(word, at + 1)) {
-    const auto end = at + word.size();
-    const bool starts = at == 0 || !std::isalnum(static_cast<unsigned char>(lowered[at - 1]));
-    const bool ends =
-        end == lowered.size() || !std::isalnum(static_cast<unsigned char>(lowered[end]));
-    if (starts && ends) return true;
-  }
+// Between text[i-1] and text[i] a word starts or ends: at either end, next to
+// anything not a letter or digit, and at a camel-case step ("IpmiSel", "FaultList").
+bool boundary(std::string_view text, std::size_t i) {
+  if (i == 0 || i >= text.size()) return true;
+  const auto before = static_cast<unsigned char>(text[i - 1]);
+  const auto after = static_cast<unsigned char>(text[i]);
+  return !std::isalnum(before) || !std::isalnum(after) ||
+         (std::islower(before) && std::isupper(after));
+}
+
+// `word` (lower case) as a word of text, or only as a word's start: "sel" in
+// "SEL Log Service", not in "Self"; "fault" in "FaultList", not in "Default".
+bool has_word(std::string_view text, std::string_view word, bool whole = true) {
+  const auto lowered = lower(text);
+  for (auto at = lowered.find(word); at != std::string::npos; at = lowered.find(word, at + 1))
+    if (boundary(text, at) && (!whole || boundary(text, at + word.size()))) return true;
   return false;
 }
 
@@ -101,17 +108,17 @@ std::string owner_of(const std::string& owner, const std::string& path) {
 // Event Log" is the SEL only when its LogEntryType says so. HPE's IML and
 // security log are neither: "other".
 std::string log_kind(const Json& svc, const std::string& path) {
-  const auto id = lower(svc["Id"].string().value_or(last_segment(path)));
-  const auto name = lower(svc["Name"].string().value_or(""));
+  const auto id = svc["Id"].string().value_or(last_segment(path));
+  const auto name = svc["Name"].string().value_or("");
   const auto type = svc["LogEntryType"].string().value_or("");
-  const auto either = [&](std::string_view w) { return contains(id, w) || contains(name, w); };
-  if (either("diag") || either("crashdump") || either("fault") || either("dump") ||
-      svc["Actions"].contains("#LogService.CollectDiagnosticData"))
+  const auto word = [&](std::string_view w, bool whole = true) {
+    return has_word(id, w, whole) || has_word(name, w, whole);
+  };
+  if (word("diag", false) || word("crashdump", false) || word("fault", false) ||
+      word("dump", false) || svc["Actions"].contains("#LogService.CollectDiagnosticData"))
     return "diagnostic";
-  if (type == "SEL" || has_word(id, "sel") || has_word(name, "sel") || either("system event log"))
-    return "sel";
-  if (type == "Event" || has_word(id, "event") || has_word(name, "event") || id == "eventlog")
-    return "event";
+  if (type == "SEL" || word("sel") || contains(lower(name), "system event log")) return "sel";
+  if (type == "Event" || word("event")) return "event";
   return "other";
 }
 

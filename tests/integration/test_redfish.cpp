@@ -412,6 +412,7 @@ TEST_CASE("Redfish: the poll deadline and the back-off after failures", "[redfis
     options.backoff_initial = 1min;
     options.backoff_max = 1min;
     auto client = redfish::Client::create(rig.io, options, nullptr);
+    REQUIRE(rig.poll_counted(*client)->up);  // logged in (and logs counted) before the outage
     sim.fault("reset");
     CHECK_FALSE(rig.poll(*client)->up);
     sim.reset_stats();

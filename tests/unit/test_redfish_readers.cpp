@@ -308,6 +308,14 @@ TEST_CASE("logs: only the SEL is the SEL", "[redfish][readers]") {
        "/redfish/v1/Managers/bmc/LogServices/SystemLog", "sel"},
       {R"({"Id":"Journal","Name":"Open BMC Journal Log Service"})",
        "/redfish/v1/Managers/bmc/LogServices/Journal", "other"},
+      // Words, not fragments: "Default" holds no fault, "Self" no SEL.
+      {R"({"Id":"Default","Name":"Default Log Service"})",
+       "/redfish/v1/Managers/bmc/LogServices/Default", "other"},
+      {R"({"Id":"SelfTest","Name":"Self Test Results"})",
+       "/redfish/v1/Managers/bmc/LogServices/SelfTest", "other"},
+      {R"({"Id":"IpmiSel"})", "/redfish/v1/Managers/bmc/LogServices/IpmiSel", "sel"},
+      {R"({"Id":"HostDump","Name":"Host Dump LogService"})",
+       "/redfish/v1/Systems/system/LogServices/HostDump", "diagnostic"},
   };
   for (const auto& c : cases) {
     INFO(c.body);
