@@ -308,14 +308,11 @@ const json::object& item_in(const json::object& report, const char* setting) {
   throw std::logic_error("unreachable");
 }
 
-// ../shared/redfish-mockups next to the checkout, or next to the worktrees'
-// folder (a worktree lives one level deeper).
+// ../shared/redfish-mockups/<name> next to the checkout, when present.
 std::optional<std::filesystem::path> shared_capture(const std::string& name) {
-  const std::filesystem::path source(BMCQUIET_SOURCE_DIR);
-  for (const auto& base : {source / "..", source / ".." / ".."}) {
-    auto dir = base / "shared" / "redfish-mockups" / name;
-    if (std::filesystem::is_directory(dir)) return dir;
-  }
+  auto dir =
+      std::filesystem::path(BMCQUIET_SOURCE_DIR) / ".." / "shared" / "redfish-mockups" / name;
+  if (std::filesystem::is_directory(dir)) return dir;
   return std::nullopt;
 }
 
