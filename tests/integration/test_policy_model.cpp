@@ -5,11 +5,14 @@
 // DellAttributes switches — and what reconciling costs the BMC in requests.
 #include <unistd.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include "policy/redfish_discovery.hpp"
@@ -280,12 +283,35 @@ void add_dell_attributes(const BmcSim& sim) {
   put(sim, kDellSystem, system);
 }
 
+// The daemon's log lines while alive (console format, as off the journal).
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto logger = std::make_shared<spdlog::logger>(
+        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
+    spdlog::set_default_logger(logger);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  std::string str() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 }  // namespace
 
 TEST_CASE("policy model: Dell's DellAttributes decide SOL and whether the power cap is active",
           "[policy][model][dell]") {
   BmcSim sim({fixture_dir("redfish/dell")});
   add_dell_attributes(sim);
+  LogCapture log;
   Rig rig(sim);
   auto d = rig.discover();
   REQUIRE(d.profile);
@@ -300,6 +326,12 @@ TEST_CASE("policy model: Dell's DellAttributes decide SOL and whether the power 
   CHECK(cap.current ==
         "none (cap disabled in DellAttributes System.Embedded.1 ServerPwr.1.PowerCapSetting, "
         "1400 W configured)");
+  for (int pass = 0; pass < 2; ++pass) rig.observe(d, policy::ItemId::power_cap);
+  const auto logged = log.str();
+  INFO(logged);
+  CHECK(occurrences(logged, "policy: sol: the standard") == 1);  // naming both sides
+  CHECK(occurrences(logged, "DellAttributes iDRAC.Embedded.1 IPMISOL.1.Enable says Enabled") == 1);
+  CHECK(occurrences(logged, "policy: power_cap: the standard power limit shows 1400 W") == 1);
   auto fans = rig.observe(d, policy::ItemId::fans);  // the profile's OEM item, same source
   CHECK(fans.status == Status::drifted);
   CHECK(fans.current == "Off");
@@ -369,6 +401,22 @@ TEST_CASE("policy model: the SEL item counts entries without downloading them ev
     INFO(json::serialize(json::value_from(lines)));
     CHECK(gets_of(lines, entries) == 0);
     CHECK(sim.stat("requests") == 0);  // capacity from the model, count from the snapshot
+  }
+  SECTION("no $top and the collector's count too old: counted afresh") {
+    BmcSim sim({fixture_dir("redfish/dell")});
+    Rig rig(sim, 50ms);  // counts older than 100 ms are stale
+    REQUIRE(rig.run_until([&] {
+      auto snap = rig.poll();
+      for (const auto& l : snap->logs)
+        if (l.kind == "sel" && l.entries) return true;
+      return false;
+    }));
+    auto d = rig.discover();
+    const auto settle = std::chrono::steady_clock::now() + 300ms;
+    rig.run_until([&] { return std::chrono::steady_clock::now() > settle; });
+    sim.reset_stats();
+    CHECK(rig.observe(d, policy::ItemId::sel).current == "5/1024 (0%)");
+    CHECK(gets_of(recent(sim), entries) == 1);
   }
   SECTION("no $top and no collector: one GET of Entries, reused for the next passes") {
     BmcSim sim({fixture_dir("redfish/dell")});
