@@ -154,17 +154,21 @@ class RedfishSel final : public SelSource, public std::enable_shared_from_this<R
     });
   }
 
-  // The collector's count of this log, or the policy's own, when taken
-  // within spec_.recent and after the last clear.
+  // The policy's own count, or the collector's, when taken within
+  // spec_.recent. A snapshot may carry a count made up to a log interval
+  // before it was taken, so after a clear only snapshots taken a whole
+  // spec_.recent later are trusted; the own count read after the clear
+  // serves meanwhile.
   std::optional<std::uint64_t> recent_count() const {
     const auto now = SystemClock::now();
-    auto usable = [&](SystemClock::time_point taken) {
-      return taken >= cleared_at_ && now - taken <= spec_.recent;
-    };
-    if (own_count_ && usable(own_count_->second)) return own_count_->first;
+    auto fresh = [&](SystemClock::time_point taken) { return now - taken <= spec_.recent; };
+    if (own_count_ && own_count_->second >= cleared_at_ && fresh(own_count_->second))
+      return own_count_->first;
     if (spec_.top_skip) return std::nullopt;  // one cheap request beats an older count
     const auto snapshot = client_->last_snapshot();
-    if (!snapshot || !usable(snapshot->taken)) return std::nullopt;
+    const auto trusted_from =
+        cleared_at_ == SystemClock::time_point{} ? cleared_at_ : cleared_at_ + spec_.recent;
+    if (!snapshot || snapshot->taken < trusted_from || !fresh(snapshot->taken)) return std::nullopt;
     for (const auto& l : snapshot->logs)
       if (without_trailing_slash(l.path) == without_trailing_slash(log_) && l.entries &&
           *l.entries >= 0)

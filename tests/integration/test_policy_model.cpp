@@ -402,6 +402,27 @@ TEST_CASE("policy model: the SEL item counts entries without downloading them ev
     CHECK(gets_of(lines, entries) == 0);
     CHECK(sim.stat("requests") == 0);  // capacity from the model, count from the snapshot
   }
+  SECTION("after a clear, the collector's older count does not bring the drift back") {
+    BmcSim sim({fixture_dir("redfish/dell")});
+    auto log = resource(sim, kIdrac + "/LogServices/Sel");
+    log["MaxNumberOfRecords"] = 6;  // 5 entries: over the 75 % the policy allows
+    put(sim, kIdrac + "/LogServices/Sel", log);
+    Rig rig(sim);
+    auto sel_count = [&](const redfish::Snapshot& snap) -> std::optional<double> {
+      for (const auto& l : snap.logs)
+        if (l.kind == "sel" && l.entries) return l.entries;
+      return std::nullopt;
+    };
+    REQUIRE(rig.run_until([&] { return sel_count(*rig.poll()).has_value(); }));
+    auto d = rig.discover();
+    CHECK(rig.observe(d, policy::ItemId::sel).current == "5/6 (83%)");
+    auto cleared = rig.act(d, policy::ItemId::sel);
+    INFO(cleared.error);
+    REQUIRE(cleared.ok);
+    CHECK(rig.observe(d, policy::ItemId::sel).current == "0/6 (0%)");  // the verify
+    CHECK(sel_count(*rig.poll()) == 5.0);  // the collector has not re-counted yet
+    CHECK(rig.observe(d, policy::ItemId::sel).current == "0/6 (0%)");  // the next pass
+  }
   SECTION("no $top and the collector's count too old: counted afresh") {
     BmcSim sim({fixture_dir("redfish/dell")});
     Rig rig(sim, 50ms);  // counts older than 100 ms are stale
