@@ -19,16 +19,6 @@ using redfish::Response;
 
 constexpr const char* kRoot = "/redfish/v1";
 
-std::string without_trailing_slash(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
-}
-
-Json at_keys(Json v, const std::vector<std::string>& keys) {
-  for (const auto& k : keys) v = v[k];
-  return v;
-}
-
 void add_oem_keys(const Json& body, std::set<std::string>& out) {
   for (const auto& k : body["Oem"].keys())
     if (k.empty() || k[0] != '@') out.insert(k);
@@ -61,7 +51,7 @@ std::optional<Standard> first_with(const ModelBodies& b, const Resources& resour
   std::sort(paths.begin(), paths.end());
   for (const auto& path : paths) {
     auto body = b.at(path);
-    if (!at_keys(body, keys).is_null())
+    if (!rf::at(body, keys).is_null())
       return Standard{{path, std::move(keys), std::move(desired)}, body};
   }
   return std::nullopt;
@@ -143,7 +133,7 @@ std::string describe_standard(const Standard& s) {
 // Logged once per discovery: the policy acts on the OEM switch.
 void log_disagreement(ItemId id, const Standard& standard, const redfish::OemSwitch& sw,
                       const Json& oem_value) {
-  const auto standard_value = at_keys(standard.body, standard.spec.keys).dump();
+  const auto standard_value = rf::at(standard.body, standard.spec.keys).dump();
   const bool standard_on = standard_value != standard.spec.desired_json;
   const bool oem_on = oem_value.dump() != sw.quiet_json;
   if (standard_on == oem_on) return;
@@ -178,7 +168,7 @@ void add_vendor_switches(const ModelBodies& b, const Profile& p, const RedfishCl
       const auto id = item_for_oem_switch(sw.setting);
       if (!id || (*id == ItemId::watchdog && s.watchdog_min_timeout.count() > 0)) continue;
       if (auto st = standard.find(*id); st != standard.end())
-        log_disagreement(*id, st->second, sw, at_keys(body, sw.keys));
+        log_disagreement(*id, st->second, sw, rf::at(body, sw.keys));
       d.backends[*id] = make_redfish_property(c, std::move(spec));
     }
   }
@@ -236,7 +226,8 @@ std::optional<ItemId> item_for_oem_switch(const std::string& setting) {
 
 redfish::Json ModelBodies::at(const std::string& path) const {
   if (path.empty()) return {};
-  for (const auto& key : {path, without_trailing_slash(path), without_trailing_slash(path) + "/"}) {
+  for (const auto& key :
+       {path, rf::without_trailing_slash(path), rf::without_trailing_slash(path) + "/"}) {
     if (auto f = fetched_.find(key); f != fetched_.end()) return f->second;
     if (auto m = model_->bodies.find(key); m != model_->bodies.end()) return m->second;
   }

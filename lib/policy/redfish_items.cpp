@@ -10,13 +10,9 @@ namespace {
 
 using redfish::Json;
 using redfish::Response;
+using rf::at;
 using rf::get_all;
 using rf::problem;
-
-Json at(Json v, const std::vector<std::string>& keys) {
-  for (const auto& k : keys) v = v[k];
-  return v;
-}
 
 // {"A":{"B":value}} for keys A, B.
 std::string nested_body(const std::vector<std::string>& keys, const std::string& value) {

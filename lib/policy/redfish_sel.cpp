@@ -72,11 +72,6 @@ std::uint64_t plausible_capacity(std::optional<double> capacity) {
   return capacity && *capacity > 0 && *capacity <= 65536 ? std::uint64_t(*capacity) : 0;
 }
 
-std::string without_trailing_slash(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
-}
-
 class RedfishSel final : public SelSource, public std::enable_shared_from_this<RedfishSel> {
  public:
   using SystemClock = std::chrono::system_clock;
@@ -170,7 +165,7 @@ class RedfishSel final : public SelSource, public std::enable_shared_from_this<R
         cleared_at_ == SystemClock::time_point{} ? cleared_at_ : cleared_at_ + spec_.recent;
     if (!snapshot || snapshot->taken < trusted_from || !fresh(snapshot->taken)) return std::nullopt;
     for (const auto& l : snapshot->logs)
-      if (without_trailing_slash(l.path) == without_trailing_slash(log_) && l.entries &&
+      if (rf::without_trailing_slash(l.path) == rf::without_trailing_slash(log_) && l.entries &&
           *l.entries >= 0)
         return std::uint64_t(*l.entries);
     return std::nullopt;
