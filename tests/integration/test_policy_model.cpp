@@ -91,6 +91,22 @@ struct Rig {
     REQUIRE(run_until([&] { return snap != nullptr; }));
     return snap;
   }
+  // The SEL's entry count in a snapshot, as the collector's poll carries it.
+  static std::optional<double> sel_count(const redfish::Snapshot& snap) {
+    for (const auto& l : snap.logs)
+      if (l.kind == "sel" && l.entries) return l.entries;
+    return std::nullopt;
+  }
+  // Polls like the collector until its snapshot carries the SEL count (the
+  // client counts logs after a poll, the next poll carries the count).
+  void poll_until_sel_counted() {
+    REQUIRE(run_until([&] { return sel_count(*poll()).has_value(); }));
+  }
+  // Lets what the client does in the background (log counts) finish.
+  void settle(std::chrono::milliseconds how_long = 300ms) {
+    const auto until = std::chrono::steady_clock::now() + how_long;
+    run_until([&] { return std::chrono::steady_clock::now() > until; });
+  }
 };
 
 json::object resource(const BmcSim& sim, const std::string& path) {
@@ -125,6 +141,19 @@ std::size_t gets_of(const std::vector<std::string>& lines, const std::string& pa
 }
 
 std::string text(const json::value& v) { return std::string(v.as_string()); }
+
+// Acts on one item; the paths bmcsim saw written meanwhile.
+std::vector<std::string> written_by_act(Rig& rig, const BmcSim& sim, const policy::Discovery& d,
+                                        policy::ItemId id) {
+  sim.reset_stats();
+  auto outcome = rig.act(d, id);
+  INFO(outcome.error);
+  CHECK(outcome.ok);
+  std::vector<std::string> paths;
+  const auto writes = json::parse(sim.control("GET", "/writes"));
+  for (const auto& w : writes.as_array()) paths.push_back(text(w.at("path")));
+  return paths;
+}
 
 // Moves the Dell fixture's SEL and virtual media from the Manager to the
 // System, as BMCs that list them only under Systems do.
@@ -178,14 +207,8 @@ TEST_CASE("policy model: a SEL and virtual media listed only under Systems are s
   CHECK(media.status == Status::drifted);
   CHECK(media.current == "inserted: system/CD");
 
-  sim.reset_stats();
-  auto ejected = rig.act(d, policy::ItemId::virtual_media);
-  INFO(ejected.error);
-  CHECK(ejected.ok);
-  auto writes = json::parse(sim.control("GET", "/writes")).as_array();
-  REQUIRE(writes.size() == 1);
-  CHECK(text(writes[0].at("path")) ==
-        kDellSystem + "/VirtualMedia/CD/Actions/VirtualMedia.EjectMedia");
+  CHECK(written_by_act(rig, sim, d, policy::ItemId::virtual_media) ==
+        std::vector<std::string>{kDellSystem + "/VirtualMedia/CD/Actions/VirtualMedia.EjectMedia"});
   CHECK(rig.observe(d, policy::ItemId::virtual_media).status == Status::compliant);
 }
 
@@ -233,11 +256,8 @@ TEST_CASE("policy model: power_cap is the server chassis' control, never a GPU's
   rig.settings.power_floor_watts = 0;  // any cap is drift; lifting it touches the server only
   auto d0 = rig.discover();
   CHECK(rig.observe(d0, policy::ItemId::power_cap).status == Status::drifted);
-  sim.reset_stats();
-  CHECK(rig.act(d0, policy::ItemId::power_cap).ok);
-  auto writes = json::parse(sim.control("GET", "/writes")).as_array();
-  REQUIRE(writes.size() == 1);
-  CHECK(text(writes[0].at("path")) == kV1 + "/Chassis/Server_0/Controls/PowerLimit_0");
+  CHECK(written_by_act(rig, sim, d0, policy::ItemId::power_cap) ==
+        std::vector<std::string>{kV1 + "/Chassis/Server_0/Controls/PowerLimit_0"});
   for (int gpu = 1; gpu <= 8; ++gpu) {
     const auto path =
         kV1 + "/Chassis/HGX_GPU_SXM_" + std::to_string(gpu) + "/Controls/PowerLimit_0";
@@ -336,13 +356,8 @@ TEST_CASE("policy model: Dell's DellAttributes decide SOL and whether the power 
   CHECK(fans.status == Status::drifted);
   CHECK(fans.current == "Off");
 
-  sim.reset_stats();
-  auto reverted = rig.act(d, policy::ItemId::sol);
-  INFO(reverted.error);
-  CHECK(reverted.ok);
-  auto writes = json::parse(sim.control("GET", "/writes")).as_array();
-  REQUIRE(writes.size() == 1);
-  CHECK(text(writes[0].at("path")) == kIdrac + "/Oem/Dell/DellAttributes/iDRAC.Embedded.1");
+  CHECK(written_by_act(rig, sim, d, policy::ItemId::sol) ==
+        std::vector<std::string>{kIdrac + "/Oem/Dell/DellAttributes/iDRAC.Embedded.1"});
   CHECK(rig.observe(d, policy::ItemId::sol).status == Status::compliant);
 
   SECTION(
@@ -386,13 +401,7 @@ TEST_CASE("policy model: the SEL item counts entries without downloading them ev
   SECTION("no $top: the collector's recent count is used") {
     BmcSim sim({fixture_dir("redfish/dell")});
     Rig rig(sim);
-    rig.poll();  // the collector: discovery, readers, then the log counts
-    REQUIRE(rig.run_until([&] {
-      auto snap = rig.poll();
-      for (const auto& l : snap->logs)
-        if (l.kind == "sel" && l.entries) return true;
-      return false;
-    }));
+    rig.poll_until_sel_counted();  // the collector: discovery, readers, then the log counts
     auto d = rig.discover();
     sim.reset_stats();
     for (int pass = 0; pass < 3; ++pass)
@@ -408,33 +417,22 @@ TEST_CASE("policy model: the SEL item counts entries without downloading them ev
     log["MaxNumberOfRecords"] = 6;  // 5 entries: over the 75 % the policy allows
     put(sim, kIdrac + "/LogServices/Sel", log);
     Rig rig(sim);
-    auto sel_count = [&](const redfish::Snapshot& snap) -> std::optional<double> {
-      for (const auto& l : snap.logs)
-        if (l.kind == "sel" && l.entries) return l.entries;
-      return std::nullopt;
-    };
-    REQUIRE(rig.run_until([&] { return sel_count(*rig.poll()).has_value(); }));
+    rig.poll_until_sel_counted();
     auto d = rig.discover();
     CHECK(rig.observe(d, policy::ItemId::sel).current == "5/6 (83%)");
     auto cleared = rig.act(d, policy::ItemId::sel);
     INFO(cleared.error);
     REQUIRE(cleared.ok);
     CHECK(rig.observe(d, policy::ItemId::sel).current == "0/6 (0%)");  // the verify
-    CHECK(sel_count(*rig.poll()) == 5.0);  // the collector has not re-counted yet
+    CHECK(Rig::sel_count(*rig.poll()) == 5.0);  // the collector has not re-counted yet
     CHECK(rig.observe(d, policy::ItemId::sel).current == "0/6 (0%)");  // the next pass
   }
   SECTION("no $top and the collector's count too old: counted afresh") {
     BmcSim sim({fixture_dir("redfish/dell")});
     Rig rig(sim, 50ms);  // counts older than 100 ms are stale
-    REQUIRE(rig.run_until([&] {
-      auto snap = rig.poll();
-      for (const auto& l : snap->logs)
-        if (l.kind == "sel" && l.entries) return true;
-      return false;
-    }));
+    rig.poll_until_sel_counted();
     auto d = rig.discover();
-    const auto settle = std::chrono::steady_clock::now() + 300ms;
-    rig.run_until([&] { return std::chrono::steady_clock::now() > settle; });
+    rig.settle();
     sim.reset_stats();
     CHECK(rig.observe(d, policy::ItemId::sel).current == "5/1024 (0%)");
     CHECK(gets_of(recent(sim), entries) == 1);
@@ -444,9 +442,7 @@ TEST_CASE("policy model: the SEL item counts entries without downloading them ev
     Rig rig(sim);
     auto d = rig.discover();
     CHECK(rig.observe(d, policy::ItemId::sel).current == "5/1024 (0%)");
-    // The client counts its logs after the discovery poll too: let it finish.
-    const auto settle = std::chrono::steady_clock::now() + 300ms;
-    rig.run_until([&] { return std::chrono::steady_clock::now() > settle; });
+    rig.settle();  // the client counts its logs after the discovery poll too
     sim.reset_stats();
     for (int pass = 0; pass < 3; ++pass)
       CHECK(rig.observe(d, policy::ItemId::sel).current == "5/1024 (0%)");
