@@ -358,3 +358,55 @@ TEST_CASE("Redfish model: the server chassis of every captured BMC in ../shared/
     CHECK_FALSE(model->systems.empty());
   }
 }
+
+TEST_CASE("Redfish model: log entries counted by $top=1 where advertised, else by one GET",
+          "[redfish][model]") {
+  Rig rig;
+  BmcSim sim({fixture_dir("redfish/hgx")});
+  auto entries = [](const Snapshot& s, const std::string& id) -> std::optional<double> {
+    for (const auto& l : s.logs)
+      if (l.id == id) return l.entries;
+    return std::nullopt;
+  };
+  auto options = rig.options(sim);
+  options.log_interval = 0s;  // a count after every poll: the last one ends /recent
+  auto counted = [&](redfish::Client& client) {
+    auto s = rig.poll(client);
+    for (int i = 0; i < 20 && !std::all_of(s->logs.begin(), s->logs.end(),
+                                           [](const auto& l) { return l.entries; });
+         ++i)
+      s = rig.poll(client);
+    rig.idle(300ms);
+    return s;
+  };
+  auto lines = [&](const std::string& fragment) {
+    auto recent = sim.control("GET", "/recent");
+    std::size_t n = 0;
+    for (auto at = recent.find(fragment); at != std::string::npos;
+         at = recent.find(fragment, at + 1))
+      ++n;
+    return n;
+  };
+  SECTION("TopSkipQuery advertised: $top=1, the count from Members@odata.count") {
+    auto client = redfish::Client::create(rig.io, options, nullptr);
+    auto s = counted(*client);
+    REQUIRE(s->logs.size() == 3);
+    CHECK(entries(*s, "manager/SEL") == 37.0);
+    CHECK(entries(*s, "manager/HGX_BMC_0/EventLog") == 4.0);
+    CHECK(lines("Entries?$top=1") >= 3);
+    CHECK(lines("Entries\"") == 0);  // never the whole collection
+  }
+  SECTION("no TopSkipQuery: one GET of Entries, a paged one counted by Members@odata.count") {
+    auto root = sim.resource("/redfish/v1");
+    const std::string on = "\"TopSkipQuery\":true";
+    REQUIRE(root.find(on) != std::string::npos);
+    root.replace(root.find(on), on.size(), "\"TopSkipQuery\":false");
+    sim.control("POST", "/resource?path=/redfish/v1", root);
+    auto client = redfish::Client::create(rig.io, options, nullptr);
+    auto s = counted(*client);
+    CHECK(entries(*s, "manager/SEL") == 37.0);
+    CHECK(entries(*s, "manager/bmc/EventLog") == 12.0);  // 5 listed, a nextLink, 12 in all
+    CHECK(lines("$top") == 0);
+    CHECK(lines("Entries?$skip") == 0);  // the pages are never walked
+  }
+}
