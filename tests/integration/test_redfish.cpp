@@ -10,6 +10,7 @@
 
 #include "redfish/client.hpp"
 #include "support/bmcsim.hpp"
+#include "support/redfish_rig.hpp"
 
 using namespace bmcquiet;
 using namespace bmcquiet::test;
@@ -18,67 +19,7 @@ using redfish::Snapshot;
 
 namespace {
 
-struct Rig {
-  TempDir dir;
-  boost::asio::io_context io;
-
-  redfish::ClientOptions options(const BmcSim& sim, const TestPki* pki = nullptr,
-                                 const std::string& password = "secret") {
-    redfish::ClientOptions o;
-    o.url = sim.url();
-    o.username = "admin";
-    o.password_credential = "";
-    o.password_file = dir.write("password", password);
-    ::chmod(o.password_file.c_str(), 0600);
-    if (pki) o.ca_file = pki->ca;
-    o.insecure = pki == nullptr;  // plain http needs the explicit opt-in
-    o.request_timeout = 1500ms;
-    o.poll_deadline = 4s;
-    o.backoff_initial = 0ms;
-    o.backoff_max = 0ms;
-    return o;
-  }
-
-  // Runs the loop until done() is true (at most 30 s).
-  template <class Pred>
-  void run_until(Pred done) {
-    const auto until = std::chrono::steady_clock::now() + 30s;
-    io.restart();
-    while (!done() && std::chrono::steady_clock::now() < until) io.run_one_for(100ms);
-    REQUIRE(done());
-  }
-
-  std::shared_ptr<const Snapshot> poll(redfish::Client& c) {
-    std::shared_ptr<const Snapshot> out;
-    c.poll([&](std::shared_ptr<const Snapshot> s) { out = std::move(s); });
-    run_until([&] { return out != nullptr; });
-    return out;
-  }
-
-  // Log entries are counted apart from the polls (after one, on
-  // log_interval): a later poll carries the counts.
-  std::shared_ptr<const Snapshot> poll_counted(redfish::Client& c) {
-    auto counted = [](const Snapshot& s) {
-      return std::all_of(s.logs.begin(), s.logs.end(), [](auto& l) { return l.entries; });
-    };
-    auto s = poll(c);
-    for (int i = 0; i < 20 && !(s->up && counted(*s)); ++i) s = poll(c);
-    return s;
-  }
-
-  redfish::Response call(const std::function<void(redfish::ResponseHandler)>& start) {
-    std::optional<redfish::Response> out;
-    start([&](redfish::Response r) { out = std::move(r); });
-    run_until([&] { return out.has_value(); });
-    return *out;
-  }
-
-  void shutdown(redfish::Client& c) {
-    bool done = false;
-    c.shutdown([&] { done = true; });
-    run_until([&] { return done; });
-  }
-};
+using Rig = RedfishRig;
 
 std::optional<double> temperature(const Snapshot& s, const std::string& name) {
   for (const auto& t : s.temperatures)

@@ -1,21 +1,17 @@
 // The model of the BMC (discovery) against bmcsim: a GPU server's 45 chassis
 // in any member order, a slow BMC discovered a little more by every poll, a
 // slow log count beside the polls, and recovery after a long outage.
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
-#include <thread>
 #include <tuple>
 
-#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
 #include "redfish/client.hpp"
 #include "support/bmcsim.hpp"
+#include "support/redfish_rig.hpp"
 
 using namespace bmcquiet;
 using namespace bmcquiet::test;
@@ -24,43 +20,15 @@ using redfish::Snapshot;
 
 namespace {
 
-struct Rig {
-  TempDir dir;
-  boost::asio::io_context io;
-
+// Longer timeouts than the shared rig: these tests time a BMC on purpose.
+struct Rig : RedfishRig {
   redfish::ClientOptions options(const BmcSim& sim) {
-    redfish::ClientOptions o;
-    o.url = sim.url();
-    o.username = "admin";
-    o.password_credential = "";
-    o.password_file = dir.write("password", "secret");
-    ::chmod(o.password_file.c_str(), 0600);
-    o.insecure = true;  // plain http needs the explicit opt-in
+    auto o = RedfishRig::options(sim);
     o.request_timeout = 10s;
     o.poll_deadline = 10s;
+    o.backoff_initial = redfish::ClientOptions{}.backoff_initial;
+    o.backoff_max = redfish::ClientOptions{}.backoff_max;
     return o;
-  }
-
-  template <class Pred>
-  void run_until(Pred done, std::chrono::seconds limit = 30s) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    io.restart();
-    while (!done() && std::chrono::steady_clock::now() < until) io.run_one_for(50ms);
-    REQUIRE(done());
-  }
-
-  std::shared_ptr<const Snapshot> poll(redfish::Client& c) {
-    std::shared_ptr<const Snapshot> out;
-    c.poll([&](std::shared_ptr<const Snapshot> s) { out = std::move(s); });
-    run_until([&] { return out != nullptr; });
-    return out;
-  }
-
-  // Runs the loop (so background work such as log counts goes on) for a while.
-  void idle(std::chrono::milliseconds d) {
-    const auto until = std::chrono::steady_clock::now() + d;
-    io.restart();
-    while (std::chrono::steady_clock::now() < until) io.run_one_for(20ms);
   }
 };
 
@@ -323,12 +291,8 @@ TEST_CASE("Redfish model: discover() joins the walk in flight and hands over one
 
 TEST_CASE("Redfish model: the server chassis of every captured BMC in ../shared/redfish-mockups",
           "[redfish][model][interop]") {
-  const std::filesystem::path root =
-      std::filesystem::path(BMCQUIET_SOURCE_DIR) / ".." / "shared" / "redfish-mockups";
-  if (!std::filesystem::is_directory(root)) {
-    WARN("skipped: " << root.string() << " is absent (real BMC captures, optional)");
-    return;
-  }
+  const auto root = shared_mockups();
+  if (!root) return;
   // Which chassis is the whole server, as each BMC's Links say.
   const std::map<std::string, std::string> server = {
       {"dell-idrac9", "System.Embedded.1"},
@@ -339,9 +303,9 @@ TEST_CASE("Redfish model: the server chassis of every captured BMC in ../shared/
   };
   for (const auto& [name, expected] : server) {
     INFO(name);
-    if (!std::filesystem::is_directory(root / name)) continue;
+    if (!std::filesystem::is_directory(*root / name)) continue;
     Rig rig;
-    BmcSim sim({(root / name).string()});
+    BmcSim sim({(*root / name).string()});
     auto options = rig.options(sim);
     options.max_response_bytes = 16 * 1024 * 1024;
     auto client = redfish::Client::create(rig.io, options, nullptr);
@@ -356,5 +320,57 @@ TEST_CASE("Redfish model: the server chassis of every captured BMC in ../shared/
     CHECK(count_role(*model, "server") == 1);
     CHECK_FALSE(model->managers.empty());
     CHECK_FALSE(model->systems.empty());
+  }
+}
+
+TEST_CASE("Redfish model: log entries counted by $top=1 where advertised, else by one GET",
+          "[redfish][model]") {
+  Rig rig;
+  BmcSim sim({fixture_dir("redfish/hgx")});
+  auto entries = [](const Snapshot& s, const std::string& id) -> std::optional<double> {
+    for (const auto& l : s.logs)
+      if (l.id == id) return l.entries;
+    return std::nullopt;
+  };
+  auto options = rig.options(sim);
+  options.log_interval = 0s;  // a count after every poll: the last one ends /recent
+  auto counted = [&](redfish::Client& client) {
+    auto s = rig.poll(client);
+    for (int i = 0; i < 20 && !std::all_of(s->logs.begin(), s->logs.end(),
+                                           [](const auto& l) { return l.entries; });
+         ++i)
+      s = rig.poll(client);
+    rig.idle(300ms);
+    return s;
+  };
+  auto lines = [&](const std::string& fragment) {
+    auto recent = sim.control("GET", "/recent");
+    std::size_t n = 0;
+    for (auto at = recent.find(fragment); at != std::string::npos;
+         at = recent.find(fragment, at + 1))
+      ++n;
+    return n;
+  };
+  SECTION("TopSkipQuery advertised: $top=1, the count from Members@odata.count") {
+    auto client = redfish::Client::create(rig.io, options, nullptr);
+    auto s = counted(*client);
+    REQUIRE(s->logs.size() == 3);
+    CHECK(entries(*s, "manager/SEL") == 37.0);
+    CHECK(entries(*s, "manager/HGX_BMC_0/EventLog") == 4.0);
+    CHECK(lines("Entries?$top=1") >= 3);
+    CHECK(lines("Entries\"") == 0);  // never the whole collection
+  }
+  SECTION("no TopSkipQuery: one GET of Entries, a paged one counted by Members@odata.count") {
+    auto root = sim.resource("/redfish/v1");
+    const std::string on = "\"TopSkipQuery\":true";
+    REQUIRE(root.find(on) != std::string::npos);
+    root.replace(root.find(on), on.size(), "\"TopSkipQuery\":false");
+    sim.control("POST", "/resource?path=/redfish/v1", root);
+    auto client = redfish::Client::create(rig.io, options, nullptr);
+    auto s = counted(*client);
+    CHECK(entries(*s, "manager/SEL") == 37.0);
+    CHECK(entries(*s, "manager/bmc/EventLog") == 12.0);  // 5 listed, a nextLink, 12 in all
+    CHECK(lines("$top") == 0);
+    CHECK(lines("Entries?$skip") == 0);  // the pages are never walked
   }
 }
