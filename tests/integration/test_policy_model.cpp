@@ -3,11 +3,9 @@
 // real BMCs differ — logs and media under Systems, the providing Manager
 // listed second, a GPU server whose GPUs have their own power limits, Dell's
 // DellAttributes switches — and what reconciling costs the BMC in requests.
-#include <unistd.h>
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
-#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -20,6 +18,7 @@
 #include "redfish/oem.hpp"
 #include "support/bmcsim.hpp"
 #include "support/helpers.hpp"
+#include "support/redfish_rig.hpp"
 
 using namespace bmcquiet;
 using namespace bmcquiet::test;
@@ -35,37 +34,20 @@ const std::string kDellSystem = kV1 + "/Systems/System.Embedded.1";
 
 // One in-process Redfish client on its own loop, as the daemon shares it
 // between the collector and the policy.
-struct Rig {
-  TempDir dir;
-  boost::asio::io_context io;
+struct Rig : RedfishRig {
   std::shared_ptr<redfish::Client> client;
   policy::PolicySettings settings;
 
   explicit Rig(const BmcSim& sim, std::chrono::milliseconds log_interval = 5min) {
-    redfish::ClientOptions o;
-    o.url = sim.url();
-    o.username = "admin";
-    o.password_credential = "";
-    o.password_file = dir.write("password", "secret");
-    ::chmod(o.password_file.c_str(), 0600);
-    o.insecure = true;
+    auto o = options(sim);
     o.log_interval = log_interval;
     client = redfish::Client::create(io, o, nullptr);
-  }
-  template <class Pred>
-  bool run_until(Pred done) {
-    const auto until = std::chrono::steady_clock::now() + 20s;
-    while (!done() && std::chrono::steady_clock::now() < until) {
-      io.restart();
-      io.run_one_for(50ms);
-    }
-    return done();
   }
   policy::Discovery discover() {
     std::optional<policy::Discovery> d;
     policy::SelItemOptions sel{0.75, dir.path() + "/state", 1 << 20, 2, nullptr};
     policy::discover_redfish(client, settings, sel, [&](policy::Discovery r) { d = std::move(r); });
-    REQUIRE(run_until([&] { return d.has_value(); }));
+    run_until([&] { return d.has_value(); });
     INFO(d->error);
     REQUIRE(d->ok);
     return std::move(*d);
@@ -75,38 +57,27 @@ struct Rig {
     REQUIRE(it != d.backends.end());
     std::optional<policy::Observation> seen;
     it->second->observe([&](policy::Observation o) { seen = std::move(o); });
-    REQUIRE(run_until([&] { return seen.has_value(); }));
+    run_until([&] { return seen.has_value(); });
     INFO(seen->detail);
     return *seen;
   }
   policy::ActOutcome act(const policy::Discovery& d, policy::ItemId id) {
     std::optional<policy::ActOutcome> outcome;
     d.backends.at(id)->act([&](policy::ActOutcome o) { outcome = std::move(o); });
-    REQUIRE(run_until([&] { return outcome.has_value(); }));
+    run_until([&] { return outcome.has_value(); });
     return *outcome;
   }
-  std::shared_ptr<const redfish::Snapshot> poll() {
-    std::shared_ptr<const redfish::Snapshot> snap;
-    client->poll([&](std::shared_ptr<const redfish::Snapshot> s) { snap = std::move(s); });
-    REQUIRE(run_until([&] { return snap != nullptr; }));
-    return snap;
-  }
+  std::shared_ptr<const redfish::Snapshot> poll() { return RedfishRig::poll(*client); }
   // The SEL's entry count in a snapshot, as the collector's poll carries it.
   static std::optional<double> sel_count(const redfish::Snapshot& snap) {
     for (const auto& l : snap.logs)
       if (l.kind == "sel" && l.entries) return l.entries;
     return std::nullopt;
   }
-  // Polls like the collector until its snapshot carries the SEL count (the
-  // client counts logs after a poll, the next poll carries the count).
-  void poll_until_sel_counted() {
-    REQUIRE(run_until([&] { return sel_count(*poll()).has_value(); }));
-  }
+  // Polls like the collector until its snapshot carries the log counts.
+  void poll_until_sel_counted() { REQUIRE(sel_count(*poll_counted(*client))); }
   // Lets what the client does in the background (log counts) finish.
-  void settle(std::chrono::milliseconds how_long = 300ms) {
-    const auto until = std::chrono::steady_clock::now() + how_long;
-    run_until([&] { return std::chrono::steady_clock::now() > until; });
-  }
+  void settle() { idle(300ms); }
 };
 
 json::object resource(const BmcSim& sim, const std::string& path) {

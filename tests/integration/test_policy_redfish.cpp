@@ -7,7 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -17,6 +16,7 @@
 #include "support/bmcsim.hpp"
 #include "support/child.hpp"
 #include "support/helpers.hpp"
+#include "support/redfish_rig.hpp"
 
 using namespace bmcquiet;
 using namespace bmcquiet::test;
@@ -308,14 +308,6 @@ const json::object& item_in(const json::object& report, const char* setting) {
   throw std::logic_error("unreachable");
 }
 
-// ../shared/redfish-mockups/<name> next to the checkout, when present.
-std::optional<std::filesystem::path> shared_capture(const std::string& name) {
-  auto dir =
-      std::filesystem::path(BMCQUIET_SOURCE_DIR) / ".." / "shared" / "redfish-mockups" / name;
-  if (std::filesystem::is_directory(dir)) return dir;
-  return std::nullopt;
-}
-
 }  // namespace
 
 TEST_CASE("bmcquietctl check reads the BMC, reports drift by exit code, writes nothing",
@@ -372,13 +364,10 @@ TEST_CASE(
     "bmcquietctl check over the real iDRAC9 capture: SOL drift from DellAttributes, no "
     "power-cap CRITICAL",
     "[policy][e2e][check][interop]") {
-  auto capture = shared_capture("dell-idrac9");
-  if (!capture) {
-    WARN("skipped: ../shared/redfish-mockups/dell-idrac9 is absent (real BMC captures, optional)");
-    return;
-  }
+  auto captures = shared_mockups();  // WARNs when absent
+  if (!captures) return;
   TempDir dir;
-  BmcSim sim({capture->string()});
+  BmcSim sim({(*captures / "dell-idrac9").string()});
   auto report = check_json(check_config(dir, sim, "      power_cap: {mode: report}\n"));
   // Manager.SerialConsole is empty/false there; IPMISOL.1.Enable is Enabled.
   const auto& sol = item_in(report, "sol");
