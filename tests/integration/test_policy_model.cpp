@@ -8,7 +8,6 @@
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <set>
 #include <sstream>
 #include <stdexcept>

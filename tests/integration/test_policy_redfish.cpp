@@ -382,3 +382,21 @@ TEST_CASE(
   CHECK(report.at("exit_code").as_int64() == 1);  // WARNING: the drifts, nothing worse
   CHECK(sim.stat("writes") == 0);
 }
+
+TEST_CASE(
+    "bmcquietctl check over the real Supermicro capture: the SEL listed under Systems is "
+    "supported",
+    "[policy][e2e][check][interop]") {
+  auto captures = shared_mockups();  // WARNs when absent
+  if (!captures) return;
+  TempDir dir;
+  BmcSim sim({(*captures / "supermicro").string()});
+  auto report = check_json(check_config(dir, sim, "      sel: {mode: report}\n"));
+  // Systems/1/LogServices/Log1 is the SEL (LogEntryType SEL); the Manager's
+  // Log1 is an OEM maintenance log, which the policy must not take for it.
+  const auto& sel = item_in(report, "sel");
+  CHECK(sel.at("state") == "compliant");
+  CHECK(sel.at("current") == "82/4096 (2%)");
+  CHECK(item_in(report, "fans").at("transport") == "redfish/oem:supermicro");
+  CHECK(sim.stat("writes") == 0);
+}
