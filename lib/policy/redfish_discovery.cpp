@@ -89,7 +89,7 @@ std::string server_power_control(const ModelBodies& b, const redfish::ChassisMod
   std::vector<std::string> found;
   for (const auto& c : controls)
     if (c["ControlType"].string().value_or("") == "Power" &&
-        c["PhysicalContext"].string().value_or("Chassis") == "Chassis")
+        c["PhysicalContext"].string().value_or("Chassis") == "Chassis" && !c.link().empty())
       found.push_back(c.link());
   std::sort(found.begin(), found.end());
   return found.empty() ? std::string() : found.front();
