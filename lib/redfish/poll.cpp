@@ -62,7 +62,7 @@ struct Run : std::enable_shared_from_this<Run> {
   std::deque<Read> todo;
   std::vector<Arrived> arrived;
   std::set<std::string> planned;  // chassis whose reads are queued
-  unsigned outstanding = 0, reads_out = 0, missing = 0;
+  unsigned outstanding = 0, reads_out = 0, missing = 0, turns = 0;
   bool answered = false, failed = false, stale = false, finished = false;
   bool slow_planned = false;
 
@@ -89,16 +89,18 @@ struct Run : std::enable_shared_from_this<Run> {
   }
 
   // Readings first, for every chassis known so far (so what a poll publishes
-  // never shrinks while discovery goes on); discovery gets the rest of the
-  // poll and goes on from there at the next one.
+  // does not shrink while discovery goes on), but every fourth request to
+  // discovery while both wait, so a BMC with many chassis and a slow answer
+  // still gets walked to the end; discovery goes on at the next poll.
   void pump() {
     const unsigned window = std::max(1u, self->opt.max_in_flight);
     while (!finished && outstanding < window && Clock::now() < deadline) {
-      if (!todo.empty()) {
+      const bool fetch = discovery->waiting() && (todo.empty() || ++turns % 4 == 0);
+      if (fetch) {
+        send_fetch(*discovery->next());
+      } else if (!todo.empty()) {
         send_read(std::move(todo.front()));
         todo.pop_front();
-      } else if (discovery->waiting()) {
-        send_fetch(*discovery->next());
       } else {
         break;
       }
