@@ -128,10 +128,13 @@ struct Run : std::enable_shared_from_this<Run> {
     send(path, [run = shared_from_this(), read = std::move(read)](Response r) {
       --run->outstanding;
       --run->reads_out;
-      if (run->finished) return;  // too late for this poll: the next one reads it again
+      // Bodies the model keeps (for the policy) are kept even when late;
+      // readings the next poll reads again.
+      if (r.ok() && (read.slow || read.reader == Reader::system))
+        run->keep_body(resource_of(read.path), r.body);
+      if (run->finished) return;
       run->note(r, false);
       if (r.ok()) {
-        if (read.slow) run->keep_body(resource_of(read.path), r.body);
         run->arrived.push_back({read, std::move(r.body)});
       } else {
         ++run->missing;
@@ -237,8 +240,6 @@ void apply_one(const Arrived& a, const Model& m, Snapshot& s) {
   const auto c = context_of(m, a.read.chassis);
   const auto path = resource_of(a.read.path);
   switch (a.read.reader) {
-    case Reader::system:
-      return read_system(body, s);
     case Reader::thermal:
       return read_legacy_thermal(body, c, s);
     case Reader::power:
@@ -296,12 +297,9 @@ void Run::apply() {
     return std::tie(a.read.chassis, a.read.reader, a.read.path) <
            std::tie(b.read.chassis, b.read.reader, b.read.path);
   });
-  // The System answer of this poll, else the one discovery read.
+  // The System as this poll read it (kept in the model), else as discovery did.
   const auto* sys = m.system();
-  const bool fresh_system = std::any_of(arrived.begin(), arrived.end(), [](const Arrived& a) {
-    return a.read.reader == Reader::system;
-  });
-  if (sys && !fresh_system && m.bodies.contains(sys->path)) read_system(m.bodies[sys->path], s);
+  if (sys && m.bodies.contains(sys->path)) read_system(m.bodies[sys->path], s);
   std::set<std::string> read_chassis;
   for (const auto& a : arrived) {
     apply_one(a, m, s);
