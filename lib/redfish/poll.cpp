@@ -62,7 +62,7 @@ struct Run : std::enable_shared_from_this<Run> {
   std::deque<Read> todo;
   std::vector<Arrived> arrived;
   std::set<std::string> planned;  // chassis whose reads are queued
-  unsigned outstanding = 0, reads_out = 0, missing = 0;
+  unsigned outstanding = 0, reads_out = 0, missing = 0, turns = 0;
   bool answered = false, failed = false, stale = false, finished = false;
   bool slow_planned = false;
 
@@ -89,16 +89,18 @@ struct Run : std::enable_shared_from_this<Run> {
   }
 
   // Readings first, for every chassis known so far (so what a poll publishes
-  // never shrinks while discovery goes on); discovery gets the rest of the
-  // poll and goes on from there at the next one.
+  // does not shrink while discovery goes on), but every fourth request to
+  // discovery while both wait, so a BMC with many chassis and a slow answer
+  // still gets walked to the end; discovery goes on at the next poll.
   void pump() {
     const unsigned window = std::max(1u, self->opt.max_in_flight);
     while (!finished && outstanding < window && Clock::now() < deadline) {
-      if (!todo.empty()) {
+      const bool fetch = discovery->waiting() && (todo.empty() || ++turns % 4 == 0);
+      if (fetch) {
+        send_fetch(*discovery->next());
+      } else if (!todo.empty()) {
         send_read(std::move(todo.front()));
         todo.pop_front();
-      } else if (discovery->waiting()) {
-        send_fetch(*discovery->next());
       } else {
         break;
       }
@@ -126,10 +128,13 @@ struct Run : std::enable_shared_from_this<Run> {
     send(path, [run = shared_from_this(), read = std::move(read)](Response r) {
       --run->outstanding;
       --run->reads_out;
-      if (run->finished) return;  // too late for this poll: the next one reads it again
+      // Bodies the model keeps (for the policy) are kept even when late;
+      // readings the next poll reads again.
+      if (r.ok() && (read.slow || read.reader == Reader::system))
+        run->keep_body(resource_of(read.path), r.body);
+      if (run->finished) return;
       run->note(r, false);
       if (r.ok()) {
-        if (read.slow) run->keep_body(resource_of(read.path), r.body);
         run->arrived.push_back({read, std::move(r.body)});
       } else {
         ++run->missing;
@@ -235,8 +240,6 @@ void apply_one(const Arrived& a, const Model& m, Snapshot& s) {
   const auto c = context_of(m, a.read.chassis);
   const auto path = resource_of(a.read.path);
   switch (a.read.reader) {
-    case Reader::system:
-      return read_system(body, s);
     case Reader::thermal:
       return read_legacy_thermal(body, c, s);
     case Reader::power:
@@ -294,12 +297,9 @@ void Run::apply() {
     return std::tie(a.read.chassis, a.read.reader, a.read.path) <
            std::tie(b.read.chassis, b.read.reader, b.read.path);
   });
-  // The System answer of this poll, else the one discovery read.
+  // The System as this poll read it (kept in the model), else as discovery did.
   const auto* sys = m.system();
-  const bool fresh_system = std::any_of(arrived.begin(), arrived.end(), [](const Arrived& a) {
-    return a.read.reader == Reader::system;
-  });
-  if (sys && !fresh_system && m.bodies.contains(sys->path)) read_system(m.bodies[sys->path], s);
+  if (sys && m.bodies.contains(sys->path)) read_system(m.bodies[sys->path], s);
   std::set<std::string> read_chassis;
   for (const auto& a : arrived) {
     apply_one(a, m, s);
