@@ -47,6 +47,9 @@ struct Profile {
   std::vector<std::string_view> models;          // Manager.Model prefixes that identify it alone
   std::vector<std::uint32_t> ipmi_manufacturer_ids;
   std::vector<OemSetting> oem_settings;  // what this profile knows how to do
+  // The redfish::VendorOem (oem.hpp) whose switches this profile may write:
+  // the one source of the vendor's OEM paths, keys and quiet values.
+  std::string_view oem_reader = {};
 
   const OemSetting* oem(ItemId item) const;
 };

@@ -1,143 +1,177 @@
 #include "policy/redfish_discovery.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include "core/log.hpp"
 #include "policy/redfish_util.hpp"
+#include "redfish/model.hpp"
+#include "redfish/oem.hpp"
 
 namespace bmcquiet::policy {
 namespace {
 
 using redfish::Json;
+using redfish::Model;
 using redfish::Response;
 
-struct Found {
-  Json root, manager, system, chassis;
-  std::string manager_path, system_path, sel_log, power_control;
-};
+constexpr const char* kRoot = "/redfish/v1";
 
 void add_oem_keys(const Json& body, std::set<std::string>& out) {
   for (const auto& k : body["Oem"].keys())
     if (k.empty() || k[0] != '@') out.insert(k);
 }
 
-BmcIdentity identity_of(const Found& f) {
+BmcIdentity identity_of(const Json& root, const Json& manager) {
   BmcIdentity id;
-  id.manufacturer = f.manager["Manufacturer"].string().value_or("");
-  id.service_vendor = f.root["Vendor"].string().value_or("");
-  id.model = f.manager["Model"].string().value_or("");
-  id.firmware = f.manager["FirmwareVersion"].string().value_or("");
-  add_oem_keys(f.root, id.oem_namespaces);
-  add_oem_keys(f.manager, id.oem_namespaces);
+  id.manufacturer = manager["Manufacturer"].string().value_or("");
+  id.service_vendor = root["Vendor"].string().value_or("");
+  id.model = manager["Model"].string().value_or("");
+  id.firmware = manager["FirmwareVersion"].string().value_or("");
+  add_oem_keys(root, id.oem_namespaces);
+  add_oem_keys(manager, id.oem_namespaces);
   return id;
 }
 
-bool has(const Json& body, std::initializer_list<const char*> keys) {
-  Json v = body;
-  for (const char* k : keys) v = v[k];
-  return !v.is_null();
-}
+// The standard property an item reads, with the resource that holds it.
+struct Standard {
+  PropertySpec spec;
+  Json body;  // that resource as discovery read it
+};
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// The chassis power limit among its Controls: ControlType Power, for the
-// whole chassis (PhysicalContext Chassis, or unstated).
-std::string pick_power_control(const std::vector<Response>& controls) {
-  for (const auto& c : controls) {
-    if (!c.ok() || c.body["ControlType"].string().value_or("") != "Power") continue;
-    const auto context = c.body["PhysicalContext"].string().value_or("Chassis");
-    if (context == "Chassis") return c.body.link();
+// The first resource (in path order, whatever order the BMC listed them)
+// whose body has the property.
+template <class Resources>
+std::optional<Standard> first_with(const ModelBodies& b, const Resources& resources,
+                                   std::vector<std::string> keys, std::string desired) {
+  std::vector<std::string> paths;
+  for (const auto& r : resources) paths.push_back(r.path);
+  std::sort(paths.begin(), paths.end());
+  for (const auto& path : paths) {
+    auto body = b.at(path);
+    if (!rf::at(body, keys).is_null())
+      return Standard{{path, std::move(keys), std::move(desired)}, body};
   }
-  return {};
+  return std::nullopt;
 }
 
-// The System Event Log among a manager's (or system's) LogServices.
-std::string pick_sel(const std::vector<Response>& logs) {
-  for (const auto& l : logs) {
-    if (!l.ok()) continue;
-    const auto type = lower(l.body["LogEntryType"].string().value_or(""));
-    const auto id = lower(l.body["Id"].string().value_or(""));
-    if (type == "sel" || id == "sel" || id.find("sel") != std::string::npos) return l.body.link();
+std::vector<redfish::ManagerModel> chosen_manager(const Model& m) {
+  return m.manager() ? std::vector{*m.manager()} : std::vector<redfish::ManagerModel>{};
+}
+
+// SOL is the system's IPMI serial console; older services only expose the
+// manager's serial console service (IPMI and SSH to the host's serial port).
+std::map<ItemId, Standard> standard_properties(const ModelBodies& b, const PolicySettings& s) {
+  const auto& m = b.model();
+  std::map<ItemId, Standard> out;
+  auto sol = first_with(b, m.systems, {"SerialConsole", "IPMI", "ServiceEnabled"}, "false");
+  if (!sol) sol = first_with(b, chosen_manager(m), {"SerialConsole", "ServiceEnabled"}, "false");
+  if (sol) out.emplace(ItemId::sol, std::move(*sol));
+  if (auto kvm = first_with(b, chosen_manager(m), {"GraphicalConsole", "ServiceEnabled"}, "false"))
+    out.emplace(ItemId::kvm, std::move(*kvm));
+  if (s.watchdog_min_timeout.count() == 0)
+    if (auto w = first_with(b, m.systems, {"HostWatchdogTimer", "FunctionEnabled"}, "false"))
+      out.emplace(ItemId::watchdog, std::move(*w));
+  return out;
+}
+
+// The server chassis' power limit among its Controls: ControlType Power, for
+// the whole chassis (PhysicalContext Chassis, or unstated). Never another
+// chassis' (a GPU's limit is the GPU's).
+std::string server_power_control(const ModelBodies& b, const redfish::ChassisModel& server) {
+  std::vector<Json> controls;
+  for (const auto& path : server.control_members) controls.push_back(b.at(path));
+  const auto members = b.at(server.controls)["Members"];
+  for (std::size_t i = 0; server.control_members.empty() && i < members.size(); ++i)
+    controls.push_back(members[i].contains("ControlType") ? members[i] : b.at(members[i].link()));
+  std::vector<std::string> found;
+  for (const auto& c : controls)
+    if (c["ControlType"].string().value_or("") == "Power" &&
+        c["PhysicalContext"].string().value_or("Chassis") == "Chassis" && !c.link().empty())
+      found.push_back(c.link());
+  std::sort(found.begin(), found.end());
+  return found.empty() ? std::string() : found.front();
+}
+
+std::shared_ptr<ItemBackend> standard_power_cap(const ModelBodies& b, const RedfishClient& c,
+                                                double floor) {
+  const auto* server = b.model().server_chassis();
+  if (!server) return nullptr;
+  if (auto control = server_power_control(b, *server); !control.empty())
+    return make_redfish_power_control(c, control, floor);
+  if (!server->power.empty()) return make_redfish_power_cap(c, server->power, floor);
+  return nullptr;
+}
+
+std::shared_ptr<ItemBackend> media_backend(const Model& m, const RedfishClient& c) {
+  std::vector<MediaSlotRef> slots;
+  for (const auto& media : m.media) slots.push_back({media.id, media.path});
+  std::sort(slots.begin(), slots.end(),
+            [](const auto& x, const auto& y) { return x.label < y.label; });
+  return slots.empty() ? nullptr : make_redfish_media(c, std::move(slots));
+}
+
+std::shared_ptr<ItemBackend> sel_backend(const Model& m, const RedfishClient& c,
+                                         SelItemOptions options) {
+  const auto* log = m.sel();
+  if (!log) return nullptr;
+  if (log->entries_path.empty())
+    return make_sel_backend(make_redfish_sel(c, log->path), std::move(options));
+  const auto interval =
+      c ? c->options().log_interval : std::chrono::milliseconds(std::chrono::minutes(5));
+  return make_sel_backend(make_redfish_sel(c, SelLogSpec{log->path, log->entries_path,
+                                                         log->capacity, m.top_skip, 2 * interval}),
+                          std::move(options));
+}
+
+std::string describe_standard(const Standard& s) {
+  return fmt::format("{} {}", s.spec.path, fmt::join(s.spec.keys, "/"));
+}
+
+// Logged once per discovery: the policy acts on the OEM switch.
+void log_disagreement(ItemId id, const Standard& standard, const redfish::OemSwitch& sw,
+                      const Json& oem_value) {
+  const auto standard_value = rf::at(standard.body, standard.spec.keys).dump();
+  const bool standard_on = standard_value != standard.spec.desired_json;
+  const bool oem_on = oem_value.dump() != sw.quiet_json;
+  if (standard_on == oem_on) return;
+  log_event(
+      spdlog::level::warn,
+      fmt::format("policy: {}: the standard {} says {}, but {} says {}; the vendor's switch "
+                  "decides",
+                  to_string(id), describe_standard(standard), describe_json_value(standard_value),
+                  sw.where, describe_json_value(oem_value.dump())),
+      {{"ITEM", std::string(to_string(id))}, {"OEM_SOURCE", sw.where}});
+}
+
+// The identified profile's own vendor switches replace the standard
+// properties: the vendor honours those, not the standard ones.
+void add_vendor_switches(const ModelBodies& b, const Profile& p, const RedfishClient& c,
+                         const PolicySettings& s, const std::map<ItemId, Standard>& standard,
+                         Discovery& d) {
+  const auto& m = b.model();
+  if (!m.vendor || p.oem_reader.empty() || m.vendor->name() != p.oem_reader) return;
+  const auto transport = fmt::format("redfish/oem:{}", p.name);
+  for (const auto& path : m.oem_resources) {
+    const auto body = b.at(path);
+    if (body.is_null()) continue;  // its GET failed: the standard property stays
+    for (const auto& sw : m.vendor->switches(path, body)) {
+      PropertySpec spec{sw.path, sw.keys, sw.quiet_json, transport};
+      if (sw.setting == "power_cap") {
+        if (auto cap = d.backends.find(ItemId::power_cap); cap != d.backends.end())
+          cap->second =
+              make_oem_gated_power_cap(c, spec, sw.where, cap->second, s.power_floor_watts);
+        continue;
+      }
+      const auto id = item_for_oem_switch(sw.setting);
+      if (!id || (*id == ItemId::watchdog && s.watchdog_min_timeout.count() > 0)) continue;
+      if (auto st = standard.find(*id); st != standard.end())
+        log_disagreement(*id, st->second, sw, rf::at(body, sw.keys));
+      d.backends[*id] = make_redfish_property(c, std::move(spec));
+    }
   }
-  return {};
-}
-
-// The advertised Links.Oem.Dell.DellAttributes resource whose path ends in
-// group; "" when the iDRAC does not list it.
-std::string dell_attributes(const Found& f, const char* group) {
-  const auto links = f.manager["Links"]["Oem"]["Dell"]["DellAttributes"];
-  const std::string suffix = std::string("/") + group;
-  for (std::size_t i = 0; i < links.size(); ++i) {
-    auto link = links[i].link();
-    if (link.size() >= suffix.size() &&
-        link.compare(link.size() - suffix.size(), suffix.size(), suffix) == 0)
-      return link;
-  }
-  return {};
-}
-
-void add_profile_settings(const Found& f, const Profile& p, const RedfishClient& c, Discovery& d) {
-  const auto oem = fmt::format("redfish/oem:{}", p.name);
-  auto set = [&](ItemId id, PropertySpec spec) {
-    if (d.backends.count(id)) return;  // the standard setting wins
-    spec.transport = oem;
-    d.backends[id] = make_redfish_property(c, std::move(spec));
-  };
-  if (p.vendor == Vendor::supermicro) {
-    auto fan_mode = f.manager["Oem"]["Supermicro"]["FanMode"].link();
-    if (!fan_mode.empty()) set(ItemId::fans, {fan_mode, {"Mode"}, R"("FullSpeed")"});
-  } else if (p.vendor == Vendor::dell) {
-    struct DellAttribute {
-      ItemId item;
-      const char *group, *name, *value;
-    };
-    static constexpr DellAttribute kDell[] = {
-        {ItemId::sol, "iDRAC.Embedded.1", "IPMISOL.1.Enable", R"("Disabled")"},
-        {ItemId::kvm, "iDRAC.Embedded.1", "VirtualConsole.1.Enable", R"("Disabled")"},
-        {ItemId::fans, "System.Embedded.1", "ThermalSettings.1.FanSpeedOffset", R"("Max")"},
-        {ItemId::firmware_auto_update, "LifecycleController.Embedded.1",
-         "LCAttributes.1.AutoUpdate", R"("Disabled")"}};
-    for (const auto& a : kDell)
-      if (auto path = dell_attributes(f, a.group); !path.empty())
-        set(a.item, {path, {"Attributes", a.name}, a.value});
-  }
-}
-
-void build(const Found& f, const RedfishClient& c, const PolicySettings& s,
-           SelItemOptions sel_options, Discovery& d) {
-  d.ok = true;
-  d.identity = identity_of(f);
-  d.profile = identify(d.identity).profile;
-  // SOL is the system's IPMI serial console; older services only expose the
-  // manager's serial console service (IPMI and SSH to the host's serial port).
-  if (has(f.system, {"SerialConsole", "IPMI", "ServiceEnabled"}))
-    d.backends[ItemId::sol] = make_redfish_property(
-        c, {f.system_path, {"SerialConsole", "IPMI", "ServiceEnabled"}, "false"});
-  else if (has(f.manager, {"SerialConsole", "ServiceEnabled"}))
-    d.backends[ItemId::sol] =
-        make_redfish_property(c, {f.manager_path, {"SerialConsole", "ServiceEnabled"}, "false"});
-  if (has(f.manager, {"GraphicalConsole", "ServiceEnabled"}))
-    d.backends[ItemId::kvm] =
-        make_redfish_property(c, {f.manager_path, {"GraphicalConsole", "ServiceEnabled"}, "false"});
-  if (has(f.system, {"HostWatchdogTimer", "FunctionEnabled"}) &&
-      s.watchdog_min_timeout.count() == 0)
-    d.backends[ItemId::watchdog] = make_redfish_property(
-        c, {f.system_path, {"HostWatchdogTimer", "FunctionEnabled"}, "false"});
-  if (auto media = f.manager["VirtualMedia"].link(); !media.empty())
-    d.backends[ItemId::virtual_media] = make_redfish_media(c, media);
-  if (!f.power_control.empty())
-    d.backends[ItemId::power_cap] =
-        make_redfish_power_control(c, f.power_control, s.power_floor_watts);
-  else if (auto power = f.chassis["Power"].link(); !power.empty())
-    d.backends[ItemId::power_cap] = make_redfish_power_cap(c, power, s.power_floor_watts);
-  if (!f.sel_log.empty())
-    d.backends[ItemId::sel] = make_sel_backend(make_redfish_sel(c, f.sel_log), sel_options);
-  if (d.profile) add_profile_settings(f, *d.profile, c, d);
 }
 
 Discovery failed(std::string error) {
@@ -146,63 +180,94 @@ Discovery failed(std::string error) {
   return d;
 }
 
-std::string first_member(const Response& collection) {
-  auto links = rf::member_links(collection.body);
-  return links.empty() ? std::string() : links.front();
-}
-
-void find_power_control(const RedfishClient& c, const std::shared_ptr<Found>& f,
-                        std::function<void()> next) {
-  auto controls = f->chassis["Controls"].link();
-  if (controls.empty()) return next();
-  c->get(controls, [c, f, next](Response list) {
-    rf::get_all(c, rf::member_links(list.body), [f, next](std::vector<Response> members) {
-      f->power_control = pick_power_control(members);
-      next();
-    });
+void fetch_missing(const RedfishClient& c, const std::shared_ptr<ModelBodies>& b,
+                   std::vector<std::string> paths, std::function<void()> next) {
+  paths.erase(std::remove_if(paths.begin(), paths.end(),
+                             [&](const auto& p) { return p.empty() || b->has(p); }),
+              paths.end());
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  rf::get_all(c, paths, [b, paths, next = std::move(next)](std::vector<Response> answers) {
+    for (std::size_t i = 0; i < answers.size(); ++i)
+      if (answers[i].ok()) b->add(paths[i], answers[i].body);
+    next();
   });
 }
 
-void find_sel(const RedfishClient& c, const std::shared_ptr<Found>& f, std::function<void()> next) {
-  auto logs = f->manager["LogServices"].link();
-  if (logs.empty()) return next();
-  c->get(logs, [c, f, next](Response list) {
-    rf::get_all(c, rf::member_links(list.body), [f, next](std::vector<Response> services) {
-      f->sel_log = pick_sel(services);
-      next();
-    });
-  });
+// What the model may not hold: the root and Manager/System bodies (identity,
+// standard properties), the vendor's OEM resources, the server's Controls.
+std::vector<std::string> first_reads(const Model& m) {
+  std::vector<std::string> paths{kRoot};
+  if (m.manager()) paths.push_back(m.manager()->path);
+  for (const auto& s : m.systems) paths.push_back(s.path);
+  if (m.vendor) paths.insert(paths.end(), m.oem_resources.begin(), m.oem_resources.end());
+  if (const auto* server = m.server_chassis()) {
+    paths.push_back(server->controls);
+    paths.insert(paths.end(), server->control_members.begin(), server->control_members.end());
+  }
+  return paths;
+}
+
+std::vector<std::string> control_reads(const ModelBodies& b) {
+  std::vector<std::string> paths;
+  const auto* server = b.model().server_chassis();
+  if (!server || !server->control_members.empty()) return paths;
+  const auto members = b.at(server->controls)["Members"];
+  for (std::size_t i = 0; i < members.size(); ++i)
+    if (!members[i].contains("ControlType")) paths.push_back(members[i].link());
+  return paths;
 }
 
 }  // namespace
 
+std::optional<ItemId> item_for_oem_switch(const std::string& setting) {
+  return setting == "ipmi_sol" ? std::optional(ItemId::sol) : item_from_string(setting);
+}
+
+redfish::Json ModelBodies::at(const std::string& path) const {
+  if (path.empty()) return {};
+  for (const auto& key :
+       {path, rf::without_trailing_slash(path), rf::without_trailing_slash(path) + "/"}) {
+    if (auto f = fetched_.find(key); f != fetched_.end()) return f->second;
+    if (auto m = model_->bodies.find(key); m != model_->bodies.end()) return m->second;
+  }
+  return {};
+}
+
+Discovery backends_from_model(const ModelBodies& b, const RedfishClient& c, const PolicySettings& s,
+                              SelItemOptions sel_options) {
+  const auto& m = b.model();
+  Discovery d;
+  d.ok = true;
+  const auto manager = m.manager() ? b.at(m.manager()->path) : Json();
+  d.identity = identity_of(b.at(kRoot), manager);
+  d.profile = identify(d.identity).profile;
+  const auto standard = standard_properties(b, s);
+  for (const auto& [id, st] : standard) d.backends[id] = make_redfish_property(c, st.spec);
+  if (auto media = media_backend(m, c)) d.backends[ItemId::virtual_media] = media;
+  if (auto cap = standard_power_cap(b, c, s.power_floor_watts)) d.backends[ItemId::power_cap] = cap;
+  if (auto sel = sel_backend(m, c, std::move(sel_options))) d.backends[ItemId::sel] = sel;
+  if (d.profile) add_vendor_switches(b, *d.profile, c, s, standard, d);
+  return d;
+}
+
 void discover_redfish(RedfishClient c, const PolicySettings& s, SelItemOptions sel_options,
                       std::function<void(Discovery)> done) {
-  auto f = std::make_shared<Found>();
-  auto finish = [c, s, sel_options, f, done]() {
-    Discovery d;
-    build(*f, c, s, sel_options, d);
-    done(std::move(d));
-  };
-  c->get("/redfish/v1", [c, f, done, finish](Response root) {
-    if (!root.ok()) return done(failed(rf::problem(root, "GET", "/redfish/v1")));
-    f->root = root.body;
-    rf::get_all(
-        c, {root.body["Managers"].link(), root.body["Systems"].link(), root.body["Chassis"].link()},
-        [c, f, done, finish](std::vector<Response> collections) {
-          f->manager_path = first_member(collections[0]);
-          f->system_path = first_member(collections[1]);
-          if (f->manager_path.empty()) return done(failed("the Redfish service lists no Manager"));
-          rf::get_all(c, {f->manager_path, f->system_path, first_member(collections[2])},
-                      [c, f, done, finish](std::vector<Response> bodies) {
-                        if (!bodies[0].ok())
-                          return done(failed(rf::problem(bodies[0], "GET", f->manager_path)));
-                        f->manager = bodies[0].body;
-                        f->system = bodies[1].body;
-                        f->chassis = bodies[2].body;
-                        find_power_control(c, f, [c, f, finish] { find_sel(c, f, finish); });
-                      });
-        });
+  c->discover([c, s, sel_options, done](std::shared_ptr<const Model> model, std::string error) {
+    if (!model || !error.empty())
+      return done(failed(fmt::format(
+          "Redfish discovery did not finish: {}; the policy tries again on its next pass",
+          error.empty() ? "no model" : error)));
+    if (!model->manager()) return done(failed("the Redfish service lists no Manager"));
+    auto b = std::make_shared<ModelBodies>(model);
+    auto build = [b, c, s, sel_options, done] {
+      const auto& manager = b->model().manager()->path;
+      if (!b->has(manager))
+        return done(failed(fmt::format("GET {} failed; check bmc.redfish and the BMC", manager)));
+      done(backends_from_model(*b, c, s, sel_options));
+    };
+    fetch_missing(c, b, first_reads(*model),
+                  [b, c, build] { fetch_missing(c, b, control_reads(*b), build); });
   });
 }
 

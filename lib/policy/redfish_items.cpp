@@ -10,14 +10,9 @@ namespace {
 
 using redfish::Json;
 using redfish::Response;
+using rf::at;
 using rf::get_all;
-using rf::member_links;
 using rf::problem;
-
-Json at(Json v, const std::vector<std::string>& keys) {
-  for (const auto& k : keys) v = v[k];
-  return v;
-}
 
 // {"A":{"B":value}} for keys A, B.
 std::string nested_body(const std::vector<std::string>& keys, const std::string& value) {
@@ -61,40 +56,41 @@ class PropertyBackend final : public ItemBackend,
 
 class MediaBackend final : public ItemBackend, public std::enable_shared_from_this<MediaBackend> {
  public:
-  MediaBackend(RedfishClient c, std::string collection)
-      : client_(std::move(c)), collection_(std::move(collection)) {}
+  MediaBackend(RedfishClient c, std::vector<MediaSlotRef> slots)
+      : client_(std::move(c)), slots_(std::move(slots)) {}
   std::string transport() const override { return "redfish"; }
 
   struct Slot {
-    std::string id, eject_target;
+    std::string label, eject_target;
   };
   using Slots = std::function<void(std::string error, std::vector<Slot> inserted)>;
 
   void inserted_slots(Slots done) {
-    client_->get(collection_, [self = shared_from_this(), done = std::move(done)](Response r) {
-      if (!r.ok()) return done(problem(r, "GET", self->collection_), {});
-      get_all(self->client_, member_links(r.body), [done](std::vector<Response> slots) {
-        std::vector<Slot> inserted;
-        for (const auto& s : slots) {
-          if (!s.ok()) return done(problem(s, "GET", "a virtual media slot"), {});
-          if (s.body["Inserted"].boolean().value_or(false))
-            inserted.push_back(
-                {s.body["Id"].string().value_or("?"),
-                 s.body["Actions"]["#VirtualMedia.EjectMedia"]["target"].string().value_or("")});
-        }
-        done("", std::move(inserted));
-      });
+    std::vector<std::string> paths;
+    for (const auto& s : slots_) paths.push_back(s.path);
+    get_all(client_, paths, [self = shared_from_this(), done](std::vector<Response> bodies) {
+      std::vector<Slot> inserted;
+      for (std::size_t i = 0; i < bodies.size(); ++i) {
+        const auto& slot = self->slots_[i];
+        const auto& r = bodies[i];
+        if (!r.ok()) return done(problem(r, "GET", slot.path), {});
+        if (r.body["Inserted"].boolean().value_or(false))
+          inserted.push_back(
+              {slot.label,
+               r.body["Actions"]["#VirtualMedia.EjectMedia"]["target"].string().value_or("")});
+      }
+      done("", std::move(inserted));
     });
   }
 
   void observe(std::function<void(Observation)> done) override {
     inserted_slots([done = std::move(done)](std::string error, std::vector<Slot> inserted) {
       if (!error.empty()) return done(Observation::failed(error));
-      std::vector<std::string> ids;
-      for (const auto& s : inserted) ids.push_back(s.id);
-      if (ids.empty()) return done(Observation::compliant("none inserted", "none inserted"));
-      done(
-          Observation::drifted(fmt::format("inserted: {}", fmt::join(ids, ", ")), "none inserted"));
+      std::vector<std::string> labels;
+      for (const auto& s : inserted) labels.push_back(s.label);
+      if (labels.empty()) return done(Observation::compliant("none inserted", "none inserted"));
+      done(Observation::drifted(fmt::format("inserted: {}", fmt::join(labels, ", ")),
+                                "none inserted"));
     });
   }
 
@@ -107,7 +103,7 @@ class MediaBackend final : public ItemBackend, public std::enable_shared_from_th
       if (inserted.empty()) return done(ActOutcome::success());
       for (const auto& s : inserted) {
         if (s.eject_target.empty()) {
-          *failure = fmt::format("slot {} advertises no #VirtualMedia.EjectMedia action", s.id);
+          *failure = fmt::format("slot {} advertises no #VirtualMedia.EjectMedia action", s.label);
           if (--*left == 0) done(ActOutcome::failure(*failure));
           continue;
         }
@@ -122,7 +118,7 @@ class MediaBackend final : public ItemBackend, public std::enable_shared_from_th
 
  private:
   RedfishClient client_;
-  std::string collection_;
+  std::vector<MediaSlotRef> slots_;
 };
 
 class PowerCapBackend final : public ItemBackend,
@@ -171,8 +167,9 @@ std::shared_ptr<ItemBackend> make_redfish_property(RedfishClient client, Propert
   return std::make_shared<PropertyBackend>(std::move(client), std::move(spec));
 }
 
-std::shared_ptr<ItemBackend> make_redfish_media(RedfishClient client, std::string collection) {
-  return std::make_shared<MediaBackend>(std::move(client), std::move(collection));
+std::shared_ptr<ItemBackend> make_redfish_media(RedfishClient client,
+                                                std::vector<MediaSlotRef> slots) {
+  return std::make_shared<MediaBackend>(std::move(client), std::move(slots));
 }
 
 std::shared_ptr<ItemBackend> make_redfish_power_cap(RedfishClient client, std::string power_path,

@@ -3,10 +3,18 @@
 // count and refuses when entries arrived meanwhile (they would vanish
 // unarchived); the next pass archives them. ClearLog goes to the advertised
 // target with the ClearType its ActionInfo or AllowableValues ask for.
+//
+// fill() runs every reconcile, so it never downloads Entries when it can
+// avoid it (an iDRAC takes 18 s for Sel/Entries): the count comes from
+// ?$top=1 when the service honours it, else from the collector's last
+// snapshot when recent, else from one GET of Entries that is then reused for
+// as long as a snapshot count would be. After a clear, only counts read later
+// are used, so the verifying observe sees the emptied log.
 #include <fmt/format.h>
 
 #include "policy/redfish_items.hpp"
 #include "policy/redfish_util.hpp"
+#include "redfish/client.hpp"
 
 namespace bmcquiet::policy {
 namespace {
@@ -60,22 +68,24 @@ std::vector<std::string> strings(const Json& array) {
   return out;
 }
 
+std::uint64_t plausible_capacity(std::optional<double> capacity) {
+  return capacity && *capacity > 0 && *capacity <= 65536 ? std::uint64_t(*capacity) : 0;
+}
+
 class RedfishSel final : public SelSource, public std::enable_shared_from_this<RedfishSel> {
  public:
-  RedfishSel(RedfishClient c, std::string log) : client_(std::move(c)), log_(std::move(log)) {}
+  using SystemClock = std::chrono::system_clock;
+
+  RedfishSel(RedfishClient c, SelLogSpec spec, bool from_model)
+      : client_(std::move(c)), spec_(std::move(spec)), log_(spec_.path), from_model_(from_model) {}
   std::string transport() const override { return "redfish"; }
 
   void fill(std::function<void(SelFill)> done) override {
+    if (from_model_) return count(plausible_capacity(spec_.capacity), std::move(done));
     client_->get(log_, [self = shared_from_this(), done = std::move(done)](Response r) {
       if (!r.ok()) return done(fill_failed(rf::problem(r, "GET", self->log_)));
-      const auto capacity = r.body["MaxNumberOfRecords"].number().value_or(0);
-      self->client_->get(r.body["Entries"].link(), [capacity, done](Response e) {
-        if (!e.ok()) return done(fill_failed(rf::problem(e, "GET", "the SEL entries")));
-        const auto n = entry_count(e.body);
-        if (!n) return done(fill_failed("the SEL entries collection has no member count"));
-        done({"", std::uint64_t(*n),
-              std::uint64_t(capacity > 0 && capacity <= 65536 ? capacity : 0)});
-      });
+      self->spec_.entries_path = r.body["Entries"].link();
+      self->count(plausible_capacity(r.body["MaxNumberOfRecords"].number()), done);
     });
   }
 
@@ -111,11 +121,61 @@ class RedfishSel final : public SelSource, public std::enable_shared_from_this<R
                 "the SEL changed since it was read ({} -> {} entries); not cleared, the next pass "
                 "archives the new entries first",
                 reservation, now)));
-          self->clear_with_parameters(std::move(done));
+          self->clear_with_parameters([self, done](ActOutcome outcome) {
+            if (outcome.ok) self->forget_counts();
+            done(std::move(outcome));
+          });
         });
   }
 
  private:
+  // A capacity of 0 makes the SEL item unsupported whatever the count: no request.
+  void count(std::uint64_t capacity, std::function<void(SelFill)> done) {
+    if (capacity == 0) return done({"", 0, 0});
+    if (auto n = recent_count()) return done({"", *n, capacity});
+    const bool top = spec_.top_skip;
+    const auto path = spec_.entries_path + (top ? "?$top=1" : "");
+    client_->get(path, [self = shared_from_this(), capacity, top, path, done](Response e) {
+      if (top && (e.status == 400 || e.status == 501)) {
+        self->spec_.top_skip = false;  // advertised but refused: count the plain way
+        return self->count(capacity, done);
+      }
+      if (!e.ok()) return done(fill_failed(rf::problem(e, "GET", path)));
+      const auto n = top ? e.body["Members@odata.count"].number() : entry_count(e.body);
+      if (!n) return done(fill_failed(path + " has no Members@odata.count"));
+      // With $top the count is one cheap request: no need to keep it.
+      if (!top) self->own_count_ = {std::uint64_t(*n), SystemClock::now()};
+      done({"", std::uint64_t(*n), capacity});
+    });
+  }
+
+  // The policy's own count, or the collector's, when taken within
+  // spec_.recent. A snapshot may carry a count made up to a log interval
+  // before it was taken, so after a clear only snapshots taken a whole
+  // spec_.recent later are trusted; the own count read after the clear
+  // serves meanwhile.
+  std::optional<std::uint64_t> recent_count() const {
+    const auto now = SystemClock::now();
+    auto fresh = [&](SystemClock::time_point taken) { return now - taken <= spec_.recent; };
+    if (own_count_ && own_count_->second >= cleared_at_ && fresh(own_count_->second))
+      return own_count_->first;
+    if (spec_.top_skip) return std::nullopt;  // one cheap request beats an older count
+    const auto snapshot = client_->last_snapshot();
+    const auto trusted_from =
+        cleared_at_ == SystemClock::time_point{} ? cleared_at_ : cleared_at_ + spec_.recent;
+    if (!snapshot || snapshot->taken < trusted_from || !fresh(snapshot->taken)) return std::nullopt;
+    for (const auto& l : snapshot->logs)
+      if (rf::without_trailing_slash(l.path) == rf::without_trailing_slash(log_) && l.entries &&
+          *l.entries >= 0)
+        return std::uint64_t(*l.entries);
+    return std::nullopt;
+  }
+
+  void forget_counts() {
+    own_count_.reset();
+    cleared_at_ = SystemClock::now();
+  }
+
   void clear_with_parameters(std::function<void(ActOutcome)> done) {
     const auto target = action_["target"].string().value_or("");
     if (target.empty())
@@ -138,14 +198,24 @@ class RedfishSel final : public SelSource, public std::enable_shared_from_this<R
   }
 
   RedfishClient client_;
+  SelLogSpec spec_;
   std::string log_, entries_;
+  bool from_model_;
   Json action_;
+  std::optional<std::pair<std::uint64_t, SystemClock::time_point>> own_count_;
+  SystemClock::time_point cleared_at_{};
 };
 
 }  // namespace
 
 std::shared_ptr<SelSource> make_redfish_sel(RedfishClient client, std::string log_service) {
-  return std::make_shared<RedfishSel>(std::move(client), std::move(log_service));
+  SelLogSpec spec;
+  spec.path = std::move(log_service);
+  return std::make_shared<RedfishSel>(std::move(client), std::move(spec), false);
+}
+
+std::shared_ptr<SelSource> make_redfish_sel(RedfishClient client, SelLogSpec log) {
+  return std::make_shared<RedfishSel>(std::move(client), std::move(log), true);
 }
 
 }  // namespace bmcquiet::policy

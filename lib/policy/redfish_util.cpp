@@ -49,4 +49,14 @@ std::vector<std::string> member_links(const redfish::Json& collection) {
   return links;
 }
 
+redfish::Json at(redfish::Json body, const std::vector<std::string>& keys) {
+  for (const auto& k : keys) body = body[k];
+  return body;
+}
+
+std::string without_trailing_slash(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
 }  // namespace bmcquiet::policy::rf

@@ -25,5 +25,10 @@ void patch_current(const std::shared_ptr<redfish::Client>& client, const std::st
                    std::function<void(ActOutcome)> done);
 // The @odata.id of each member of a collection.
 std::vector<std::string> member_links(const redfish::Json& collection);
+// The member down the keys ({"SerialConsole","IPMI","ServiceEnabled"}); null when absent.
+redfish::Json at(redfish::Json body, const std::vector<std::string>& keys);
+// A path without trailing slashes: "/redfish/v1/Managers/1/" and "/redfish/v1/Managers/1"
+// name the same resource.
+std::string without_trailing_slash(std::string path);
 
 }  // namespace bmcquiet::policy::rf

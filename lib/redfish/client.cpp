@@ -411,7 +411,6 @@ void Client::Impl::complete(Request request, Response response) {
     // The session expired or the BMC rebooted: log in once more, then retry.
     token.clear();
     if (login != Login::running) login = Login::none;
-    discovery.reset();
     request.retried = true;
     queue.push_front(std::move(request));
     pump();

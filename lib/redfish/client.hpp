@@ -38,14 +38,19 @@ struct ClientOptions {
   std::string ca_file;            // extra CA bundle for the BMC certificate
   std::string pinned_public_key;  // "sha256//base64[;sha256//...]"
   bool insecure = false;          // no verification at all: opt-in only
-  std::chrono::milliseconds request_timeout = 10s;
+  // Sized for BMCs that answer one request at a time at 0.2-0.5 s each, with
+  // single answers (a log's Entries) of up to ~20 s: a request may take that
+  // long; a poll (every 30 s by default) reads what it can within its
+  // deadline and discovery goes on where it stopped at the next poll.
+  std::chrono::milliseconds request_timeout = 30s;
   std::chrono::milliseconds poll_deadline = 25s;
   std::size_t max_response_bytes = 4 * 1024 * 1024;
   unsigned max_in_flight = 2;
   std::chrono::milliseconds backoff_initial = 1s;
   std::chrono::milliseconds backoff_max = 5min;
-  std::string data_model = "auto";                // "auto" | "legacy" | "subsystem"
-  std::chrono::milliseconds log_interval = 5min;  // how often SEL fill is re-counted
+  std::string data_model = "auto";                  // "auto" | "legacy" | "subsystem"
+  std::chrono::milliseconds log_interval = 5min;    // log entry counts, off the poll path
+  std::chrono::milliseconds slow_interval = 10min;  // Manager, NetworkProtocol, media, OEM
 };
 
 // Reads `bmc.redfish`; nullopt when no url is set and SMBIOS type 42 under

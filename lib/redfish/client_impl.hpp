@@ -38,25 +38,7 @@ class Backoff {
   std::mt19937 rng_{std::random_device{}()};
 };
 
-// The URLs one poll reads, found by following links from the service root.
-struct ChassisLinks {
-  std::string id, path;
-  std::string thermal, power;                             // deprecated model
-  std::string thermal_metrics, fans;                      // ThermalSubsystem
-  std::string sensors, controls, environment;             // Sensors / Controls / EnvironmentMetrics
-  std::vector<std::string> fan_members, control_members;  // when $expand is not available
-  bool subsystem = false;                                 // read with the newer model
-};
-
-struct Discovery {
-  bool expand = false, top_skip = false;
-  std::optional<std::string> root_vendor, root_oem;  // identity fallbacks
-  std::vector<ChassisLinks> chassis;
-  std::string manager, network_protocol, system;
-  std::vector<LogFill> logs;  // capacity known from discovery, entries re-counted
-  std::vector<std::string> media;
-  Clock::time_point logs_counted{};
-};
+class Discovery;  // discovery.hpp
 
 struct Request {
   std::string method, path, body, if_match;
@@ -106,7 +88,11 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   void end_session();
   void finish_shutdown();
 
-  void poll(SnapshotHandler handler);  // poll.cpp
+  // poll.cpp: the model, polls, log counts.
+  void poll(SnapshotHandler handler);
+  void discover(ModelHandler handler);
+  void count_logs();
+  void model_settled(const std::string& error);  // hands the model to discover() callers
 
   boost::asio::io_context& io;
   ClientOptions opt;
@@ -130,12 +116,20 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   std::unique_ptr<Stopping> stopping;
   Health health;
 
-  std::optional<Discovery> discovery;
+  // Kept across failed polls; reset() (a 404 of a known resource, an explicit
+  // rediscover()) makes the next poll walk the links again.
+  std::shared_ptr<Discovery> discovery;
+  std::shared_ptr<const Model> published;  // as far as discovery got
+  std::vector<ModelHandler> model_waiters;
   std::shared_ptr<const Snapshot> last;
   Backoff poll_backoff;
   Clock::time_point next_poll_at{};
   bool polling = false;
   std::vector<SnapshotHandler> poll_waiters;  // asked while a poll ran: share its result
+  // Log entry counts, by log id: a task of their own on log_interval.
+  std::map<std::string, double> log_entries;
+  Clock::time_point logs_counted_at{};
+  bool counting_logs = false;
 };
 
 }  // namespace bmcquiet::redfish

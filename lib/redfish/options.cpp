@@ -35,15 +35,16 @@ std::optional<ClientOptions> read_client_options(ConfigSection& s, const std::st
   o.auth = s.get_enum("auth", "session", {"session", "basic"});
   o.basic_fallback = s.get_bool("basic_fallback", false);
   read_tls(s, o);
-  o.request_timeout = ms(s.get_duration("request_timeout", 10s, 100ms, 5min));
-  o.poll_deadline = ms(s.get_duration("poll_deadline", 25s, 100ms, 1h));
+  o.request_timeout = ms(s.get_duration("request_timeout", o.request_timeout, 100ms, 5min));
+  o.poll_deadline = ms(s.get_duration("poll_deadline", o.poll_deadline, 100ms, 1h));
   o.max_response_bytes = static_cast<std::size_t>(
       s.get_int("max_response_bytes", 4 * 1024 * 1024, 4096, 256 * 1024 * 1024));
   o.max_in_flight = static_cast<unsigned>(s.get_int("max_in_flight", 2, 1, 16));
   o.backoff_initial = ms(s.get_duration("backoff_initial", 1s, 0ms, 1h));
   o.backoff_max = ms(s.get_duration("backoff_max", 5min, 0ms, 24h));
   o.data_model = s.get_enum("data_model", "auto", {"auto", "legacy", "subsystem"});
-  o.log_interval = ms(s.get_duration("log_interval", 5min, 0ms, 24h));
+  o.log_interval = ms(s.get_duration("log_interval", o.log_interval, 0ms, 24h));
+  o.slow_interval = ms(s.get_duration("slow_interval", o.slow_interval, 0ms, 24h));
 
   if (o.url.empty() && host_interface) {
     auto hi = find_redfish_host_interface(sysfs);

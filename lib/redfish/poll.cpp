@@ -1,350 +1,476 @@
-// One poll: discovery (only links, never guessed IDs; cached until a 404, a
-// re-login or an outage) and then every reader in one parallel batch, so a
-// poll costs a handful of requests on a keep-alive connection.
+// One poll: readers for every chassis the model knows, with discovery
+// advanced alongside within the same deadline. What arrived is kept when the
+// deadline passes; what did not is read by the next poll, and discovery goes
+// on where it stopped. Log counts run apart, on log_interval.
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "redfish/client_impl.hpp"
+#include "redfish/discovery.hpp"
+#include "redfish/oem.hpp"
 #include "redfish/readers.hpp"
 
 namespace bmcquiet::redfish {
 namespace {
 
-constexpr std::size_t kMaxChassis = 16;  // bounds labels and requests on big HGX trees
 constexpr const char* kExpand = "?$expand=.($levels=1)";
 
-// A poll in progress: counts requests, keeps the first error, owns the snapshot.
+// What parses a body; also the order readers are applied in, so a snapshot
+// never depends on the order the BMC's answers arrived.
+enum class Reader {
+  system,
+  thermal,
+  power,
+  sensors,
+  thermal_metrics,
+  fan,
+  environment,
+  controls,
+  control,
+  manager,
+  protocol,
+  media,
+  oem
+};
+
+struct Read {
+  Reader reader;
+  std::string path;     // what is fetched (may carry a query)
+  std::string chassis;  // the chassis' path; "" for the rest
+  bool slow = false;    // on the slow schedule: the body is kept in the model
+};
+
+struct Arrived {
+  Read read;
+  Json body;
+};
+
+bool failure(const Response& r) {
+  return r.status == 0 || r.status == 401 || r.status >= 500 || (r.status < 300 && !r.ok());
+}
+
+std::string resource_of(const std::string& path) { return path.substr(0, path.find('?')); }
+
 struct Run : std::enable_shared_from_this<Run> {
   std::shared_ptr<Client::Impl> self;
+  std::shared_ptr<Discovery> discovery;
   SnapshotHandler handler;
   Snapshot snap;
   Clock::time_point started = Clock::now(), deadline;
-  bool saw_404 = false, transport_failure = false, discovering = false;
+  std::unique_ptr<boost::asio::steady_timer> timer;
+  std::deque<Read> todo;
+  std::vector<Arrived> arrived;
+  std::set<std::string> planned;  // chassis whose reads are queued
+  unsigned outstanding = 0, reads_out = 0, missing = 0, turns = 0;
+  bool answered = false, failed = false, stale = false, finished = false;
+  bool slow_planned = false;
 
-  using Batch = std::function<void(std::vector<Response>)>;
-  // GETs through the client's queue (so the in-flight cap holds); done gets
-  // the responses in the order of paths.
-  void get_all(std::vector<std::string> paths, Batch done) {
-    if (paths.empty()) {
-      boost::asio::post(self->io, [done] { done({}); });
-      return;
-    }
-    auto results = std::make_shared<std::vector<Response>>(paths.size());
-    auto left = std::make_shared<std::size_t>(paths.size());
-    for (std::size_t i = 0; i < paths.size(); ++i) {
-      ++snap.requests;
-      Request r{"GET", paths[i], "", "", nullptr};
-      r.deadline = deadline;
-      r.handler = [run = shared_from_this(), results, left, i, done](Response resp) {
-        run->note(resp);
-        (*results)[i] = std::move(resp);
-        if (--*left == 0) done(std::move(*results));
-      };
-      self->submit(std::move(r));
-    }
+  void start() {
+    discovery->new_round();
+    timer = std::make_unique<boost::asio::steady_timer>(self->io, deadline);
+    timer->async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      if (auto run = weak.lock(); run && !ec) run->finish_at_deadline();
+    });
+    if (const auto* sys = discovery->model().system())
+      todo.push_back({Reader::system, sys->path, "", false});
+    plan_chassis();
+    plan_slow();
+    pump();
   }
 
-  void note(const Response& r) {
+  void note(const Response& r, bool discovering) {
+    if (r.status != 0) answered = true;
     if (r.ok()) return;
-    // A dangling link found while discovering is the BMC's bug: skip that part.
-    if (discovering && r.status == 404) return;
-    if (r.status == 404) saw_404 = true;
-    if (r.status == 0 || r.status >= 500) transport_failure = true;
+    if (failure(r)) failed = true;
+    if (discovering && !failure(r)) return;  // a dangling link is the BMC's bug: skipped
+    if (r.status == 404) stale = true;       // a known resource is gone: walk again
     if (snap.error.empty()) snap.error = r.error;
   }
 
-  void finish() {
-    snap.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    snap.taken = std::chrono::system_clock::now();
-    snap.up = snap.error.empty();
-    auto& impl = *self;
-    if (saw_404 || transport_failure) impl.discovery.reset();  // maybe rebooted: walk again
-    if (snap.up) {
-      impl.poll_backoff.succeed();
-    } else {
-      impl.next_poll_at = Clock::now() + impl.poll_backoff.fail();
-    }
-    auto result = std::make_shared<const Snapshot>(std::move(snap));
-    impl.last = result;
-    impl.polling = false;
-    auto waiters = std::move(impl.poll_waiters);
-    impl.poll_waiters.clear();
-    handler(result);
-    for (auto& w : waiters) w(result);
-  }
-};
-
-std::vector<std::string> member_links(const Json& collection) {
-  std::vector<std::string> out;
-  const auto members = collection["Members"];
-  for (std::size_t i = 0; i < members.size(); ++i)
-    if (auto l = members[i].link(); !l.empty()) out.push_back(l);
-  return out;
-}
-
-bool advertised(const Json& root, const char* feature) {
-  const auto f = root["ProtocolFeaturesSupported"];
-  if (std::string_view(feature) == "expand")
-    return f["ExpandQuery"]["Levels"].boolean().value_or(false) ||
-           f["ExpandQuery"]["ExpandAll"].boolean().value_or(false);
-  return f[feature].boolean().value_or(false);
-}
-
-ChassisLinks chassis_links(const Json& c, const std::string& model) {
-  ChassisLinks l;
-  l.id = c["Id"].string().value_or(c.link());
-  l.path = c.link();
-  l.thermal = c["Thermal"].link();
-  l.power = c["Power"].link();
-  l.sensors = c["Sensors"].link();
-  l.controls = c["Controls"].link();
-  l.environment = c["EnvironmentMetrics"].link();
-  const bool has_new = !c["ThermalSubsystem"].link().empty() || !l.sensors.empty();
-  const bool has_old = !l.thermal.empty() || !l.power.empty();
-  l.subsystem = model == "subsystem" ? has_new
-                : model == "legacy"  ? false
-                                     : !c["ThermalSubsystem"].link().empty() || !has_old;
-  if (l.subsystem) l.thermal_metrics = c["ThermalSubsystem"].link();  // resolved below
-  return l;
-}
-
-// Stage 3: the links inside each chassis, the manager and the system.
-void discover_links(std::shared_ptr<Run> run, std::function<void()> then,
-                    std::shared_ptr<Discovery> d, std::vector<Response> bodies, std::size_t n) {
-  const auto& model = run->self->opt.data_model;
-  for (std::size_t i = 0; i < n && i < bodies.size(); ++i) {
-    if (!bodies[i].ok()) continue;
-    auto l = chassis_links(bodies[i].body, model);
-    if (l.subsystem || !l.thermal.empty() || !l.power.empty()) d->chassis.push_back(l);
-  }
-  std::vector<std::string> paths;  // subsystem chassis: ThermalSubsystem; then log/media colls
-  for (const auto& c : d->chassis) paths.push_back(c.subsystem ? c.thermal_metrics : "");
-  std::vector<std::string> colls;
-  std::size_t k = n;
-  for (const auto* owner : {&d->manager, &d->system}) {
-    if (owner->empty() || k >= bodies.size()) continue;
-    const auto body = bodies[k++].body;
-    if (owner == &d->manager) d->network_protocol = body["NetworkProtocol"].link();
-    colls.push_back(body["LogServices"].link());
-    colls.push_back(body["VirtualMedia"].link());
-  }
-  paths.insert(paths.end(), colls.begin(), colls.end());
-  std::vector<std::string> wanted;
-  for (auto& p : paths)
-    if (!p.empty()) wanted.push_back(p);
-  run->get_all(wanted, [run, then, d, paths](std::vector<Response> r) {
-    std::map<std::string, Json> by_path;
-    for (std::size_t i = 0, j = 0; i < paths.size(); ++i)
-      if (!paths[i].empty()) by_path[paths[i]] = r[j++].body;
-    for (auto& c : d->chassis) {
-      if (!c.subsystem || c.thermal_metrics.empty()) continue;
-      const auto ts = by_path[c.thermal_metrics];
-      c.thermal_metrics = ts["ThermalMetrics"].link();
-      c.fans = ts["Fans"].link();
-    }
-    std::vector<std::string> logs, more;
-    for (std::size_t i = d->chassis.size(); i < paths.size(); ++i) {
-      if (paths[i].empty()) continue;
-      const bool is_log = (i - d->chassis.size()) % 2 == 0;
-      for (auto& m : member_links(by_path[paths[i]])) (is_log ? logs : d->media).push_back(m);
-    }
-    // Stage 4: each log service (capacity, entries link) and member lists.
-    more = logs;
-    std::vector<std::vector<std::string>*> targets;  // where each member list goes
-    for (auto& c : d->chassis) {
-      if (!c.subsystem || d->expand) continue;
-      for (auto [coll, members] :
-           {std::pair{&c.fans, &c.fan_members}, std::pair{&c.controls, &c.control_members}}) {
-        if (coll->empty()) continue;
-        more.push_back(*coll);
-        targets.push_back(members);
+  // Readings first, for every chassis known so far (so what a poll publishes
+  // does not shrink while discovery goes on), but every fourth request to
+  // discovery while both wait, so a BMC with many chassis and a slow answer
+  // still gets walked to the end; discovery goes on at the next poll.
+  void pump() {
+    const unsigned window = std::max(1u, self->opt.max_in_flight);
+    while (!finished && outstanding < window && Clock::now() < deadline) {
+      const bool fetch = discovery->waiting() && (todo.empty() || ++turns % 4 == 0);
+      if (fetch) {
+        send_fetch(*discovery->next());
+      } else if (!todo.empty()) {
+        send_read(std::move(todo.front()));
+        todo.pop_front();
+      } else {
+        break;
       }
     }
-    run->get_all(more, [run, then, d, logs, targets](std::vector<Response> s) {
-      for (std::size_t i = 0; i < s.size(); ++i) {
-        if (i < logs.size()) {
-          if (s[i].ok()) d->logs.push_back(read_log_service(s[i].body, logs[i], ""));
-        } else {
-          *targets[i - logs.size()] = member_links(s[i].body);
-        }
-      }
-      if (run->snap.error.empty()) run->self->discovery = std::move(*d);
-      then();
+    if (!finished && outstanding == 0 && todo.empty() && !discovery->waiting()) finish();
+  }
+
+  void send(const std::string& path, ResponseHandler on_answer) {
+    ++outstanding;
+    ++snap.requests;
+    self->submit(Request{"GET", path, "", "", std::move(on_answer)});
+  }
+
+  void send_fetch(Fetch f) {
+    const auto path = f.path;
+    send(path, [run = shared_from_this(), f = std::move(f)](Response r) {
+      --run->outstanding;
+      run->fetched(f, r);
     });
-  });
-}
-
-// Discovery, in stages that each fan out in parallel.
-void discover(std::shared_ptr<Run> run, std::function<void()> then) {
-  run->get_all({"/redfish/v1"}, [run, then](std::vector<Response> r) {
-    if (!r[0].ok()) return run->finish();
-    const auto root = r[0].body;
-    auto d = std::make_shared<Discovery>();
-    d->expand = advertised(root, "expand");
-    d->top_skip = advertised(root, "TopSkipQuery");
-    d->root_vendor = root["Vendor"].string();
-    if (root["Oem"].size() == 1) d->root_oem = root["Oem"].keys()[0];
-    const auto preferred = root["Links"]["ManagerProvidingService"].link();
-    run->get_all(
-        {root["Chassis"].link(), root["Managers"].link(), root["Systems"].link()},
-        [run, then, d, preferred](std::vector<Response> c) {
-          auto chassis = member_links(c[0].body);
-          if (chassis.size() > kMaxChassis) chassis.resize(kMaxChassis);
-          auto managers = member_links(c[1].body);
-          auto systems = member_links(c[2].body);
-          d->manager = !preferred.empty() ? preferred : managers.empty() ? "" : managers[0];
-          d->system = systems.empty() ? "" : systems[0];
-          auto paths = chassis;
-          paths.push_back(d->manager);
-          paths.push_back(d->system);
-          std::erase(paths, std::string());
-          run->get_all(paths, [run, then, d, n = chassis.size()](std::vector<Response> b) {
-            discover_links(run, then, d, std::move(b), n);
-          });
-        });
-  });
-}
-
-// Every reader's GET, tagged with what parses it.
-struct Plan {
-  enum Kind {
-    manager,
-    system,
-    protocol,
-    thermal,
-    power,
-    sensors,
-    thermal_metrics,
-    fan,
-    environment,
-    controls,
-    control,
-    media,
-    log
-  };
-  std::vector<std::string> paths;
-  std::vector<std::pair<Kind, std::size_t>> tags;  // kind, chassis or log index
-  void add(const std::string& p, Kind k, std::size_t i = 0) {
-    if (p.empty()) return;
-    paths.push_back(p);
-    tags.emplace_back(k, i);
   }
+
+  void send_read(Read read) {
+    ++reads_out;
+    const auto path = read.path;
+    send(path, [run = shared_from_this(), read = std::move(read)](Response r) {
+      --run->outstanding;
+      --run->reads_out;
+      // Bodies the model keeps (for the policy) are kept even when late;
+      // readings the next poll reads again.
+      if (r.ok() && (read.slow || read.reader == Reader::system))
+        run->keep_body(resource_of(read.path), r.body);
+      if (run->finished) return;
+      run->note(r, false);
+      if (r.ok()) {
+        run->arrived.push_back({read, std::move(r.body)});
+      } else {
+        ++run->missing;
+      }
+      run->pump();
+    });
+  }
+
+  // Discovery answers are kept even after this poll ended: the walk goes on.
+  void fetched(const Fetch& f, const Response& r) {
+    auto& impl = *self;
+    const bool was_complete = discovery->complete();
+    discovery->done(f, r);
+    const bool current = impl.discovery == discovery;
+    if (current) impl.published = discovery->publish();
+    if (current && !was_complete && discovery->complete()) impl.model_settled("");
+    if (finished) return;
+    note(r, true);
+    plan_chassis();
+    plan_slow();
+    pump();
+  }
+
+  void keep_body(const std::string& path, const Json& body) {
+    discovery->model().bodies[path] = body;
+    if (self->discovery == discovery) self->published = discovery->publish();
+  }
+
+  void plan_chassis() {
+    const auto& m = discovery->model();
+    for (const auto& c : m.chassis) {
+      if (!c.has_readings || !discovery->chassis_ready(c.path) || !planned.insert(c.path).second)
+        continue;
+      auto add = [&](Reader r, const std::string& path) {
+        if (!path.empty()) todo.push_back({r, path, c.path, false});
+      };
+      if (!c.subsystem) {
+        add(Reader::thermal, c.thermal);
+        add(Reader::power, c.power);
+        continue;
+      }
+      if (m.expand && !c.sensors.empty()) {
+        add(Reader::sensors, c.sensors + kExpand);
+      } else {
+        add(Reader::thermal_metrics, c.thermal_metrics);
+        for (const auto& f : c.fan_members) add(Reader::fan, f);
+      }
+      add(Reader::environment, c.environment);
+      if (m.expand && !c.controls.empty()) add(Reader::controls, c.controls + kExpand);
+      for (const auto& ctl : c.control_members) add(Reader::control, ctl);
+      // Power draw or cap missing from the newer resources (iDRAC has no
+      // Controls): the deprecated Power resource still says.
+      if (c.environment.empty() || c.controls.empty()) add(Reader::power, c.power);
+    }
+  }
+
+  // Manager, NetworkProtocol, media and the vendor's OEM resources change
+  // rarely: read every slow_interval (discovery's bodies serve meanwhile).
+  void plan_slow() {
+    auto& d = *discovery;
+    const auto& m = d.model();
+    if (!m.complete || slow_planned) return;
+    slow_planned = true;
+    const auto now = Clock::now();
+    const bool due =
+        d.slow_read_at != Clock::time_point{} && now - d.slow_read_at >= self->opt.slow_interval;
+    if (d.slow_read_at == Clock::time_point{} || due) d.slow_read_at = now;
+    auto add = [&](Reader r, const std::string& path) {
+      if (!path.empty() && (due || !m.bodies.contains(path))) todo.push_back({r, path, "", true});
+    };
+    if (const auto* mgr = m.manager()) {
+      add(Reader::manager, mgr->path);
+      add(Reader::protocol, mgr->network_protocol);
+    }
+    for (const auto& media : m.media) add(Reader::media, media.path);
+    for (const auto& path : m.oem_resources) add(Reader::oem, path);
+  }
+
+  void finish_at_deadline() {
+    if (finished) return;
+    const auto left = todo.size() + reads_out;
+    missing += unsigned(left);
+    if (snap.error.empty())
+      snap.error = fmt::format(
+          "{}: the poll deadline (bmc.redfish.poll_deadline, {} ms) passed with {} reads and "
+          "{} discovery links left; the next poll goes on from there",
+          self->opt.url, self->opt.poll_deadline.count(), left, discovery->left());
+    finish();
+  }
+
+  void finish();
+  void apply();
 };
 
-Plan plan_reads(const Discovery& d, bool count_logs) {
-  Plan p;
-  p.add(d.manager, Plan::manager);
-  p.add(d.system, Plan::system);
-  p.add(d.network_protocol, Plan::protocol);
-  for (std::size_t i = 0; i < d.chassis.size(); ++i) {
-    const auto& c = d.chassis[i];
-    if (!c.subsystem) {
-      p.add(c.thermal, Plan::thermal, i);
-      p.add(c.power, Plan::power, i);
-      continue;
-    }
-    if (d.expand && !c.sensors.empty()) {
-      p.add(c.sensors + kExpand, Plan::sensors, i);
-    } else {
-      p.add(c.thermal_metrics, Plan::thermal_metrics, i);
-      for (const auto& f : c.fan_members) p.add(f, Plan::fan, i);
-    }
-    p.add(c.environment, Plan::environment, i);
-    if (d.expand && !c.controls.empty()) p.add(c.controls + kExpand, Plan::controls, i);
-    for (const auto& m : c.control_members) p.add(m, Plan::control, i);
-    // Power draw or cap missing from the newer resources (iDRAC has no
-    // Controls): the deprecated Power resource still says, read it after them.
-    if (c.environment.empty() || c.controls.empty()) p.add(c.power, Plan::power, i);
-  }
-  for (const auto& m : d.media) p.add(m, Plan::media);
-  if (count_logs)
-    for (std::size_t i = 0; i < d.logs.size(); ++i)
-      if (d.logs[i].capacity || d.top_skip)
-        p.add(d.logs[i].entries_path + (d.top_skip ? "?$top=1" : ""), Plan::log, i);
-  return p;
+ChassisContext context_of(const Model& m, const std::string& path) {
+  for (const auto& c : m.chassis)
+    if (c.path == path) return {c.id, c.role, c.role == "server"};
+  return {};
 }
 
-// Hands each response to its reader; the log counts live on in the discovery.
-void apply_reads(Run& run, const Plan& plan, bool count_logs, const std::vector<Response>& r) {
-  auto& impl = *run.self;
-  if (!impl.discovery) return run.finish();  // a 401 dropped it meanwhile
-  auto& d = *impl.discovery;
-  auto& s = run.snap;
-  s.manager_path = d.manager;
-  s.system_path = d.system;
-  s.data_model = d.chassis.empty() ? "" : d.chassis[0].subsystem ? "subsystem" : "legacy";
-  for (std::size_t i = 0; i < r.size(); ++i) {
-    if (!r[i].ok()) continue;
-    const auto& [kind, idx] = plan.tags[i];
-    const auto& body = r[i].body;
-    const ChassisContext chassis{idx < d.chassis.size() ? d.chassis[idx].id : "", "", idx == 0};
-    switch (kind) {
-      case Plan::manager:
-        read_manager(body, s);
-        break;
-      case Plan::system:
-        read_system(body, s);
-        break;
-      case Plan::protocol:
-        read_network_protocol(body, s);
-        break;
-      case Plan::thermal:
-        read_legacy_thermal(body, chassis, s);
-        break;
-      case Plan::power:
-        read_legacy_power(body, plan.paths[i], chassis, s);
-        break;
-      case Plan::sensors:
-        read_sensors(body, chassis, s);
-        break;
-      case Plan::thermal_metrics:
-        read_thermal_metrics(body, chassis, s);
-        break;
-      case Plan::fan:
-        read_fan(body, chassis, s);
-        break;
-      case Plan::environment:
-        read_environment(body, chassis, s);
-        break;
-      case Plan::controls:
-        read_controls(body, chassis, s);
-        break;
-      case Plan::control:
-        read_control(body, chassis, s);
-        break;
-      case Plan::media:
-        s.media.push_back(read_media(body, plan.paths[i], ""));
-        break;
-      case Plan::log:
-        d.logs[idx].entries = count_members(body);
-        break;
-    }
+void apply_one(const Arrived& a, const Model& m, Snapshot& s) {
+  const auto& body = a.body;
+  const auto c = context_of(m, a.read.chassis);
+  const auto path = resource_of(a.read.path);
+  switch (a.read.reader) {
+    case Reader::thermal:
+      return read_legacy_thermal(body, c, s);
+    case Reader::power:
+      return read_legacy_power(body, path, c, s);
+    case Reader::sensors:
+      return read_sensors(body, c, s);
+    case Reader::thermal_metrics:
+      return read_thermal_metrics(body, c, s);
+    case Reader::fan:
+      return read_fan(body, c, s);
+    case Reader::environment:
+      return read_environment(body, c, s);
+    case Reader::controls:
+      return read_controls(body, c, s);
+    case Reader::control:
+      return read_control(body, c, s);
+    default:
+      return;  // slow bodies are applied from the model
   }
-  for (const auto* fallback : {&d.root_vendor, &s.system_manufacturer, &d.root_oem})
-    if (!s.vendor && *fallback && !(*fallback)->empty()) s.vendor = *fallback;
-  if (count_logs && s.error.empty()) d.logs_counted = Clock::now();
-  s.logs = d.logs;
-  run.finish();
 }
 
-void read_all(std::shared_ptr<Run> run) {
-  auto& impl = *run->self;
-  if (!impl.discovery) return run->finish();
-  const auto& d = *impl.discovery;
-  const bool count_logs = d.logs_counted == Clock::time_point{} ||
-                          Clock::now() - d.logs_counted >= impl.opt.log_interval;
-  auto plan = std::make_shared<Plan>(plan_reads(d, count_logs));
-  run->get_all(plan->paths, [run, plan, count_logs](std::vector<Response> r) {
-    apply_reads(*run, *plan, count_logs, r);
+// The slow-schedule bodies, fresh or from the model, after the readings.
+void apply_slow(const Model& m, Snapshot& s) {
+  auto body = [&](const std::string& path) {
+    auto it = m.bodies.find(path);
+    return it == m.bodies.end() ? Json() : it->second;
+  };
+  if (const auto* mgr = m.manager()) {
+    if (m.bodies.contains(mgr->path)) read_manager(body(mgr->path), s);
+    if (m.bodies.contains(mgr->network_protocol))
+      read_network_protocol(body(mgr->network_protocol), s);
+  }
+  for (const auto& media : m.media) {
+    if (!m.bodies.contains(media.path)) continue;
+    auto slot = read_media(body(media.path), media.path, media.owner);
+    slot.id = media.id;  // unique across owners, as the model settled it
+    s.media.push_back(std::move(slot));
+  }
+  if (m.vendor)
+    for (const auto& path : m.oem_resources)
+      if (m.bodies.contains(path)) m.vendor->read(path, body(path), s);
+}
+
+const char* data_model_of(const Model& m) {
+  bool legacy = false, subsystem = false;
+  for (const auto& c : m.chassis)
+    if (c.has_readings) (c.subsystem ? subsystem : legacy) = true;
+  return legacy && subsystem ? "mixed" : legacy ? "legacy" : subsystem ? "subsystem" : "";
+}
+
+void Run::apply() {
+  auto& m = discovery->model();
+  auto& s = snap;
+  std::stable_sort(arrived.begin(), arrived.end(), [](const Arrived& a, const Arrived& b) {
+    return std::tie(a.read.chassis, a.read.reader, a.read.path) <
+           std::tie(b.read.chassis, b.read.reader, b.read.path);
   });
+  // The System as this poll read it (kept in the model), else as discovery did.
+  const auto* sys = m.system();
+  if (sys && m.bodies.contains(sys->path)) read_system(m.bodies[sys->path], s);
+  std::set<std::string> read_chassis;
+  for (const auto& a : arrived) {
+    apply_one(a, m, s);
+    if (!a.read.chassis.empty()) read_chassis.insert(a.read.chassis);
+    // A chassis whose only readable link is an empty Sensors collection
+    // (ERoTs, CPLDs) has nothing to read: later polls skip it.
+    if (a.read.reader == Reader::sensors && a.body["Members"].size() == 0)
+      for (auto& c : m.chassis)
+        if (c.path == a.read.chassis && c.environment.empty() && c.controls.empty() &&
+            c.power.empty() && c.thermal_subsystem.empty())
+          c.has_readings = false;
+  }
+  apply_slow(m, s);
+  settle_power(s);
+  if (m.manager()) s.manager_path = m.manager()->path;
+  if (sys) s.system_path = sys->path;
+  for (const auto* fallback : {&m.root_vendor, &s.system_manufacturer, &m.root_oem})
+    if (!s.vendor && *fallback && !(*fallback)->empty()) s.vendor = *fallback;
+  if (m.vendor) s.vendor_profile = m.vendor->name();
+  s.data_model = data_model_of(m);
+  s.chassis_total = unsigned(m.chassis.size());
+  s.chassis_read = unsigned(read_chassis.size());
+  for (const auto& l : m.logs) {
+    LogFill fill{l.id,           l.kind, l.path,     l.clear_target,
+                 l.entries_path, {},     l.capacity, l.capacity_problem};
+    if (auto it = self->log_entries.find(l.id); it != self->log_entries.end())
+      fill.entries = it->second;
+    s.logs.push_back(std::move(fill));
+  }
 }
+
+void Run::finish() {
+  if (finished) return;
+  finished = true;
+  timer->cancel();
+  auto& impl = *self;
+  apply();
+  snap.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  snap.taken = std::chrono::system_clock::now();
+  snap.up = answered && !failed;
+  const bool model_complete = discovery->complete();
+  if (snap.error.empty() && !model_complete)
+    snap.error = fmt::format("{}: discovery of the BMC is not finished; the next poll goes on",
+                             impl.opt.url);
+  snap.complete = snap.up && !stale && missing == 0 && model_complete && snap.error.empty();
+  if (stale && impl.discovery == discovery) impl.discovery.reset();
+  if (impl.discovery == discovery) impl.published = discovery->publish();
+  if (snap.up) {
+    impl.poll_backoff.succeed();
+    impl.next_poll_at = {};
+  } else {
+    impl.next_poll_at = Clock::now() + impl.poll_backoff.fail();
+  }
+  auto result = std::make_shared<const Snapshot>(std::move(snap));
+  impl.last = result;
+  impl.polling = false;
+  if (!impl.model_waiters.empty() && !model_complete) impl.model_settled(result->error);
+  if (result->up && model_complete) impl.count_logs();
+  auto waiters = std::move(impl.poll_waiters);
+  impl.poll_waiters.clear();
+  handler(result);
+  for (auto& w : waiters) w(result);
+}
+
+// A poll that does not walk the BMC: shutting down, or backing off and the
+// probe found it still down.
+void refuse(Client::Impl& impl, SnapshotHandler handler, std::string error, unsigned requests) {
+  auto snap = std::make_shared<Snapshot>();
+  snap->error = std::move(error);
+  snap->requests = requests;
+  snap->taken = std::chrono::system_clock::now();
+  if (impl.last && !impl.last->error.empty() && impl.last->error != snap->error)
+    snap->error += "; last error: " + impl.last->error;
+  std::shared_ptr<const Snapshot> result = snap;
+  impl.last = result;
+  impl.polling = false;
+  impl.model_settled(result->error);
+  auto waiters = std::move(impl.poll_waiters);
+  impl.poll_waiters.clear();
+  handler(result);
+  for (auto& w : waiters) w(result);
+}
+
+void start_run(const std::shared_ptr<Client::Impl>& impl, SnapshotHandler handler,
+               unsigned requests) {
+  if (!impl->discovery) impl->discovery = std::make_shared<Discovery>(impl->opt.data_model);
+  auto run = std::make_shared<Run>();
+  run->self = impl;
+  run->discovery = impl->discovery;
+  run->handler = std::move(handler);
+  run->deadline = Clock::now() + impl->opt.poll_deadline;
+  run->snap.requests = requests;
+  run->answered = requests > 0;  // the probe that let this poll start
+  run->start();
+}
+
+// Counts one log after another, so counting never holds more than one of the
+// BMC's request slots, and stops starting new counts after its budget.
+struct LogCount : std::enable_shared_from_this<LogCount> {
+  std::shared_ptr<Client::Impl> self;
+  std::shared_ptr<Discovery> discovery;
+  std::vector<LogModel> logs;
+  std::size_t next = 0;
+  Clock::time_point until;
+
+  void step() {
+    auto& impl = *self;
+    if (next >= logs.size() || Clock::now() >= until) {
+      impl.counting_logs = false;
+      impl.logs_counted_at = Clock::now();
+      return;
+    }
+    const auto& log = logs[next];
+    if (log.entries_path.empty()) {
+      ++next;
+      return step();
+    }
+    // $top=1: the BMC says Members@odata.count without listing the entries.
+    const bool top = discovery->model().top_skip;
+    const auto path =
+        top ? log.entries_path +
+                  (log.entries_path.find('?') == std::string::npos ? "?$top=1" : "&$top=1")
+            : log.entries_path;
+    impl.submit(Request{"GET", path, "", "",
+                        [task = shared_from_this(), top](Response r) { task->counted(r, top); }});
+  }
+
+  void counted(const Response& r, bool top) {
+    if (top && (r.status == 400 || r.status == 501)) {
+      discovery->model().top_skip = false;  // advertised but refused: count without it
+      return step();
+    }
+    if (r.ok())
+      if (auto n = count_members(r.body)) self->log_entries[logs[next].id] = *n;
+    ++next;
+    step();
+  }
+};
 
 }  // namespace
 
-std::shared_ptr<const Model> Client::model() const { return nullptr; }
+void Client::Impl::count_logs() {
+  if (counting_logs || !discovery || discovery->model().logs.empty()) return;
+  const auto now = Clock::now();
+  if (logs_counted_at != Clock::time_point{} && now - logs_counted_at < opt.log_interval) return;
+  counting_logs = true;
+  auto task = std::make_shared<LogCount>();
+  task->self = shared_from_this();
+  task->discovery = discovery;
+  task->logs = discovery->model().logs;
+  // The SEL first: it feeds the alerts; other logs as the budget allows.
+  std::stable_partition(task->logs.begin(), task->logs.end(),
+                        [](const LogModel& l) { return l.kind == "sel"; });
+  task->until = now + std::max(opt.request_timeout, opt.log_interval / 2);
+  // After the poll that triggered it has handed over its snapshot.
+  boost::asio::post(io, [task] { task->step(); });
+}
 
-void Client::discover(ModelHandler handler) {
-  boost::asio::post(impl_->io, [handler] { handler(nullptr, "discovery is not built yet"); });
+void Client::Impl::model_settled(const std::string& error) {
+  auto waiters = std::move(model_waiters);
+  model_waiters.clear();
+  for (auto& w : waiters) w(published, published && published->complete ? "" : error);
+}
+
+void Client::Impl::discover(ModelHandler handler) {
+  if (discovery && discovery->complete() && published) {
+    boost::asio::post(io, [handler, model = published] { handler(model, ""); });
+    return;
+  }
+  model_waiters.push_back(std::move(handler));
+  if (!polling) poll([](std::shared_ptr<const Snapshot>) {});
 }
 
 void Client::Impl::poll(SnapshotHandler handler) {
@@ -352,31 +478,35 @@ void Client::Impl::poll(SnapshotHandler handler) {
     poll_waiters.push_back(std::move(handler));
     return;
   }
-  auto run = std::make_shared<Run>();
-  run->self = shared_from_this();
-  run->handler = std::move(handler);
-  run->deadline = Clock::now() + opt.poll_deadline;
-  if (closing || Clock::now() < next_poll_at) {
-    run->snap.error = closing ? "the Redfish client is shutting down"
-                              : fmt::format("backing off after {} failed polls of {}",
-                                            poll_backoff.failures(), opt.url);
-    if (last && !last->error.empty()) run->snap.error += "; last error: " + last->error;
-    boost::asio::post(io, [run] {
-      run->snap.taken = std::chrono::system_clock::now();
-      run->handler(std::make_shared<const Snapshot>(std::move(run->snap)));
-    });
+  polling = true;
+  auto self = shared_from_this();
+  if (closing) {
+    boost::asio::post(
+        io, [self, handler] { refuse(*self, handler, "the Redfish client is shutting down", 0); });
     return;
   }
-  polling = true;
-  if (discovery) {
-    read_all(run);
-  } else {
-    run->discovering = true;
-    redfish::discover(run, [run] {
-      run->discovering = false;
-      read_all(run);
-    });
-  }
+  if (Clock::now() >= next_poll_at) return start_run(self, std::move(handler), 0);
+  // Backing off: one cheap anonymous probe, so a BMC that is back is polled
+  // at once instead of after the whole back-off.
+  Request probe{"GET", "/redfish/v1", "", "", nullptr};
+  probe.anonymous = true;
+  probe.handler = [self, handler](Response r) {
+    if (r.ok()) {
+      self->poll_backoff.succeed();
+      self->next_poll_at = {};
+      return start_run(self, handler, 1);
+    }
+    refuse(*self, handler,
+           fmt::format("backing off after {} failed polls of {}; the probe of the service root "
+                       "failed: {}",
+                       self->poll_backoff.failures(), self->opt.url, r.error),
+           1);
+  };
+  submit(std::move(probe));
 }
+
+std::shared_ptr<const Model> Client::model() const { return impl_->published; }
+
+void Client::discover(ModelHandler handler) { impl_->discover(std::move(handler)); }
 
 }  // namespace bmcquiet::redfish

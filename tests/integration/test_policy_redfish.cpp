@@ -16,6 +16,7 @@
 #include "support/bmcsim.hpp"
 #include "support/child.hpp"
 #include "support/helpers.hpp"
+#include "support/redfish_rig.hpp"
 
 using namespace bmcquiet;
 using namespace bmcquiet::test;
@@ -276,31 +277,48 @@ TEST_CASE("SEL over Redfish: a crash between archive and clear loses nothing", "
   CHECK(writes_to(sim, "ClearLog") == 1);
 }
 
+namespace {
+
+// A config for `bmcquietctl check` against the simulator.
+std::string check_config(const TempDir& dir, const BmcSim& sim, const std::string& items) {
+  return dir.write("bmcquiet.yaml", "paths:\n  state: " + dir.path() +
+                                        "/state\nbmc:\n  redfish:\n    url: " + sim.url() +
+                                        "\n    host_interface: false\n    username: admin\n"
+                                        "    password_credential: \"\"\n    password_file: " +
+                                        password_file(dir) +
+                                        "\n    insecure: true\ncollectors:\n  policy:\n"
+                                        "    items:\n" +
+                                        items);
+}
+
+json::object check_json(const std::string& config) {
+  // Braces: run_command sends stderr to the output; the log lines stay out of the JSON.
+  auto run = run_command("{ " + built_binary("daemon/bmcquietctl") +
+                         " check --json --sample 0.2 --config " + config + " 2>/dev/null; }");
+  INFO(run.output);
+  auto report = json::parse(run.output).as_object();
+  CHECK(run.exit_code == int(report.at("exit_code").as_int64()));
+  return report;
+}
+
+const json::object& item_in(const json::object& report, const char* setting) {
+  for (const auto& item : report.at("policy").at("items").as_array())
+    if (item.at("setting") == setting) return item.as_object();
+  FAIL("no item " << setting << " in the report");
+  throw std::logic_error("unreachable");
+}
+
+}  // namespace
+
 TEST_CASE("bmcquietctl check reads the BMC, reports drift by exit code, writes nothing",
           "[policy][e2e][check]") {
   TempDir dir;
   BmcSim sim({fixture_dir("redfish/dell")});
-  auto config =
-      dir.write("bmcquiet.yaml", "paths:\n  state: " + dir.path() +
-                                     "/state\nbmc:\n  redfish:\n    url: " + sim.url() +
-                                     "\n    host_interface: false\n    username: admin\n"
-                                     "    password_credential: \"\"\n    password_file: " +
-                                     password_file(dir) +
-                                     "\n    insecure: true\ncollectors:\n  policy:\n"
-                                     "    items:\n      sol: {mode: enforce}\n");
+  auto config = check_config(dir, sim, "      sol: {mode: enforce}\n");
   sim.reset_stats();
-  auto json_run = run_command(built_binary("daemon/bmcquietctl") +
-                              " check --json --sample 0.2 "
-                              "--config " +
-                              config + " 2>/dev/null");
-  INFO(json_run.output);
-  auto report = json::parse(json_run.output).as_object();
-  CHECK(json_run.exit_code == int(report.at("exit_code").as_int64()));
-  CHECK(json_run.exit_code >= 1);  // SOL is on in the fixture: at least a warning
-  bool sol_drifted = false;
-  for (const auto& item : report.at("policy").at("items").as_array())
-    if (item.at("setting") == "sol") sol_drifted = item.at("state") == "drifted";
-  CHECK(sol_drifted);
+  auto report = check_json(config);
+  CHECK(report.at("exit_code").as_int64() >= 1);  // SOL is on in the fixture: at least a warning
+  CHECK(item_in(report, "sol").at("state") == "drifted");
   CHECK(report.at("plan").at("changes").as_array().size() >= 1);
   CHECK(report.at("policy").at("identity").as_string().find("Dell") != json::string::npos);
   CHECK(sim.stat("writes") == 0);  // even with sol: enforce in the config
@@ -340,4 +358,45 @@ TEST_CASE("power cap through a Power Control: raised to the floor, or switched o
     REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "power_cap"), 1));
     CHECK(control_json(sim).at("ControlMode").as_string() == "Disabled");
   }
+}
+
+TEST_CASE(
+    "bmcquietctl check over the real iDRAC9 capture: SOL drift from DellAttributes, no "
+    "power-cap CRITICAL",
+    "[policy][e2e][check][interop]") {
+  auto captures = shared_mockups();  // WARNs when absent
+  if (!captures) return;
+  TempDir dir;
+  BmcSim sim({(*captures / "dell-idrac9").string()});
+  auto report = check_json(check_config(dir, sim, "      power_cap: {mode: report}\n"));
+  // Manager.SerialConsole is empty/false there; IPMISOL.1.Enable is Enabled.
+  const auto& sol = item_in(report, "sol");
+  CHECK(sol.at("state") == "drifted");
+  CHECK(sol.at("current") == "Enabled");
+  CHECK(sol.at("transport") == "redfish/oem:dell-idrac");
+  // LimitInWatts 1205, but ServerPwr.1.PowerCapSetting is Disabled: no active cap.
+  const auto& cap = item_in(report, "power_cap");
+  CHECK(cap.at("state") == "compliant");
+  CHECK(std::string(cap.at("current").as_string()).find("1205 W configured") != std::string::npos);
+  CHECK(report.at("severity") != "CRITICAL");
+  CHECK(report.at("exit_code").as_int64() == 1);  // WARNING: the drifts, nothing worse
+  CHECK(sim.stat("writes") == 0);
+}
+
+TEST_CASE(
+    "bmcquietctl check over the real Supermicro capture: the SEL listed under Systems is "
+    "supported",
+    "[policy][e2e][check][interop]") {
+  auto captures = shared_mockups();  // WARNs when absent
+  if (!captures) return;
+  TempDir dir;
+  BmcSim sim({(*captures / "supermicro").string()});
+  auto report = check_json(check_config(dir, sim, "      sel: {mode: report}\n"));
+  // Systems/1/LogServices/Log1 is the SEL (LogEntryType SEL); the Manager's
+  // Log1 is an OEM maintenance log, which the policy must not take for it.
+  const auto& sel = item_in(report, "sel");
+  CHECK(sel.at("state") == "compliant");
+  CHECK(sel.at("current") == "82/4096 (2%)");
+  CHECK(item_in(report, "fans").at("transport") == "redfish/oem:supermicro");
+  CHECK(sim.stat("writes") == 0);
 }

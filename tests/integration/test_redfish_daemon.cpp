@@ -55,8 +55,14 @@ TEST_CASE("bmcquietd exports the BMC over Redfish and survives its faults", "[re
   const auto url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
   const std::string temp = R"(bmcquiet_temperature_celsius{chassis="1",id="0",sensor="CPU1 Temp"})";
 
+  // Log entries are counted apart from the polls: a later poll carries them.
   auto up = scrape_until(
-      url, [](const std::string& s) { return sample_value(s, "bmcquiet_bmc_up") == 1.0; }, 10s);
+      url,
+      [](const std::string& s) {
+        return sample_value(s, "bmcquiet_bmc_up") == 1.0 &&
+               sample_value(s, R"(bmcquiet_sel_entries{log="manager/Log1"})");
+      },
+      10s);
   CHECK(sample_value(up, "bmcquiet_bmc_up") == 1.0);
   CHECK(sample_value(up, temp) == 46.0);
   CHECK(sample_value(up, R"(bmcquiet_fan_speed_rpm{chassis="1",fan="FAN1",id="0"})") == 4620.0);

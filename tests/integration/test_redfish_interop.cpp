@@ -9,6 +9,7 @@
 
 #include "redfish/client.hpp"
 #include "support/bmcsim.hpp"
+#include "support/redfish_rig.hpp"
 
 using namespace bmcquiet;
 using namespace bmcquiet::test;
@@ -45,12 +46,9 @@ std::shared_ptr<const redfish::Snapshot> poll_folder(const std::string& folder, 
 
 TEST_CASE("Redfish interop: every captured BMC in ../shared/redfish-mockups",
           "[redfish][interop]") {
-  const std::filesystem::path root =
-      std::filesystem::path(BMCQUIET_SOURCE_DIR) / ".." / "shared" / "redfish-mockups";
-  if (!std::filesystem::is_directory(root)) {
-    WARN("skipped: " << root.string() << " is absent (real BMC captures, optional)");
-    return;
-  }
+  const auto mockups = shared_mockups();
+  if (!mockups) return;
+  const auto& root = *mockups;
   TempDir dir;
   int folders = 0;
   for (const auto& entry : std::filesystem::directory_iterator(root)) {

@@ -66,7 +66,7 @@ TEST_CASE(
 
   std::shared_ptr<const redfish::Snapshot> snap;
   client->poll([&](auto s) { snap = s; });
-  REQUIRE(h.rig.run_until([&] { return snap != nullptr; }));
+  REQUIRE(h.rig.wait_until([&] { return snap != nullptr; }));
   CHECK(h.refused() >= 1);
   CHECK(snap->error.find("secret") == std::string::npos);
 
@@ -118,7 +118,7 @@ TEST_CASE("Redfish origin: a session Location on another host is never DELETEd t
   CHECK(h.refused() == 1);  // the Location
   bool stopped = false;
   client->shutdown([&] { stopped = true; });
-  REQUIRE(h.rig.run_until([&] { return stopped; }, 5s));
+  REQUIRE(h.rig.wait_until([&] { return stopped; }, 5s));
   CHECK(h.sim.stat("logouts") == 1);  // through the session's own @odata.id, on the BMC
   CHECK(h.sim.stat("active_sessions") == 0);
   h.check_untouched();
@@ -129,7 +129,7 @@ TEST_CASE("Redfish origin: a link carrying the password does not put it into an 
   RedfishRig rig;
   BmcSim sim({fixture_dir("redfish/supermicro"), nullptr, 0, 1800, "admin", "Pa55-red"});
   ConnectionCounter elsewhere;
-  auto options = rig.options(sim, "Pa55-red");
+  auto options = rig.options(sim, nullptr, "Pa55-red");
   options.auth = "basic";  // the BMC receives the password with every request
   auto client = redfish::Client::create(rig.io, options, nullptr);
   auto missing = rig.call([&](auto h) { client->get("/redfish/v1/Pa55-red", h); });
@@ -171,7 +171,7 @@ TEST_CASE("Redfish origin: absolute links to the BMC itself are followed", "[red
   client->start();
   std::shared_ptr<const redfish::Snapshot> snap;
   client->poll([&](auto s) { snap = s; });
-  REQUIRE(h.rig.run_until([&] { return snap != nullptr; }));
+  REQUIRE(h.rig.wait_until([&] { return snap != nullptr; }));
   INFO(snap->error);
   CHECK(snap->up);
   CHECK_FALSE(snap->temperatures.empty());

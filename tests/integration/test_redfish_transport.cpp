@@ -15,7 +15,7 @@ using Clock = std::chrono::steady_clock;
 
 // Runs the client's loop until bmcsim has read `count` requests in all.
 void until_bmc_read(RedfishRig& rig, const BmcSim& sim, double count) {
-  REQUIRE(rig.run_until([&] { return sim.stat("requests") >= count; }, 5s));
+  REQUIRE(rig.wait_until([&] { return sim.stat("requests") >= count; }, 5s));
 }
 
 struct Stopped {
@@ -56,7 +56,7 @@ TEST_CASE("Redfish shutdown: a slow request in flight does not hold back the ses
   CHECK(stopped.took < 2500ms);
   CHECK(sim.stat("logouts") == 1);
   CHECK(sim.stat("active_sessions") == 0);
-  REQUIRE(rig.run_until([&] { return slow && queued; }, 1s));
+  REQUIRE(rig.wait_until([&] { return slow && queued; }, 1s));
   CHECK(slow->status == 0);
   CHECK(slow->error.find("shutting down") != std::string::npos);
   CHECK(queued->error.find("shutting down") != std::string::npos);
@@ -101,7 +101,7 @@ TEST_CASE("Redfish shutdown: done runs within the budget when the BMC never answ
   CHECK(stopped.took > 1800ms);  // it did wait for the BMC, up to the 2 s budget
   bool again = false;
   client->shutdown([&] { again = true; });  // a second stop is answered, not hung
-  CHECK(rig.run_until([&] { return again; }, 1s));
+  CHECK(rig.wait_until([&] { return again; }, 1s));
   const auto t0 = Clock::now();
   client.reset();  // the budget was spent: the destructor does not try again
   CHECK(Clock::now() - t0 < 200ms);
@@ -164,7 +164,7 @@ TEST_CASE("Redfish health: every answer updates it, a 4xx is an answer, 5xx and 
   sim.fault("reset");  // a poll, not a caller's get: the same health
   std::shared_ptr<const redfish::Snapshot> snap;
   client->poll([&](auto s) { snap = s; });
-  REQUIRE(rig.run_until([&] { return snap != nullptr; }));
+  REQUIRE(rig.wait_until([&] { return snap != nullptr; }));
   CHECK_FALSE(snap->up);
   CHECK_FALSE(client->health().answered);
   CHECK(client->health().consecutive_failures >= 1);

@@ -13,39 +13,6 @@ namespace bmcquiet::test {
 
 using namespace std::chrono_literals;
 
-redfish::ClientOptions RedfishRig::options(const BmcSim& sim, const std::string& password) {
-  redfish::ClientOptions o;
-  o.url = sim.url();
-  o.username = "admin";
-  o.password_credential = "";
-  o.password_file = dir.write("password", password);
-  ::chmod(o.password_file.c_str(), 0600);
-  o.insecure = true;
-  o.request_timeout = 1500ms;
-  o.poll_deadline = 4s;
-  o.backoff_initial = 0ms;
-  o.backoff_max = 0ms;
-  return o;
-}
-
-bool RedfishRig::run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  io.restart();
-  while (!done() && std::chrono::steady_clock::now() < until) io.run_one_for(20ms);
-  return done();
-}
-
-void RedfishRig::run_for(std::chrono::milliseconds how_long) {
-  run_until([] { return false; }, how_long);
-}
-
-redfish::Response RedfishRig::call(const std::function<void(redfish::ResponseHandler)>& start) {
-  std::optional<redfish::Response> out;
-  start([&](redfish::Response r) { out = std::move(r); });
-  if (!run_until([&] { return out.has_value(); })) throw std::runtime_error("no answer in 30 s");
-  return *out;
-}
-
 ConnectionCounter::ConnectionCounter() {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};

@@ -1,0 +1,318 @@
+// Discovery: follows @odata.id links from the service root (never guessed
+// IDs), each resource once however many places link it, and builds the Model.
+#include "redfish/discovery.hpp"
+
+#include <algorithm>
+
+#include "redfish/oem.hpp"
+#include "redfish/readers.hpp"
+
+namespace bmcquiet::redfish {
+namespace {
+
+std::vector<std::string> member_links(const Json& collection) {
+  std::vector<std::string> out;
+  const auto members = collection["Members"];
+  for (std::size_t i = 0; i < members.size(); ++i)
+    if (auto l = members[i].link(); !l.empty()) out.push_back(l);
+  return out;
+}
+
+std::vector<std::string> links_of(const Json& array) {
+  std::vector<std::string> out;
+  if (!array.is_array()) {
+    if (auto l = array.link(); !l.empty()) out.push_back(l);  // ContainedBy is one object
+    return out;
+  }
+  for (std::size_t i = 0; i < array.size(); ++i)
+    if (auto l = array[i].link(); !l.empty()) out.push_back(l);
+  return out;
+}
+
+bool advertised(const Json& root, std::string_view feature) {
+  const auto f = root["ProtocolFeaturesSupported"];
+  if (feature == "expand")
+    return f["ExpandQuery"]["Levels"].boolean().value_or(false) ||
+           f["ExpandQuery"]["ExpandAll"].boolean().value_or(false);
+  return f[feature].boolean().value_or(false);
+}
+
+// "/redfish/v1/Managers/HGX_BMC_0/LogServices/Sel" → "HGX_BMC_0": tells two
+// managers' (or systems') logs and media apart when their Ids collide.
+std::string owner_resource(const std::string& path) {
+  for (const char* coll : {"/Managers/", "/Systems/"}) {
+    auto at = path.find(coll);
+    if (at == std::string::npos) continue;
+    auto start = at + std::string_view(coll).size();
+    return path.substr(start, path.find('/', start) - start);
+  }
+  return "other";
+}
+
+// "manager/EventLog" on two managers: both become "manager/<Id>/EventLog",
+// whichever answered first, so labels do not depend on timing.
+template <class Items>
+void unique_ids(Items& items, const std::map<std::string, std::string>& base) {
+  std::map<std::string, int> uses;
+  for (const auto& i : items) ++uses[base.at(i.path)];
+  for (auto& i : items) {
+    const auto& id = base.at(i.path);
+    const auto slash = id.find('/');
+    i.id = uses[id] == 1 || slash == std::string::npos
+               ? id
+               : id.substr(0, slash) + "/" + owner_resource(i.path) + id.substr(slash);
+  }
+}
+
+bool transient(const Response& r) {
+  return r.status == 0 || r.status == 401 || r.status >= 500 || (r.status < 300 && !r.ok());
+}
+
+}  // namespace
+
+std::string normalise_link(const std::string& path) {
+  auto p = path.substr(0, path.find('#'));
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p;
+}
+
+Discovery::Discovery(std::string data_model, const std::string& root_path)
+    : data_model_(std::move(data_model)) {
+  queue(root_path, Fetch::root);
+}
+
+void Discovery::queue(const std::string& path, Fetch::Kind kind, const std::string& owner) {
+  if (path.empty() || !seen_.insert(normalise_link(path)).second) return;
+  pending_.push_back({path, kind, owner});
+  if (!owner.empty() && owner.starts_with("/")) ++chassis_wait_[owner];
+}
+
+std::optional<Fetch> Discovery::next() {
+  if (pending_.empty()) return std::nullopt;
+  auto f = std::move(pending_.front());
+  pending_.pop_front();
+  ++in_flight_;
+  return f;
+}
+
+ChassisModel* Discovery::chassis_at(const std::string& path) {
+  for (auto& c : model_.chassis)
+    if (c.path == path) return &c;
+  return nullptr;
+}
+
+bool Discovery::chassis_ready(const std::string& path) const {
+  auto it = chassis_wait_.find(path);
+  return it == chassis_wait_.end() || it->second == 0;
+}
+
+void Discovery::done(const Fetch& f, const Response& r) {
+  if (in_flight_ > 0) --in_flight_;
+  ++model_.requests;
+  if (!r.ok() && transient(r) && f.attempts < 3) {
+    // The BMC is busy or restarting: the same link is tried again by a later poll.
+    auto again = f;
+    ++again.attempts;
+    later_.push_back(std::move(again));
+    return;
+  }
+  if (r.ok()) {
+    const auto& body = r.body;
+    switch (f.kind) {
+      case Fetch::root:
+        on_root(body);
+        break;
+      case Fetch::chassis_collection:
+        for (const auto& m : member_links(body)) queue(m, Fetch::chassis);
+        break;
+      case Fetch::manager_collection:
+        for (const auto& m : member_links(body)) queue(m, Fetch::manager);
+        break;
+      case Fetch::system_collection:
+        for (const auto& m : member_links(body)) queue(m, Fetch::system);
+        break;
+      case Fetch::chassis:
+        on_chassis(body, f.path);
+        break;
+      case Fetch::manager:
+        on_manager(body, f.path);
+        break;
+      case Fetch::system:
+        on_system(body, f.path);
+        break;
+      case Fetch::network_protocol:
+      case Fetch::media:
+        if (f.kind == Fetch::media) on_media(body, f);
+        model_.bodies[f.path] = body;
+        break;
+      case Fetch::log_collection:
+        for (const auto& m : member_links(body)) queue(m, Fetch::log_service, f.owner);
+        break;
+      case Fetch::log_service:
+        on_log_service(body, f);
+        break;
+      case Fetch::media_collection:
+        for (const auto& m : member_links(body)) queue(m, Fetch::media, f.owner);
+        break;
+      case Fetch::thermal_subsystem:
+      case Fetch::fan_members:
+      case Fetch::control_members:
+        on_chassis_part(body, f);
+        break;
+    }
+  }
+  // A dangling link (404) or a refused one is the BMC's bug: that part is skipped.
+  if (!f.owner.empty() && f.owner.starts_with("/") && chassis_wait_[f.owner] > 0)
+    --chassis_wait_[f.owner];
+  if (pending_.empty() && later_.empty() && in_flight_ == 0 && !model_.complete) finish();
+}
+
+void Discovery::new_round() {
+  for (auto& f : later_) pending_.push_back(std::move(f));
+  later_.clear();
+}
+
+void Discovery::on_root(const Json& root) {
+  model_.expand = advertised(root, "expand");
+  model_.top_skip = advertised(root, "TopSkipQuery");
+  model_.root_vendor = root["Vendor"].string();
+  if (root["Oem"].size() == 1) model_.root_oem = root["Oem"].keys()[0];
+  providing_manager_ = normalise_link(root["Links"]["ManagerProvidingService"].link());
+  model_.bodies[root.link().empty() ? "/redfish/v1" : root.link()] = root;
+  queue(root["Chassis"].link(), Fetch::chassis_collection);
+  queue(root["Managers"].link(), Fetch::manager_collection);
+  queue(root["Systems"].link(), Fetch::system_collection);
+}
+
+void Discovery::on_chassis(const Json& c, const std::string& path) {
+  ChassisModel m;
+  m.path = path;
+  m.id = c["Id"].string().value_or(path);
+  m.name = c["Name"].string().value_or(m.id);
+  m.type = c["ChassisType"].string().value_or("");
+  const auto links = c["Links"];
+  m.contained_by = links_of(links["ContainedBy"]);
+  m.contains = links_of(links["Contains"]);
+  m.computer_systems = links_of(links["ComputerSystems"]);
+  m.managed_by = links_of(links["ManagedBy"]);
+  m.thermal = c["Thermal"].link();
+  m.power = c["Power"].link();
+  m.sensors = c["Sensors"].link();
+  m.controls = c["Controls"].link();
+  m.environment = c["EnvironmentMetrics"].link();
+  m.thermal_subsystem = c["ThermalSubsystem"].link();
+  m.power_subsystem = c["PowerSubsystem"].link();
+  const bool has_new = !m.thermal_subsystem.empty() || !m.sensors.empty();
+  const bool has_old = !m.thermal.empty() || !m.power.empty();
+  m.subsystem = data_model_ == "subsystem" ? has_new
+                : data_model_ == "legacy"  ? false
+                                           : !m.thermal_subsystem.empty() || !has_old;
+  m.has_readings =
+      m.subsystem ? has_new || !m.environment.empty() || !m.controls.empty() || !m.power.empty()
+                  : has_old;
+  model_.chassis.push_back(std::move(m));
+  const auto& added = model_.chassis.back();
+  if (!added.has_readings || !added.subsystem) return;
+  // Expanded Sensors carry temperatures and fans; otherwise ThermalMetrics
+  // and the Fans members say, found through the ThermalSubsystem.
+  if (!model_.expand || added.sensors.empty())
+    queue(added.thermal_subsystem, Fetch::thermal_subsystem, path);
+  if (!model_.expand) queue(added.controls, Fetch::control_members, path);
+}
+
+void Discovery::on_chassis_part(const Json& body, const Fetch& f) {
+  auto* c = chassis_at(f.owner);
+  if (!c) return;
+  if (f.kind == Fetch::thermal_subsystem) {
+    c->thermal_metrics = body["ThermalMetrics"].link();
+    c->fans = body["Fans"].link();
+    if (!model_.expand) queue(c->fans, Fetch::fan_members, f.owner);
+  } else if (f.kind == Fetch::fan_members) {
+    c->fan_members = member_links(body);
+  } else {
+    c->control_members = member_links(body);
+  }
+}
+
+void Discovery::on_manager(const Json& body, const std::string& path) {
+  ManagerModel m;
+  m.path = path;
+  m.id = body["Id"].string().value_or(path);
+  m.providing_service = !providing_manager_.empty() && normalise_link(path) == providing_manager_;
+  m.network_protocol = body["NetworkProtocol"].link();
+  m.log_services = body["LogServices"].link();
+  m.virtual_media = body["VirtualMedia"].link();
+  model_.bodies[path] = body;
+  queue(m.network_protocol, Fetch::network_protocol);
+  queue(m.log_services, Fetch::log_collection, "manager");
+  queue(m.virtual_media, Fetch::media_collection, "manager");
+  model_.managers.push_back(std::move(m));
+}
+
+void Discovery::on_system(const Json& body, const std::string& path) {
+  SystemModel s;
+  s.path = path;
+  s.id = body["Id"].string().value_or(path);
+  s.log_services = body["LogServices"].link();
+  s.virtual_media = body["VirtualMedia"].link();
+  model_.bodies[path] = body;
+  queue(s.log_services, Fetch::log_collection, "system");
+  queue(s.virtual_media, Fetch::media_collection, "system");
+  model_.systems.push_back(std::move(s));
+}
+
+void Discovery::on_log_service(const Json& body, const Fetch& f) {
+  const auto fill = read_log_service(body, f.path, f.owner);
+  LogModel l;
+  l.id = base_ids_[f.path] = fill.id;
+  l.kind = fill.kind;
+  l.owner = f.owner;
+  l.path = f.path;
+  l.entries_path = fill.entries_path;
+  l.clear_target = fill.clear_target;
+  l.capacity = fill.capacity;
+  l.capacity_problem = fill.capacity_problem;
+  model_.logs.push_back(std::move(l));
+}
+
+void Discovery::on_media(const Json& body, const Fetch& f) {
+  const auto slot = read_media(body, f.path, f.owner);
+  base_ids_[f.path] = slot.id;
+  model_.media.push_back({slot.id, f.owner, f.path});
+}
+
+void Discovery::settle_order() {
+  auto& m = model_;
+  std::sort(m.managers.begin(), m.managers.end(), [](const auto& a, const auto& b) {
+    return a.providing_service != b.providing_service ? a.providing_service : a.path < b.path;
+  });
+  std::sort(m.systems.begin(), m.systems.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
+  std::sort(m.logs.begin(), m.logs.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
+  std::sort(m.media.begin(), m.media.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
+  unique_ids(m.logs, base_ids_);
+  unique_ids(m.media, base_ids_);
+  assign_roles(m);
+}
+
+void Discovery::finish() {
+  settle_order();
+  auto& m = model_;
+  const Json none;
+  const auto* manager = m.manager();
+  const auto* system = m.system();
+  const auto& manager_body = manager ? m.bodies[manager->path] : none;
+  const auto& system_body = system ? m.bodies[system->path] : none;
+  m.vendor = vendor_oem_for(manager_body, system_body);
+  if (m.vendor) m.oem_resources = m.vendor->resources(manager_body, system_body);
+  m.complete = true;
+}
+
+std::shared_ptr<const Model> Discovery::publish() {
+  settle_order();
+  return std::make_shared<const Model>(model_);
+}
+
+}  // namespace bmcquiet::redfish
