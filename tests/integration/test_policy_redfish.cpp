@@ -289,10 +289,11 @@ TEST_CASE("bmcquietctl check reads the BMC, reports drift by exit code, writes n
                                      "\n    insecure: true\ncollectors:\n  policy:\n"
                                      "    items:\n      sol: {mode: enforce}\n");
   sim.reset_stats();
-  auto json_run = run_command(built_binary("daemon/bmcquietctl") +
+  // Only stdout is JSON (run_command merges stderr, where warnings go, after ours).
+  auto json_run = run_command("(" + built_binary("daemon/bmcquietctl") +
                               " check --json --sample 0.2 "
                               "--config " +
-                              config + " 2>/dev/null");
+                              config + " 2>/dev/null)");
   INFO(json_run.output);
   auto report = json::parse(json_run.output).as_object();
   CHECK(json_run.exit_code == int(report.at("exit_code").as_int64()));
