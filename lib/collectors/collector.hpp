@@ -57,7 +57,7 @@ struct CollectorEnv {
   CpuSelection cpus;  // operator overrides of the isolated/housekeeping split
   // The BMC's owner (bmc/bmc.hpp), built from `bmc:` by the plan. Consumers
   // borrow() it in start(); null only where no plan built one (unit tests).
-  std::shared_ptr<bmc::Bmc> bmc;
+  std::shared_ptr<bmc::Bmc> bmc{};
 };
 
 }  // namespace bmcquiet
