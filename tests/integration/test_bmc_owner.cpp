@@ -27,12 +27,16 @@ constexpr const char* kRedfishOnly =
 constexpr const char* kPolicyOnly =
     "  redfish:\n    enabled: false\n  policy:\n    interval: 300ms\n";
 
+bool up(const std::string& scrape) { return sample_value(scrape, "bmcquiet_bmc_up") == 1.0; }
+
 class Rig {
  public:
-  explicit Rig(const BmcSimConfig& sim_config = {fixture_dir("redfish/supermicro")})
-      : sim(sim_config), notify_(dir.path()) {
+  // Writes the config (bmc: with redfish_extra, these collectors); start() runs it.
+  explicit Rig(const std::string& collectors, const std::string& redfish_extra = "")
+      : sim({fixture_dir("redfish/supermicro")}), notify_(dir.path()) {
     password_ = dir.write("password", "secret");
     ::chmod(password_.c_str(), 0600);
+    write_config(bmc(redfish_extra), collectors);
   }
   ~Rig() {
     if (daemon_) daemon_->signal(SIGKILL);
@@ -62,6 +66,19 @@ class Rig {
         std::map<std::string, std::string>{{"NOTIFY_SOCKET", notify_.path()}});
     REQUIRE(notify_.wait_for("READY=1", 10s));
   }
+  std::string start_until_up() {
+    start();
+    auto scrape = scrape_until(up);
+    REQUIRE(up(scrape));
+    return scrape;
+  }
+  // The exit status and how long the daemon took to stop.
+  std::pair<std::optional<int>, std::chrono::steady_clock::duration> stop() {
+    const auto t0 = std::chrono::steady_clock::now();
+    daemon_->signal(SIGTERM);
+    auto status = daemon_->wait(5s);
+    return {status, std::chrono::steady_clock::now() - t0};
+  }
 
   void reload() {
     daemon_->signal(SIGHUP);
@@ -71,7 +88,6 @@ class Rig {
     REQUIRE(ready->find("reload failed") == std::string::npos);
   }
 
-  Process& daemon() { return *daemon_; }
   std::string log() const { return read_file(dir.path() + "/daemon.log"); }
   std::string scrape() const {
     return http_get("http://127.0.0.1:" + std::to_string(port_) + "/metrics").body;
@@ -107,17 +123,12 @@ const std::string kTemp = R"(bmcquiet_temperature_celsius{chassis="1",sensor="CP
 const std::string kGets = R"(bmcquiet_redfish_requests_total{method="GET"})";
 const std::string kClientInfo = R"(bmcquiet_redfish_client_info{auth="session",tls="plaintext"})";
 
-bool up(const std::string& scrape) { return sample_value(scrape, "bmcquiet_bmc_up") == 1.0; }
-
 }  // namespace
 
 TEST_CASE("reload keeps the BMC session when bmc: is unchanged, and ends it when it changes",
           "[bmc][redfish][daemon]") {
-  Rig rig;
-  rig.write_config(rig.bmc(), kRedfishOnly);
-  rig.start();
-  auto before = rig.scrape_until(up);
-  REQUIRE(up(before));
+  Rig rig(kRedfishOnly);
+  rig.start_until_up();
   CHECK(rig.sim.stat("logins") == 1);
 
   // The same section (a comment added), another collector's keys changed.
@@ -143,26 +154,21 @@ TEST_CASE("reload keeps the BMC session when bmc: is unchanged, and ends it when
   CHECK(sample_value(changed, kClientInfo) == 1.0);
   CHECK(rig.sim.stat("active_sessions") == 1);
 
-  rig.daemon().signal(SIGTERM);
-  REQUIRE(rig.daemon().wait(5s));
+  REQUIRE(rig.stop().first);
   CHECK(rig.sim.stat("logouts") == 2);
   CHECK(rig.sim.stat("active_sessions") == 0);
 }
 
 TEST_CASE("SIGTERM during a poll ends the BMC session within the stop budget",
           "[bmc][redfish][daemon]") {
-  Rig rig;
-  rig.write_config(rig.bmc("    request_timeout: 30s\n    poll_deadline: 60s\n"), kRedfishOnly);
+  Rig rig(kRedfishOnly, "    request_timeout: 30s\n    poll_deadline: 60s\n");
   rig.sim.latency(10000, "/Thermal");  // read by every poll
   rig.start();
   REQUIRE(rig.stat_reaches("logins", 1, 10s));
   std::this_thread::sleep_for(1s);  // the first poll now waits on Thermal
   CHECK(rig.sim.stat("logouts") == 0);
 
-  const auto t0 = std::chrono::steady_clock::now();
-  rig.daemon().signal(SIGTERM);
-  auto status = rig.daemon().wait(5s);
-  const auto took = std::chrono::steady_clock::now() - t0;
+  const auto [status, took] = rig.stop();
   REQUIRE(status);
   CHECK(*status == 0);
   CHECK(took < 2500ms);
@@ -173,8 +179,7 @@ TEST_CASE("SIGTERM during a poll ends the BMC session within the stop budget",
 
 TEST_CASE("the policy alone starts the Redfish client: TLS warning and client info",
           "[bmc][redfish][daemon]") {
-  Rig rig;
-  rig.write_config(rig.bmc(), kPolicyOnly);
+  Rig rig(kPolicyOnly);
   rig.start();
   auto scrape = rig.scrape_until(
       [](const std::string& s) { return sample_value(s, kClientInfo).has_value(); });
@@ -183,18 +188,14 @@ TEST_CASE("the policy alone starts the Redfish client: TLS warning and client in
   CHECK(rig.log().find("Redfish TLS verification is OFF") != std::string::npos);
   CHECK(rig.stat_reaches("logins", 1, 10s));  // and the policy uses it
 
-  rig.daemon().signal(SIGTERM);
-  REQUIRE(rig.daemon().wait(5s));
+  REQUIRE(rig.stop().first);
   CHECK(rig.sim.stat("logouts") == 1);
 }
 
 TEST_CASE("a reload that removes bmc: drops every series of its clients and ends the session",
           "[bmc][redfish][daemon]") {
-  Rig rig;
-  rig.write_config(rig.bmc(), kRedfishOnly);
-  rig.start();
-  auto before = rig.scrape_until(up);
-  REQUIRE(up(before));
+  Rig rig(kRedfishOnly);
+  auto before = rig.start_until_up();
   CHECK(before.find("bmcquiet_redfish_request_duration_seconds_bucket") != std::string::npos);
   CHECK(sample_value(before, kClientInfo) == 1.0);
 
@@ -213,11 +214,8 @@ TEST_CASE("a reload that removes bmc: drops every series of its clients and ends
 
 TEST_CASE("bmc_up follows an outage and the recovery seen by the policy alone",
           "[bmc][redfish][daemon]") {
-  Rig rig;
-  rig.write_config(rig.bmc("    request_timeout: 400ms\n"), kPolicyOnly);
-  rig.start();
-  auto first = rig.scrape_until(up);
-  REQUIRE(up(first));
+  Rig rig(kPolicyOnly, "    request_timeout: 400ms\n");
+  rig.start_until_up();
 
   rig.sim.fault("status", -1, "", 500);
   auto down = rig.scrape_until(
