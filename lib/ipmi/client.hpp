@@ -1,6 +1,6 @@
 // bmcquiet::ipmi::Client: one BMC, reached in-band (/dev/ipmi0) or over the
 // network (IPMI 2.0 lanplus), shared by every collector and the policy engine
-// through BmcLinks::ipmi.
+// through the BMC's owner (bmc/bmc.hpp), which builds and closes it.
 //
 // Every call is asynchronous: it returns at once and its callback runs later
 // on the io_context the client was built with, exactly once. Requests to one
