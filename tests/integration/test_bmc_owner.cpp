@@ -10,10 +10,15 @@
 #include <memory>
 #include <thread>
 
+#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
+#include "bmc/bmc.hpp"
+#include "metrics/metrics.hpp"
 #include "support/bmcsim.hpp"
+#include "support/ipmi_sim.hpp"
 
+using namespace bmcquiet;
 using namespace bmcquiet::test;
 using namespace std::chrono_literals;
 
@@ -227,4 +232,61 @@ TEST_CASE("bmc_up follows an outage and the recovery seen by the policy alone",
   auto back = rig.scrape_until(up);
   CHECK(up(back));
   CHECK(std::chrono::steady_clock::now() - cleared < 3s);  // a policy interval or two
+}
+
+TEST_CASE("over IPMI alone the owner's health follows a silent BMC; its series leave with it",
+          "[bmc][ipmi][ipmi_sim]") {
+  if (auto why = IpmiSim::unavailable(); !why.empty()) {
+    WARN("SKIPPED: " << why);
+    return;
+  }
+  IpmiSim sim;
+  REQUIRE(sim.start());
+  boost::asio::io_context io;
+  Metrics metrics;
+  auto config = sim.client_config();
+  config.timeout = 200ms;
+  auto owner = bmc::Bmc::create(io, &metrics, {.ipmi = config});
+  owner->borrow();
+  auto client = owner->ipmi();
+  REQUIRE(client);
+  auto run_until = [&io](const auto& done) {
+    const auto until = std::chrono::steady_clock::now() + 20s;
+    while (!done() && std::chrono::steady_clock::now() < until) {
+      if (io.stopped()) io.restart();
+      io.run_one_for(100ms);
+    }
+    REQUIRE(done());
+  };
+  auto contact = [&] {
+    std::optional<bool> answered;
+    client->get_device_id([&](ipmi::Result<ipmi::DeviceId> r) { answered = r.ok(); });
+    run_until([&] { return answered.has_value(); });
+    owner->refresh_health();
+    return sample_value(metrics.serialize(), "bmcquiet_bmc_up");
+  };
+
+  CHECK(contact() == 1.0);
+  sim.pause();
+  CHECK(contact() == 0.0);
+  CHECK_FALSE(owner->last_contact().error.empty());
+  sim.resume();
+  CHECK(contact() == 1.0);
+  CHECK(sample_value(metrics.serialize(), R"(bmcquiet_ipmi_requests_total{transport="lanplus"})") ==
+        3.0);
+
+  bool closed = false;
+  owner->shutdown([&] { closed = true; });
+  run_until([&] { return closed; });
+  CHECK_FALSE(owner->ipmi());
+  metrics.drop_owners_except({});  // what the daemon does once the owner is done
+  const auto after = metrics.serialize();
+  CHECK(after.find("bmcquiet_ipmi_") == std::string::npos);
+  CHECK(after.find("bmcquiet_bmc_up") == std::string::npos);
+  // A consumer that still held the client: its counters are looked up again,
+  // never written through a reference the drop freed.
+  std::optional<bool> late;
+  client->get_device_id([&](ipmi::Result<ipmi::DeviceId> r) { late = r.ok(); });
+  run_until([&] { return late.has_value(); });
+  CHECK(*late);
 }
