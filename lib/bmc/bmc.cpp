@@ -147,8 +147,7 @@ void Bmc::shutdown(std::function<void()> done) {
   if (auto ipmi = std::exchange(ipmi_, nullptr)) ipmi->close();
   auto redfish = std::exchange(redfish_, nullptr);
   if (!redfish) return boost::asio::post(io_, finish);
-  auto timer = std::make_shared<boost::asio::steady_timer>(io_, kShutdownBudget);
-  timer->async_wait([finish](boost::system::error_code) { finish(); });
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_);
   // Kept alive until it reports: dropping it now would end the session from
   // its destructor, synchronously, on the loop.
   closing_redfish_ = redfish;
@@ -160,6 +159,10 @@ void Bmc::shutdown(std::function<void()> done) {
       boost::asio::post(self->io_, [keep = std::move(self->closing_redfish_)] {});
     finish();
   });
+  // Armed after the client's own budget began, so a client that keeps it
+  // reports before this guard gives up on it.
+  timer->expires_after(kShutdownBudget);
+  timer->async_wait([finish](boost::system::error_code) { finish(); });
 }
 
 }  // namespace bmcquiet::bmc
