@@ -13,7 +13,6 @@
 
 #include "core/paths.hpp"
 #include "platform/cpu_topology.hpp"
-#include "service/bmc_links.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -22,6 +21,9 @@ class io_context;
 namespace bmcquiet {
 
 class Metrics;
+namespace bmc {
+class Bmc;
+}
 
 // How one collection went. `error` says what is missing or wrong and what to
 // do about it; the framework logs it once per change, not once per interval.
@@ -53,7 +55,9 @@ struct CollectorEnv {
   Metrics& metrics;
   Paths paths;
   CpuSelection cpus;  // operator overrides of the isolated/housekeeping split
-  std::shared_ptr<BmcLinks> bmc = std::make_shared<BmcLinks>();  // never null
+  // The BMC's owner (bmc/bmc.hpp), built from `bmc:` by the plan. Consumers
+  // borrow() it in start(); null only where no plan built one (unit tests).
+  std::shared_ptr<bmc::Bmc> bmc{};
 };
 
 }  // namespace bmcquiet

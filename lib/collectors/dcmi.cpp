@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "bmc/bmc.hpp"
 #include "ipmi/client.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/names.hpp"
@@ -24,10 +25,19 @@ const Labels kSource{{"source", "dcmi"}};
 
 class DcmiCollector final : public Collector {
  public:
-  DcmiCollector(const CollectorEnv& env, std::shared_ptr<ipmi::Client> client)
-      : metrics_(env.metrics), client_(std::move(client)) {}
+  explicit DcmiCollector(const CollectorEnv& env) : metrics_(env.metrics), bmc_(env.bmc) {}
+
+  // The client belongs to the BMC's owner: borrowed here, never closed here.
+  void start() override {
+    bmc_->borrow();
+    client_ = bmc_->ipmi();
+  }
 
   void collect(CollectDone done) override {
+    done = [bmc = bmc_, done = std::move(done)](CollectOutcome outcome) {
+      bmc->refresh_health();
+      done(std::move(outcome));
+    };
     client_->dcmi_get_power_reading(
         [this, alive = std::weak_ptr<bool>(alive_),
          done = std::move(done)](ipmi::Result<ipmi::PowerReading> reading) mutable {
@@ -88,6 +98,7 @@ class DcmiCollector final : public Collector {
   }
 
   Metrics& metrics_;
+  std::shared_ptr<bmc::Bmc> bmc_;
   std::shared_ptr<ipmi::Client> client_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
@@ -95,8 +106,8 @@ class DcmiCollector final : public Collector {
 }  // namespace
 
 std::unique_ptr<Collector> make_dcmi_collector(const CollectorEnv& env, ConfigSection&) {
-  if (!env.bmc->ipmi) return nullptr;  // bmc.ipmi.transport: none
-  return std::make_unique<DcmiCollector>(env, env.bmc->ipmi);
+  if (!env.bmc || !env.bmc->has_ipmi()) return nullptr;  // bmc.ipmi.transport: none
+  return std::make_unique<DcmiCollector>(env);
 }
 
 }  // namespace bmcquiet

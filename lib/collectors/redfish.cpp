@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "bmc/bmc.hpp"
 #include "core/log.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/names.hpp"
@@ -11,7 +12,6 @@
 namespace bmcquiet {
 namespace {
 
-constexpr const char* kUp = "bmcquiet_bmc_up";
 constexpr const char* kInfo = "bmcquiet_bmc_info";
 constexpr const char* kTemperature = "bmcquiet_temperature_celsius";
 constexpr const char* kFanRpm = "bmcquiet_fan_speed_rpm";
@@ -61,28 +61,29 @@ class SeriesSet {
 
 class RedfishCollector final : public Collector {
  public:
-  RedfishCollector(const CollectorEnv& env, std::shared_ptr<redfish::Client> client)
-      : metrics_(env.metrics), client_(std::move(client)), series_(env.metrics) {}
+  explicit RedfishCollector(const CollectorEnv& env)
+      : metrics_(env.metrics), bmc_(env.bmc), series_(env.metrics) {}
 
-  void start() override { client_->start(); }
+  // The client belongs to the BMC's owner: borrowed here, never shut down here.
+  void start() override {
+    bmc_->borrow();
+    client_ = bmc_->redfish();
+  }
 
   void collect(CollectDone done) override {
     client_->poll([alive = std::weak_ptr<bool>(alive_), this,
                    done = std::move(done)](std::shared_ptr<const redfish::Snapshot> snap) {
       if (!alive.lock()) return;  // stopped meanwhile
       publish(*snap);
+      bmc_->refresh_health();
       done(snap->up ? CollectOutcome::success() : CollectOutcome::failure(snap->error));
     });
   }
 
-  void stop() override {
-    alive_.reset();
-    client_->shutdown([] {});
-  }
+  void stop() override { alive_.reset(); }
 
  private:
   void publish(const redfish::Snapshot& s) {
-    metrics_.gauge(kUp, "1 when the last Redfish poll of the BMC fully succeeded").Set(s.up);
     if (s.vendor || s.model || s.firmware)
       metrics_.set_info(kInfo, "BMC identity from the Redfish Manager resource",
                         {{"vendor", s.vendor.value_or("")},
@@ -197,6 +198,7 @@ class RedfishCollector final : public Collector {
   }
 
   Metrics& metrics_;
+  std::shared_ptr<bmc::Bmc> bmc_;
   std::shared_ptr<redfish::Client> client_;
   SeriesSet series_;
   std::set<Labels> logged_disagreements_;
@@ -206,8 +208,8 @@ class RedfishCollector final : public Collector {
 }  // namespace
 
 std::unique_ptr<Collector> make_redfish_collector(const CollectorEnv& env, ConfigSection&) {
-  if (!env.bmc->redfish) return nullptr;  // bmc.redfish not configured
-  return std::make_unique<RedfishCollector>(env, env.bmc->redfish);
+  if (!env.bmc || !env.bmc->has_redfish()) return nullptr;  // bmc.redfish not configured
+  return std::make_unique<RedfishCollector>(env);
 }
 
 }  // namespace bmcquiet

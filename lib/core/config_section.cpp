@@ -1,6 +1,7 @@
 #include "core/config_section.hpp"
 
 #include <charconv>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -255,6 +256,28 @@ void ConfigSection::finish() {
                   fmt::format("unknown key; allowed here: {}", fmt::join(impl_->known, ", ")));
   }
 }
+
+namespace {
+std::string canonical_text(const YAML::Node& node) {
+  // Length-prefixed, so no scalar can imitate the punctuation around it.
+  if (node.IsScalar()) return fmt::format("{}'{}", node.Scalar().size(), node.Scalar());
+  if (node.IsSequence()) {
+    std::vector<std::string> items;
+    for (const auto& item : node) items.push_back(canonical_text(item));
+    return fmt::format("[{}]", fmt::join(items, ","));
+  }
+  if (node.IsMap()) {
+    std::map<std::string, std::string> sorted;
+    for (const auto& kv : node) sorted[canonical_text(kv.first)] = canonical_text(kv.second);
+    std::vector<std::string> items;
+    for (const auto& [key, value] : sorted) items.push_back(key + ":" + value);
+    return fmt::format("{{{}}}", fmt::join(items, ","));
+  }
+  return "~";
+}
+}  // namespace
+
+std::string ConfigSection::canonical() const { return canonical_text(impl_->node); }
 
 const std::string& ConfigSection::path() const { return impl_->path; }
 std::shared_ptr<ConfigDiagnostics> ConfigSection::diagnostics() const { return impl_->diag; }

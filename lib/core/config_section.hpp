@@ -79,6 +79,10 @@ class ConfigSection {
   void finish();
 
   const std::string& path() const;  // dotted path of this section
+  // This section's content as one line, mapping keys sorted: two sections say
+  // the same exactly when their canonical texts are equal (comments, key order
+  // and layout aside). Tells a reload whether a section changed.
+  std::string canonical() const;
   std::shared_ptr<ConfigDiagnostics> diagnostics() const;
 
  private:

@@ -3,7 +3,8 @@
 // The safe successor of the seed article's ipmi-silence.sh: it changes
 // nothing. It samples SMIs and TSC gaps on one housekeeping CPU, then runs one
 // policy pass with every item forced to `report` (report never writes) over
-// the BMC links of the configuration, and prints what it found, what the
+// the configuration's BMC (borrowed from its owner, as the daemon's consumers
+// do), and prints what it found, what the
 // policy would change, and an exit code by severity:
 //   0 OK, 1 WARNING (drift, SMIs, TSC gaps), 2 CRITICAL (power cap below the
 //   floor, SMIs at 1/s or more), 3 UNKNOWN (bad config, BMC unreachable).
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "bmc/bmc.hpp"
 #include "collectors/tsc_detector.hpp"
 #include "ctl/policy_table.hpp"
 #include "metrics/metrics.hpp"
@@ -23,7 +25,6 @@
 #include "policy/engine.hpp"
 #include "policy/provider.hpp"
 #include "policy/report.hpp"
-#include "redfish/client.hpp"
 #include "service/plan.hpp"
 
 namespace bmcquiet::ctl {
@@ -143,21 +144,20 @@ std::shared_ptr<policy::Engine> observe_policy(boost::asio::io_context& io, Metr
                                                const Plan& plan, policy::PolicySettings settings) {
   for (auto id : policy::kAllItems)
     if (settings.mode(id) != policy::Mode::off) settings.set_mode(id, policy::Mode::report);
+  plan.bmc->borrow();
   auto engine = std::make_shared<policy::Engine>(
       metrics, policy::Engine::Options{settings, plan.config.paths.state, nullptr},
       policy::make_bmc_provider(plan.bmc, {plan.config.paths.state}));
   bool done = false;
   engine->reconcile([&done] { done = true; });
-  const auto until = std::chrono::steady_clock::now() + 60s;
   run_until(
-      io, [&done] { return done; }, until);
-  if (plan.bmc->redfish) {  // log out of the BMC session
-    bool closed = false;
-    plan.bmc->redfish->shutdown([&closed] { closed = true; });
-    run_until(
-        io, [&closed] { return closed; }, until);
-  }
+      io, [&done] { return done; }, std::chrono::steady_clock::now() + 60s);
   engine->detach();
+  bool closed = false;  // ends the BMC session: BMCs have few session slots
+  plan.bmc->shutdown([&closed] { closed = true; });
+  run_until(
+      io, [&closed] { return closed; },
+      std::chrono::steady_clock::now() + bmc::Bmc::kShutdownBudget + 500ms);
   return done ? engine : nullptr;
 }
 

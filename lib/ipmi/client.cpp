@@ -25,6 +25,14 @@ using namespace std::chrono_literals;
 constexpr int kMaxSelEntries = 65535;  // record ids are 16 bits
 constexpr int kClearPolls = 50;        // x 100 ms: erasing is slow on real BMCs
 
+using CounterName = std::pair<const char*, const char*>;  // name, help
+constexpr CounterName kRequests{"bmcquiet_ipmi_requests_total",
+                                "IPMI requests bmcquiet sent to its BMC"};
+constexpr CounterName kSessions{"bmcquiet_ipmi_sessions_opened_total",
+                                "IPMI lanplus sessions bmcquiet opened"};
+constexpr CounterName kTimeouts{"bmcquiet_ipmi_timeouts_total",
+                                "IPMI request attempts that got no answer"};
+
 }  // namespace
 
 struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
@@ -33,17 +41,20 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     ResponseDone done;
   };
 
-  Impl(asio::io_context& io_, ClientConfig config_, Metrics* metrics,
+  Impl(asio::io_context& io_, ClientConfig config_, Metrics* metrics_,
        std::shared_ptr<Transport> transport_)
-      : io(io_), config(std::move(config_)), transport(std::move(transport_)) {
-    if (!metrics) return;
-    const Labels labels{{"transport", transport_label()}};
-    requests_metric = &metrics->counter("bmcquiet_ipmi_requests_total",
-                                        "IPMI requests bmcquiet sent to its BMC", labels);
-    sessions_metric = &metrics->counter("bmcquiet_ipmi_sessions_opened_total",
-                                        "IPMI lanplus sessions bmcquiet opened", labels);
-    timeouts_metric = &metrics->counter("bmcquiet_ipmi_timeouts_total",
-                                        "IPMI request attempts that got no answer", labels);
+      : io(io_), config(std::move(config_)), transport(std::move(transport_)), metrics(metrics_) {
+    count(kRequests, 0);  // exported from the start, at 0
+    count(kSessions, 0);
+    count(kTimeouts, 0);
+  }
+
+  // Looked up at each use, never cached: the owner of these series drops them
+  // when a reload removes the BMC, and a cached reference would dangle.
+  void count(const CounterName& counter, double n) {
+    if (metrics)
+      metrics->counter(counter.first, counter.second, {{"transport", transport_label()}})
+          .Increment(n);
   }
 
   const char* transport_label() const {
@@ -69,7 +80,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     transport->send(item.request, [weak = weak_from_this(),
                                    done = std::move(item.done)](Result<Response> result) {
       auto self = weak.lock();
-      if (self) self->account();
+      if (self) self->account(result);
       done(std::move(result));
       if (self) {
         self->busy = false;
@@ -78,16 +89,23 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     });
   }
 
-  void account() {
+  void account(const Result<Response>& result) {
     ++stats.requests;
     const auto sessions = transport->sessions_opened(), timeouts = transport->timeouts();
-    if (requests_metric) {
-      requests_metric->Increment();
-      sessions_metric->Increment(double(sessions - stats.sessions_opened));
-      timeouts_metric->Increment(double(timeouts - stats.timeouts));
-    }
+    count(kRequests, 1);
+    count(kSessions, double(sessions - stats.sessions_opened));
+    count(kTimeouts, double(timeouts - stats.timeouts));
     stats.sessions_opened = sessions;
     stats.timeouts = timeouts;
+    note_contact(result);
+  }
+
+  // A malformed answer is still an answer; a closed client learned nothing.
+  void note_contact(const Result<Response>& result) {
+    const auto status = result.ok() ? Status::ok : result.error.status;
+    if (status == Status::closed) return;
+    const bool answered = status != Status::timeout && status != Status::transport;
+    contact = {answered, answered ? "" : result.error.message, std::chrono::steady_clock::now()};
   }
 
   void close() {
@@ -149,9 +167,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   std::deque<Item> queue;
   bool busy = false;
   ClientStats stats;
-  prometheus::Counter* requests_metric = nullptr;
-  prometheus::Counter* sessions_metric = nullptr;
-  prometheus::Counter* timeouts_metric = nullptr;
+  LastContact contact;
+  Metrics* metrics;  // a view that lives as long as the process
 };
 
 std::shared_ptr<Client> make_client(asio::io_context& io, const ClientConfig& config,
@@ -172,11 +189,14 @@ std::shared_ptr<Client> Client::create(asio::io_context& io, ClientConfig config
     };
   }
   if (metrics && config.count_smis) {
-    auto* smis = &metrics->counter(
-        "bmcquiet_self_smi_total",
-        "SMIs counted on the calling CPU across bmcquiet's own in-band IPMI requests",
-        {{"cause", "ipmi_inband"}});
-    hooks.on_smis = [smis](std::uint64_t n) { smis->Increment(double(n)); };
+    auto self_smis = [metrics]() -> prometheus::Counter& {  // never cached: see Impl::count
+      return metrics->counter(
+          "bmcquiet_self_smi_total",
+          "SMIs counted on the calling CPU across bmcquiet's own in-band IPMI requests",
+          {{"cause", "ipmi_inband"}});
+    };
+    self_smis();  // exported from the start, at 0
+    hooks.on_smis = [self_smis](std::uint64_t n) { self_smis().Increment(double(n)); };
   }
   return make_client(io, config, metrics, make_inband_transport(io, config, std::move(hooks)));
 }
@@ -187,6 +207,7 @@ Client::~Client() { impl_->close(); }
 const char* Client::transport_name() const { return impl_->transport_label(); }
 std::string Client::endpoint() const { return impl_->endpoint(); }
 ClientStats Client::stats() const { return impl_->stats; }
+LastContact Client::last_contact() const { return impl_->contact; }
 void Client::close() { impl_->close(); }
 
 void Client::get_device_id(Callback<DeviceId> done) {

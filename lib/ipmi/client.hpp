@@ -1,6 +1,6 @@
 // bmcquiet::ipmi::Client: one BMC, reached in-band (/dev/ipmi0) or over the
 // network (IPMI 2.0 lanplus), shared by every collector and the policy engine
-// through BmcLinks::ipmi.
+// through the BMC's owner (bmc/bmc.hpp), which builds and closes it.
 //
 // Every call is asynchronous: it returns at once and its callback runs later
 // on the io_context the client was built with, exactly once. Requests to one
@@ -74,6 +74,13 @@ struct ClientStats {
   std::uint64_t timeouts = 0;         // attempts that timed out
 };
 
+// What the last request learned about the BMC (a completion code is an answer).
+struct LastContact {
+  bool answered = false;
+  std::string error;                           // why not, "" when answered
+  std::chrono::steady_clock::time_point at{};  // epoch: nothing sent yet
+};
+
 class Client {
  public:
   struct Impl;
@@ -89,6 +96,7 @@ class Client {
   const char* transport_name() const;  // "lanplus" or "inband", the metrics label
   std::string endpoint() const;        // "host:port" or the device path
   ClientStats stats() const;
+  LastContact last_contact() const;
 
   // IPMI Get Device ID; manufacturer_id picks a vendor profile.
   void get_device_id(Callback<DeviceId> done);

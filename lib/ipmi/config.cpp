@@ -46,11 +46,4 @@ std::optional<ClientConfig> read_client_config(ConfigSection& s, const Paths& pa
   return c;
 }
 
-std::shared_ptr<Client> client_from_config(ConfigSection& section, boost::asio::io_context& io,
-                                           Metrics& metrics, const Paths& paths) {
-  auto config = read_client_config(section, paths);
-  if (!config) return nullptr;
-  return Client::create(io, std::move(*config), &metrics);
-}
-
 }  // namespace bmcquiet::ipmi

@@ -11,11 +11,7 @@ namespace bmcquiet::ipmi {
 
 // Reads and validates the section into a ClientConfig; nullopt when
 // `transport: none` (the default) or when the section has errors (reported).
+// Touches neither the network nor the device: bmc::Bmc builds the client.
 std::optional<ClientConfig> read_client_config(ConfigSection& section, const Paths& paths);
-
-// The client for BmcLinks::ipmi, or null when IPMI is not configured. Touches
-// neither the network nor the device.
-std::shared_ptr<Client> client_from_config(ConfigSection& section, boost::asio::io_context& io,
-                                           Metrics& metrics, const Paths& paths);
 
 }  // namespace bmcquiet::ipmi

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "bmc/bmc.hpp"
 #include "policy/engine.hpp"
 #include "policy/provider.hpp"
 
@@ -20,8 +21,10 @@ class PolicyCollector final : public Collector {
       : metrics_(env.metrics), paths_(env.paths), bmc_(env.bmc), settings_(std::move(settings)) {}
 
   // The engine touches metrics and the state directory, so it is built here
-  // and not at construction (--check-config builds collectors too).
+  // and not at construction (--check-config builds collectors too). The BMC
+  // is borrowed, never shut down here: its owner outlives this collector.
   void start() override {
+    bmc_->borrow();
     auto provider = make_bmc_provider(bmc_, {paths_.state});
     engine_ = std::make_shared<Engine>(metrics_, Engine::Options{settings_, paths_.state, nullptr},
                                        std::move(provider));
@@ -29,7 +32,8 @@ class PolicyCollector final : public Collector {
   }
 
   void collect(CollectDone done) override {
-    engine_->reconcile([engine = engine_, done = std::move(done)] {
+    engine_->reconcile([engine = engine_, bmc = bmc_, done = std::move(done)] {
+      bmc->refresh_health();  // the policy's requests are contacts with the BMC too
       auto status = engine->status();
       if (!status.discovered && !status.identification.empty())
         return done(CollectOutcome::failure(status.identification));
@@ -48,7 +52,7 @@ class PolicyCollector final : public Collector {
  private:
   Metrics& metrics_;
   Paths paths_;
-  std::shared_ptr<BmcLinks> bmc_;
+  std::shared_ptr<bmc::Bmc> bmc_;
   PolicySettings settings_;
   std::shared_ptr<Engine> engine_;
 };

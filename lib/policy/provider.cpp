@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "bmc/bmc.hpp"
 #include "policy/ipmi_items.hpp"
 #include "policy/redfish_discovery.hpp"
 
@@ -10,30 +11,32 @@ namespace {
 
 class BmcProvider final : public Provider {
  public:
-  BmcProvider(std::shared_ptr<BmcLinks> links, ProviderOptions options)
-      : links_(std::move(links)), options_(std::move(options)) {}
+  BmcProvider(std::shared_ptr<bmc::Bmc> bmc, ProviderOptions options)
+      : bmc_(std::move(bmc)), options_(std::move(options)) {}
 
   // Redfish first; IPMI adds its manufacturer ID and serves what Redfish left.
   void discover(const PolicySettings& settings, std::function<void(Discovery)> done) override {
-    const bool any = links_->redfish || links_->ipmi;
+    auto redfish = bmc_->redfish();
+    auto ipmi = bmc_->ipmi();
+    const bool any = redfish || ipmi;
     SelItemOptions sel{settings.sel_max_fill_ratio, options_.state_dir,
                        settings.sel_archive_max_bytes, settings.sel_archive_keep, nullptr};
     auto finish = [any, done](Discovery d) {
       if (d.ok) explain_unsupported(d, any);
       done(std::move(d));
     };
-    auto then_ipmi = [ipmi = links_->ipmi, settings, sel, finish](Discovery d) {
+    auto then_ipmi = [ipmi, settings, sel, finish](Discovery d) {
       if (!ipmi) return finish(std::move(d));
       complete_with_ipmi(ipmi, settings, sel, std::move(d), finish);
     };
-    if (links_->redfish) return discover_redfish(links_->redfish, settings, sel, then_ipmi);
+    if (redfish) return discover_redfish(redfish, settings, sel, then_ipmi);
     Discovery d;
-    d.ok = !links_->ipmi;  // nothing to reach: every item is unsupported
+    d.ok = !ipmi;  // nothing to reach: every item is unsupported
     then_ipmi(std::move(d));
   }
 
  private:
-  std::shared_ptr<BmcLinks> links_;
+  std::shared_ptr<bmc::Bmc> bmc_;
   ProviderOptions options_;
 };
 
@@ -59,9 +62,9 @@ void explain_unsupported(Discovery& d, bool any_transport) {
   }
 }
 
-std::shared_ptr<Provider> make_bmc_provider(std::shared_ptr<BmcLinks> links,
+std::shared_ptr<Provider> make_bmc_provider(std::shared_ptr<bmc::Bmc> bmc,
                                             ProviderOptions options) {
-  return std::make_shared<BmcProvider>(std::move(links), std::move(options));
+  return std::make_shared<BmcProvider>(std::move(bmc), std::move(options));
 }
 
 }  // namespace bmcquiet::policy

@@ -1,4 +1,4 @@
-// Builds the policy's item backends from the daemon's BMC links: identifies
+// Builds the policy's item backends from the daemon's BMC owner: identifies
 // the BMC over whichever transports are configured, picks the vendor profile,
 // and maps each item to the transport that can serve it (Redfish first, IPMI
 // where Redfish cannot, OEM settings only through the matching profile).
@@ -7,7 +7,10 @@
 #include <memory>
 
 #include "policy/item.hpp"
-#include "service/bmc_links.hpp"
+
+namespace bmcquiet::bmc {
+class Bmc;
+}
 
 namespace bmcquiet::policy {
 
@@ -15,8 +18,8 @@ struct ProviderOptions {
   std::string state_dir;  // for the SEL archive
 };
 
-std::shared_ptr<Provider> make_bmc_provider(std::shared_ptr<BmcLinks> links,
-                                            ProviderOptions options);
+// The BMC is borrowed (bmc::Bmc::borrow) by whoever builds the provider.
+std::shared_ptr<Provider> make_bmc_provider(std::shared_ptr<bmc::Bmc> bmc, ProviderOptions options);
 
 // Fills `unsupported` for every item without a backend, saying why.
 void explain_unsupported(Discovery& discovery, bool any_transport);

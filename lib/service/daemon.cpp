@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <optional>
 #include <set>
+#include <vector>
 
 #include <atomic>
 #include <thread>
@@ -13,9 +14,11 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "bmc/bmc.hpp"
 #include "collectors/scheduler.hpp"
 #include "control/control_service.hpp"
 #include "core/log.hpp"
@@ -111,12 +114,36 @@ class Daemon {
 
   void apply(Plan plan) {
     config_ = plan.config;
-    std::set<std::string> live;
-    for (const auto& c : plan.collectors) live.insert(c.name);
+    collector_names_.clear();
+    for (const auto& c : plan.collectors) collector_names_.insert(c.name);
+    // The new collectors borrow the new owner as they start; it takes the
+    // running clients over when `bmc:` did not change (same session).
+    plan.bmc->inherit_from(bmc_);
     scheduler_.replace(std::move(plan.collectors));
+    plan.bmc->inherit_from(nullptr);
+    if (bmc_) retire(std::move(bmc_));  // ends whatever was not taken over
+    bmc_ = std::move(plan.bmc);
     // The old collectors are stopped: a disabled one leaves no frozen series.
-    metrics_.drop_owners_except(live);
-    bmc_ = plan.bmc;  // after the old collectors stopped using the old links
+    metrics_.drop_owners_except(live_owners());
+  }
+
+  std::set<std::string> live_owners() const {
+    auto live = collector_names_;
+    if (bmc_) live.insert(bmc_->metrics_owner());
+    for (const auto& old : retiring_) live.insert(old->metrics_owner());
+    return live;
+  }
+
+  // A replaced BMC owner ends its session in the background (bounded); its
+  // clients' series go once it is done, not before: they still write them.
+  void retire(std::shared_ptr<bmc::Bmc> old) {
+    retiring_.push_back(old);
+    old->shutdown([this, gone = old.get()] {
+      std::erase_if(retiring_, [gone](const auto& b) { return b.get() == gone; });
+      metrics_.drop_owners_except(live_owners());
+      // Posted: what the owner queued while finishing (releasing its client) runs first.
+      if (stopping_ && retiring_.empty()) boost::asio::post(io_, [this] { io_.stop(); });
+    });
   }
 
   std::string status_line() const {
@@ -208,7 +235,12 @@ class Daemon {
     signals_.cancel();
     watchdog_timer_.cancel();
     status_timer_.cancel();
-    io_.stop();
+    // The loop runs on until the BMC session is ended, whatever was in flight
+    // (the owner bounds that to bmc::Bmc::kShutdownBudget): a session left
+    // behind holds one of the BMC's few slots until it times out.
+    stopping_ = true;
+    if (bmc_) retire(std::move(bmc_));
+    if (retiring_.empty()) io_.stop();
   }
 
   // civetweb's listener polls in 1 s quanta before it sees the stop flag, which
@@ -236,7 +268,10 @@ class Daemon {
   Metrics metrics_;
   Scheduler scheduler_;
   DaemonConfig config_;
-  std::shared_ptr<BmcLinks> bmc_;  // the running plan's BMC clients
+  std::set<std::string> collector_names_;            // the running plan's
+  std::shared_ptr<bmc::Bmc> bmc_;                    // the running plan's BMC owner
+  std::vector<std::shared_ptr<bmc::Bmc>> retiring_;  // replaced, still ending their sessions
+  bool stopping_ = false;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<ControlService> control_;
 };

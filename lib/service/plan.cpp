@@ -5,11 +5,10 @@
 
 #include <fmt/format.h>
 
+#include "bmc/bmc.hpp"
 #include "collectors/registry.hpp"
-#include "ipmi/config.hpp"
 #include "metrics/metrics.hpp"
 #include "platform/sysfs.hpp"
-#include "redfish/client.hpp"
 
 namespace bmcquiet {
 namespace {
@@ -59,20 +58,6 @@ void read_daemon_keys(ConfigSection& root, const CliOverrides& cli, DaemonConfig
   cpus.finish();
 }
 
-// The BMC's transports (bmc.redfish, bmc.ipmi): each room parses its own
-// subsection here and builds its client into env.bmc.
-void read_bmc(ConfigSection& root, CollectorEnv& env) {
-  auto bmc = root.section("bmc");
-  auto redfish_section = bmc.section("redfish");
-  env.bmc->redfish =
-      redfish::client_from_config(redfish_section, env.io, env.metrics, env.paths.sysfs);
-  redfish_section.finish();
-  auto ipmi_section = bmc.section("ipmi");
-  env.bmc->ipmi = ipmi::client_from_config(ipmi_section, env.io, env.metrics, env.paths);
-  ipmi_section.finish();
-  bmc.finish();
-}
-
 void read_collectors(ConfigSection& root, const CollectorEnv& env, Plan& plan) {
   auto all = root.section("collectors");
   for (const auto& factory : collector_factories()) {
@@ -114,9 +99,11 @@ PlanResult build_plan_from_text(std::string_view text, const std::string& file,
   Plan plan;
   plan.config.file = file;
   read_daemon_keys(root, cli, plan.config);
-  CollectorEnv env{io, metrics, plan.config.paths, plan.config.cpus};
-  read_bmc(root, env);
-  plan.bmc = env.bmc;
+  // The BMC's transports (bmc.redfish, bmc.ipmi) go to their owner; its
+  // clients come when a consumer borrows it.
+  auto bmc_section = root.section("bmc");
+  plan.bmc = bmc::Bmc::from_config(bmc_section, io, metrics, plan.config.paths);
+  CollectorEnv env{io, metrics, plan.config.paths, plan.config.cpus, plan.bmc};
   read_collectors(root, env, plan);
   root.finish();
   PlanResult result;

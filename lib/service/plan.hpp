@@ -42,7 +42,7 @@ struct PlannedCollector {
 
 struct Plan {
   DaemonConfig config;
-  std::shared_ptr<BmcLinks> bmc;
+  std::shared_ptr<bmc::Bmc> bmc;  // never null; no client exists until a consumer borrows it
   std::vector<PlannedCollector> collectors;
 };
 

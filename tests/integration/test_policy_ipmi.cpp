@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "bmc/bmc.hpp"
 #include "ipmi/client.hpp"
 #include "metrics/metrics.hpp"
 #include "policy/engine.hpp"
@@ -72,8 +73,8 @@ TEST_CASE("enforce over IPMI: SOL drift reverted, SEL archived then cleared",
   TempDir state;
   boost::asio::io_context io;
   Metrics metrics;
-  auto links = std::make_shared<BmcLinks>();
-  links->ipmi = client_for(io, sim);
+  auto owner = bmc::Bmc::create(io, nullptr, {.ipmi = sim.client_config()});
+  owner->borrow();
   policy::PolicySettings s;
   s.modes.fill(policy::Mode::off);
   s.set_mode(policy::ItemId::sol, policy::Mode::enforce);
@@ -82,7 +83,7 @@ TEST_CASE("enforce over IPMI: SOL drift reverted, SEL archived then cleared",
   s.sel_max_fill_ratio = 0.5;
   auto engine =
       std::make_shared<policy::Engine>(metrics, policy::Engine::Options{s, state.path(), nullptr},
-                                       policy::make_bmc_provider(links, {state.path()}));
+                                       policy::make_bmc_provider(owner, {state.path()}));
   auto pass = [&] {
     bool done = false;
     engine->reconcile([&] { done = true; });
