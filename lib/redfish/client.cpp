@@ -270,16 +270,18 @@ void Client::Impl::submit(Request request) {
   // Refused here, a link elsewhere does not even wait for a login.
   std::string error;
   auto path = confine(request.path, error);
-  if (!path) return fail(std::move(request), std::move(error));
+  if (!path) return fail(std::move(request), std::move(error), true);
   request.path = std::move(*path);
   queue.push_back(std::move(request));
   pump();
 }
 
-void Client::Impl::fail(Request request, std::string error) {
+void Client::Impl::fail(Request request, std::string error, bool refused) {
   redact(error);  // it may quote a link the BMC supplied
-  boost::asio::post(io, [h = std::move(request.handler), e = std::move(error)] {
-    h(Response{0, {}, {}, {}, e});
+  boost::asio::post(io, [h = std::move(request.handler), e = std::move(error), refused] {
+    Response r{0, {}, {}, {}, e};
+    r.refused = refused;
+    h(std::move(r));
   });
 }
 
@@ -331,7 +333,7 @@ void Client::Impl::fail_queue(const std::string& error, bool anonymous_too) {
 void Client::Impl::send(Request request) {
   std::string error;
   auto path = confine(request.path, error);
-  if (!path) return fail(std::move(request), std::move(error));
+  if (!path) return fail(std::move(request), std::move(error), true);
   request.path = std::move(*path);
   if (request.deadline != Clock::time_point::max() && Clock::now() >= request.deadline) {
     error = fmt::format(

@@ -1,5 +1,5 @@
-// One Redfish client per BMC, shared by the collector and the policy engine
-// (BmcLinks::redfish). Everything runs on the daemon's io_context: libcurl's
+// One Redfish client per BMC, owned by lib/bmc (bmc::Bmc) and borrowed by the
+// collectors and the policy. Everything runs on the daemon's io_context: libcurl's
 // multi-socket API is driven by Asio, so no request blocks the loop and no
 // thread is spawned. Handlers are always called later from the loop, never
 // from inside the call that queued them.
@@ -64,6 +64,9 @@ struct Response {
   std::string etag;
   std::string location;
   std::string error;  // what went wrong (transport, status, parse), never a secret
+  // Never sent: the link leads outside the configured BMC origin. The BMC's
+  // bug, not an outage: readers skip that part, health is unchanged.
+  bool refused = false;
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
 };
 using ResponseHandler = std::function<void(Response)>;
@@ -119,9 +122,5 @@ class Client {
   explicit Client(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<Impl> impl_;
 };
-
-// The client for `bmc.redfish`, or nullptr when Redfish is not configured.
-std::shared_ptr<Client> client_from_config(ConfigSection& section, boost::asio::io_context& io,
-                                           Metrics& metrics, const std::string& sysfs);
 
 }  // namespace bmcquiet::redfish

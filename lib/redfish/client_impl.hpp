@@ -70,7 +70,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   void send(Request request);
   void finished(const std::shared_ptr<Transfer>& transfer, CURLcode code);
   void complete(Request request, Response response);
-  void fail(Request request, std::string error);
+  void fail(Request request, std::string error, bool refused = false);
   // The path `link` may be fetched as; nullopt (and `error`) when it is
   // outside the configured origin, which is counted and logged.
   std::optional<std::string> confine(const std::string& link, std::string& error);

@@ -65,6 +65,7 @@ void unique_ids(Items& items, const std::map<std::string, std::string>& base) {
 }
 
 bool transient(const Response& r) {
+  if (r.refused) return false;  // a link off the BMC: skipped, not an outage
   return r.status == 0 || r.status == 401 || r.status >= 500 || (r.status < 300 && !r.ok());
 }
 

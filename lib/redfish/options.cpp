@@ -67,11 +67,4 @@ std::optional<ClientOptions> read_client_options(ConfigSection& s, const std::st
   return o;
 }
 
-std::shared_ptr<Client> client_from_config(ConfigSection& section, boost::asio::io_context& io,
-                                           Metrics& metrics, const std::string& sysfs) {
-  auto options = read_client_options(section, sysfs);
-  if (!options) return nullptr;
-  return Client::create(io, std::move(*options), &metrics);
-}
-
 }  // namespace bmcquiet::redfish

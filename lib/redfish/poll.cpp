@@ -47,6 +47,7 @@ struct Arrived {
 };
 
 bool failure(const Response& r) {
+  if (r.refused) return false;  // a link off the BMC: skipped, not an outage
   return r.status == 0 || r.status == 401 || r.status >= 500 || (r.status < 300 && !r.ok());
 }
 

@@ -69,6 +69,15 @@ TEST_CASE(
   REQUIRE(h.rig.wait_until([&] { return snap != nullptr; }));
   CHECK(h.refused() >= 1);
   CHECK(snap->error.find("secret") == std::string::npos);
+  // The BMC's bad link is skipped, not an outage: the rest is read and up.
+  CHECK(snap->up);
+  CHECK_FALSE(snap->temperatures.empty());
+  const auto refused_before = h.refused();
+  snap.reset();
+  client->poll([&](auto s) { snap = s; });
+  REQUIRE(h.rig.wait_until([&] { return snap != nullptr; }));
+  CHECK(snap->up);
+  CHECK(h.refused() == refused_before);  // discovery does not try the refused link again
 
   auto log = h.rig.call([&](auto done) { client->get(kLog, done); });
   REQUIRE(log.ok());

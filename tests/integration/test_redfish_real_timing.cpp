@@ -125,12 +125,11 @@ TEST_CASE("bmcsim --serialize answers one request at a time at a capture README'
   CHECK_THROWS_WITH(sim.latency_profile(bad), Catch::Contains("empty-README"));
 }
 
-// [!mayfail]: issue 12's client (cached, incremental discovery; logs off the
-// poll path) is what makes the iDRAC pass; until it is merged the iDRAC's 18 s
-// SEL Entries inside a 25 s poll deadline keeps it down. The lead removes the
-// tag once the fix lands.
+// The iDRAC is the hard one: its SEL Entries take 18 s, which used to sit
+// inside every poll's 25 s deadline and kept the BMC down for ever. Log counts
+// now run apart from the polls, and discovery is kept across polls.
 TEST_CASE("Redfish real timing: every shared capture is up within 60 s with the default settings",
-          "[redfish][timing][!mayfail]") {
+          "[redfish][timing]") {
   const auto folders = shared_capture_folders();
   if (folders.empty()) {
     WARN("skipped: " << shared_captures_root().string()
