@@ -124,7 +124,7 @@ class Rig {
   std::unique_ptr<Process> daemon_;
 };
 
-const std::string kTemp = R"(bmcquiet_temperature_celsius{chassis="1",sensor="CPU1 Temp"})";
+const std::string kTemp = R"(bmcquiet_temperature_celsius{chassis="1",id="0",sensor="CPU1 Temp"})";
 const std::string kGets = R"(bmcquiet_redfish_requests_total{method="GET"})";
 const std::string kClientInfo = R"(bmcquiet_redfish_client_info{auth="session",tls="plaintext"})";
 

@@ -123,7 +123,7 @@ void print_row(const CaptureRun& r) {
   const auto* steady = r.steady();
   const auto first_up = up ? fmt::format("{:.1f} s", *up) : fmt::format("never<{}s", kCap.count());
   const auto walk = fmt::format("{} / {:.0f} s", r.walk.requests, r.walk.seconds);
-  const auto ratio = steady ? fmt::format("{:.2f}", steady->bmc_requests / r.walk.requests) : "-";
+  const auto ratio = steady ? fmt::format("{:.3f}", steady->bmc_requests / r.walk.requests) : "-";
   std::printf("%-32s %10s %16s %16s %16s %16s %9s\n", r.name.c_str(), first_up.c_str(),
               discovery_cost(r).c_str(), cost(polls.empty() ? nullptr : &polls[0]).c_str(),
               cost(steady).c_str(), walk.c_str(), ratio.c_str());
@@ -141,8 +141,9 @@ void print_table(const std::vector<std::unique_ptr<CaptureRun>>& runs) {
   std::printf(
       "\ntargets: first up <= 60 s; steady/walk <= 0.33\n"
       "steady poll: the 2nd poll after the first successful one; full walk: resources the "
-      "capture holds (links to ones it lacks are listed as dangling, not counted)\n"
-      "* Client::discover() not available: first poll minus steady poll\n\nper capture:\n");
+      "capture holds (links to ones it lacks are listed as dangling, not counted); discovery: "
+      "Client::discover() on a BMC of its own (* when it failed: first poll minus steady "
+      "poll)\n\nper capture:\n");
   for (const auto& r : runs)
     std::printf("%s: %s; walk: %zu resources + %zu dangling links, %zu Celsius readings%s\n%s",
                 r->name.c_str(), test::describe(r->profile).c_str(), r->walk.requests,
