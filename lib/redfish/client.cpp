@@ -448,7 +448,19 @@ std::shared_ptr<Client> Client::create(boost::asio::io_context& io, ClientOption
       new Client(std::make_shared<Impl>(io, std::move(options), metrics)));
 }
 
-Client::~Client() = default;
+// The last handle is gone, so nobody waits for an answer any more. Requests
+// queued or on the wire hold the poll or log-count task that holds the Impl:
+// drop them, so the Impl is freed (and its destructor ends the session).
+Client::~Client() { impl_->abandon(); }
+
+void Client::Impl::abandon() {
+  closing = true;
+  queue.clear();
+  for (auto& [easy, transfer] : transfers) loop->cancel(easy);
+  transfers.clear();
+  poll_waiters.clear();
+  model_waiters.clear();
+}
 
 void Client::start() {
   const auto& o = impl_->opt;

@@ -87,6 +87,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   bool cancel_transfers(bool keep_login);
   void end_session();
   void finish_shutdown();
+  void abandon();  // the last Client handle is gone
 
   // poll.cpp: the model, polls, log counts.
   void poll(SnapshotHandler handler);
