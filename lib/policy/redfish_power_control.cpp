@@ -328,10 +328,11 @@ class OemGatedPowerCap final : public ItemBackend,
       self->standard_->observe([self, capping, done](Observation standard) {
         if (capping || standard.status == Observation::Status::error) return done(standard);
         const auto desired = judge_power_cap(std::nullopt, self->floor_).desired;
-        const bool shows_cap = !standard.current.empty() && standard.current.rfind("none", 0) != 0;
-        if (shows_cap) self->log_disagreement(standard.current);
-        const auto configured =
-            shows_cap ? fmt::format(", {} configured", standard.current) : std::string();
+        // "1205 W" of "1205 W, LimitException HardPowerOff": no cap, no exception.
+        const auto limit = standard.current.substr(0, standard.current.find(','));
+        const bool shows_cap = !limit.empty() && limit.rfind("none", 0) != 0;
+        if (shows_cap) self->log_disagreement(limit);
+        const auto configured = shows_cap ? fmt::format(", {} configured", limit) : std::string();
         done(Observation::compliant(
             fmt::format("none (cap disabled in {}{})", self->where_, configured), desired));
       });
