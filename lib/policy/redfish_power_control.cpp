@@ -63,6 +63,16 @@ void write_current(const RedfishClient& client, const std::string& path, Decide 
   });
 }
 
+// Observation from a fresh GET of the resource.
+void get_and_judge(const RedfishClient& client, const std::string& path,
+                   std::function<Observation(const Json&)> judge,
+                   std::function<void(Observation)> done) {
+  client->get(path, [path, judge = std::move(judge), done = std::move(done)](Response r) {
+    if (!r.ok()) return done(Observation::failed(problem(r, "GET", path)));
+    done(judge(r.body));
+  });
+}
+
 PowerRange range_of(const Json& limit, const std::string& path) {
   return {limit["AllowableMin"].number(), limit["AllowableMax"].number(),
           fmt::format("AllowableMin/AllowableMax of {}", path)};
@@ -76,10 +86,9 @@ class PowerControlBackend final : public ItemBackend,
   std::string transport() const override { return "redfish"; }
 
   void observe(std::function<void(Observation)> done) override {
-    client_->get(path_, [self = shared_from_this(), done = std::move(done)](Response r) {
-      if (!r.ok()) return done(Observation::failed(problem(r, "GET", self->path_)));
-      done(self->judge(r.body));
-    });
+    get_and_judge(
+        client_, path_, [self = shared_from_this()](const Json& c) { return self->judge(c); },
+        std::move(done));
   }
 
   // Raises the set point to the floor, or (no floor) turns the control off;
@@ -182,10 +191,10 @@ class LegacyPowerCap final : public ItemBackend,
   std::string transport() const override { return "redfish"; }
 
   void observe(std::function<void(Observation)> done) override {
-    client_->get(path_, [self = shared_from_this(), done = std::move(done)](Response r) {
-      if (!r.ok()) return done(Observation::failed(problem(r, "GET", self->path_)));
-      done(self->judge(r.body["PowerControl"]));
-    });
+    get_and_judge(
+        client_, path_,
+        [self = shared_from_this()](const Json& p) { return self->judge(p["PowerControl"]); },
+        std::move(done));
   }
 
   void act(std::function<void(ActOutcome)> done) override {

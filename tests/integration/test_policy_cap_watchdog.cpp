@@ -14,11 +14,10 @@
 #include "metrics/metrics.hpp"
 #include "policy/engine.hpp"
 #include "policy/provider.hpp"
-#include "policy/redfish_discovery.hpp"
 #include "support/bmcsim.hpp"
 #include "support/helpers.hpp"
 #include "support/ipmi_sim.hpp"
-#include "support/redfish_rig.hpp"
+#include "support/policy_rig.hpp"
 
 using namespace bmcquiet;
 using namespace bmcquiet::test;
@@ -51,37 +50,13 @@ json::array writes(const BmcSim& sim) {
   return json::parse(sim.control("GET", "/writes")).as_array();
 }
 
-// The policy's Redfish discovery and one item's backend, in process.
-struct CapRig : RedfishRig {
-  std::shared_ptr<redfish::Client> client;
-  policy::PolicySettings settings;
+// One discovery at a time; observe/act on the current one.
+struct CapRig : PolicyRig {
   policy::Discovery discovery;
-
-  explicit CapRig(const BmcSim& sim) {
-    client = redfish::Client::create(io, options(sim), nullptr);
-  }
-  void discover() {
-    std::optional<policy::Discovery> d;
-    policy::SelItemOptions sel{0.75, dir.path() + "/state", 1 << 20, 2, nullptr};
-    policy::discover_redfish(client, settings, sel, [&](policy::Discovery r) { d = std::move(r); });
-    run_until([&] { return d.has_value(); });
-    INFO(d->error);
-    REQUIRE(d->ok);
-    discovery = std::move(*d);
-  }
-  policy::Observation observe(ItemId id) {
-    REQUIRE(discovery.backends.count(id));
-    std::optional<policy::Observation> seen;
-    discovery.backends.at(id)->observe([&](policy::Observation o) { seen = std::move(o); });
-    run_until([&] { return seen.has_value(); });
-    return *seen;
-  }
-  policy::ActOutcome act(ItemId id) {
-    std::optional<policy::ActOutcome> outcome;
-    discovery.backends.at(id)->act([&](policy::ActOutcome o) { outcome = std::move(o); });
-    run_until([&] { return outcome.has_value(); });
-    return *outcome;
-  }
+  using PolicyRig::PolicyRig;
+  void rediscover() { discovery = discover(); }
+  policy::Observation observe(ItemId id) { return PolicyRig::observe(discovery, id); }
+  policy::ActOutcome act(ItemId id) { return PolicyRig::act(discovery, id); }
 };
 
 std::string text(const json::value& v) { return std::string(v.as_string()); }
@@ -96,7 +71,7 @@ TEST_CASE("power cap Control: a floor outside AllowableMin/Max is reported, neve
   BmcSim sim({fixture_dir("redfish/subsystem")});  // SetPoint 500 W, range 150..1000 W
   CapRig rig(sim);
   rig.settings.power_floor_watts = 1200;
-  rig.discover();
+  rig.rediscover();
   auto o = rig.observe(ItemId::power_cap);
   CHECK(o.status == Status::drifted);
   CHECK(o.current == "500 W");
@@ -114,7 +89,7 @@ TEST_CASE("power cap Control: a floor outside AllowableMin/Max is reported, neve
   SECTION("a floor below AllowableMin is refused the same way") {
     edit(sim, kControl, [](json::object& c) { c["SetPoint"] = 100; });  // BMC-side oddity
     rig.settings.power_floor_watts = 120;
-    rig.discover();
+    rig.rediscover();
     CHECK(has(rig.observe(ItemId::power_cap).detail, "is below the range"));
     CHECK_FALSE(rig.act(ItemId::power_cap).ok);
     CHECK(sim.stat("writes") == 0);
@@ -122,7 +97,7 @@ TEST_CASE("power cap Control: a floor outside AllowableMin/Max is reported, neve
   SECTION("units spelled Watt are watts; a floor inside the range is written") {
     edit(sim, kControl, [](json::object& c) { c["SetPointUnits"] = "Watt"; });
     rig.settings.power_floor_watts = 900;
-    rig.discover();
+    rig.rediscover();
     CHECK(rig.observe(ItemId::power_cap).status == Status::drifted);
     REQUIRE(rig.act(ItemId::power_cap).ok);
     CHECK(resource(sim, kControl).at("SetPoint").as_int64() == 900);
@@ -137,14 +112,14 @@ TEST_CASE("power cap: a cap that is switched off is compliant and never switched
   rig.settings.power_floor_watts = 600;  // the configured 500 W would be below it
   SECTION("ControlMode Disabled") {
     edit(sim, kControl, [](json::object& c) { c["ControlMode"] = "Disabled"; });
-    rig.discover();
+    rig.rediscover();
     auto o = rig.observe(ItemId::power_cap);
     CHECK(o.status == Status::compliant);
     CHECK(o.current == "none (ControlMode Disabled at " + kControl + ", 500 W configured)");
   }
   SECTION("Status.State Disabled") {
     edit(sim, kControl, [](json::object& c) { c["Status"] = json::object{{"State", "Disabled"}}; });
-    rig.discover();
+    rig.rediscover();
     CHECK(rig.observe(ItemId::power_cap).status == Status::compliant);
   }
   sim.reset_stats();
@@ -181,7 +156,7 @@ TEST_CASE("power cap PowerControl array: only the server's member is written, th
   three_power_controls(sim, "HardPowerOff");
   CapRig rig(sim);
   rig.settings.power_floor_watts = 900;
-  rig.discover();
+  rig.rediscover();
   auto o = rig.observe(ItemId::power_cap);
   CHECK(o.status == Status::drifted);
   CHECK(o.current == "800 W, LimitException HardPowerOff");
@@ -217,7 +192,7 @@ TEST_CASE("power cap: HardPowerOff on a high enough limit is its own finding",
   three_power_controls(sim, "HardPowerOff");
   CapRig rig(sim);
   rig.settings.power_floor_watts = 700;  // 800 W is high enough
-  rig.discover();
+  rig.rediscover();
   auto o = rig.observe(ItemId::power_cap);
   CHECK(o.status == Status::drifted);
   CHECK(has(o.detail, "HardPowerOff"));
@@ -271,7 +246,7 @@ TEST_CASE("power cap on Dell: 1300 W is never written where the thresholds end a
   dell_capping(sim);
   CapRig rig(sim);
   rig.settings.power_floor_watts = 1300;
-  rig.discover();
+  rig.rediscover();
   REQUIRE(rig.discovery.profile);
   auto o = rig.observe(ItemId::power_cap);
   CHECK(o.status == Status::drifted);
@@ -285,7 +260,7 @@ TEST_CASE("power cap on Dell: 1300 W is never written where the thresholds end a
   CHECK(sim.stat("writes") == 0);
 
   rig.settings.power_floor_watts = 850;  // within the thresholds: raised
-  rig.discover();
+  rig.rediscover();
   REQUIRE(rig.act(ItemId::power_cap).ok);
   CHECK(resource(sim, kDellPower)
             .at("PowerControl")
@@ -301,7 +276,7 @@ TEST_CASE("power cap on a GPU server: the GPUs' limits are reported beside the s
   CapRig rig(sim);
   rig.settings.power_floor_watts = 5000;
   REQUIRE(rig.poll_counted(*rig.client)->device_limits.size() == 8);  // the collector's read
-  rig.discover();
+  rig.rediscover();
   auto o = rig.observe(ItemId::power_cap);
   CHECK(o.status == Status::compliant);
   CHECK(o.current == "10200 W");
@@ -322,7 +297,7 @@ TEST_CASE("watchdog over Redfish with min_timeout: never disabled, extended wher
   CapRig rig(sim);
   rig.settings.watchdog_min_timeout = 1h;
   SECTION("no timeout property (the standard schema): unsupported, with the reason") {
-    rig.discover();
+    rig.rediscover();
     CHECK_FALSE(rig.discovery.backends.count(ItemId::watchdog));
     REQUIRE(rig.discovery.unsupported.count(ItemId::watchdog));
     const auto& why = rig.discovery.unsupported.at(ItemId::watchdog);
@@ -332,7 +307,7 @@ TEST_CASE("watchdog over Redfish with min_timeout: never disabled, extended wher
   SECTION("a timeout property: raised, FunctionEnabled and TimeoutAction untouched") {
     edit(sim, kDellSystem,
          [](json::object& s) { s["HostWatchdogTimer"].as_object()["TimeoutSeconds"] = 300; });
-    rig.discover();
+    rig.rediscover();
     auto o = rig.observe(ItemId::watchdog);
     CHECK(o.status == Status::drifted);
     CHECK(o.current == "on, timeout 300 s, action PowerCycle");
@@ -348,14 +323,6 @@ TEST_CASE("watchdog over Redfish with min_timeout: never disabled, extended wher
 // --- IPMI (ipmi_sim), read back with ipmitool ---
 
 namespace {
-
-bool skip_without_sim() {
-  if (auto why = IpmiSim::unavailable(); !why.empty()) {
-    WARN("SKIPPED: " << why);
-    return true;
-  }
-  return false;
-}
 
 // The policy engine over the simulator's IPMI, one item enforced.
 struct IpmiRig {
@@ -419,7 +386,7 @@ void host_arms_watchdog(const IpmiRig& rig) {
 
 TEST_CASE("watchdog over IPMI: min_timeout extends a running watchdog, action kept",
           "[policy][watchdog][ipmi_sim]") {
-  if (skip_without_sim()) return;
+  if (skip_without_ipmi_sim()) return;
   IpmiSim sim;
   REQUIRE(sim.start());
   IpmiRig rig(sim, ItemId::watchdog, [](auto& s) { s.watchdog_min_timeout = 600s; });
@@ -438,7 +405,7 @@ TEST_CASE("watchdog over IPMI: min_timeout extends a running watchdog, action ke
 
 TEST_CASE("watchdog over IPMI: a host petting its watchdog ends up extended, never stopped",
           "[policy][watchdog][ipmi_sim]") {
-  if (skip_without_sim()) return;
+  if (skip_without_ipmi_sim()) return;
   IpmiSim sim;
   REQUIRE(sim.start());
   IpmiRig rig(sim, ItemId::watchdog, [](auto& s) {
@@ -475,7 +442,7 @@ TEST_CASE("watchdog over IPMI: a host petting its watchdog ends up extended, nev
 
 TEST_CASE("watchdog over IPMI: min_timeout 0 stops it, keeping its use and action",
           "[policy][watchdog][ipmi_sim]") {
-  if (skip_without_sim()) return;
+  if (skip_without_ipmi_sim()) return;
   IpmiSim sim;
   REQUIRE(sim.start());
   IpmiRig rig(sim, ItemId::watchdog, [](auto& s) { s.watchdog_min_timeout = 0s; });
@@ -489,7 +456,7 @@ TEST_CASE("watchdog over IPMI: min_timeout 0 stops it, keeping its use and actio
 
 TEST_CASE("DCMI power limit: raised within range, HardPowerOff made log-only, 0x84 explained",
           "[policy][power_cap][ipmi_sim]") {
-  if (skip_without_sim()) return;
+  if (skip_without_ipmi_sim()) return;
   IpmiSim sim;  // the module allows 100..2000 W
   REQUIRE(sim.start());
   auto arm = [](const IpmiRig& rig) {
