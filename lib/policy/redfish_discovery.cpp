@@ -77,22 +77,46 @@ std::map<ItemId, Standard> standard_properties(const ModelBodies& b, const Polic
   return out;
 }
 
-// The server chassis' power limit among its Controls: ControlType Power, for
-// the whole chassis (PhysicalContext Chassis, or unstated). Never another
-// chassis' (a GPU's limit is the GPU's).
-std::string server_power_control(const ModelBodies& b, const redfish::ChassisModel& server) {
+// The server chassis' Controls with ControlType Power.
+std::vector<Json> server_power_controls(const ModelBodies& b, const redfish::ChassisModel& server) {
   std::vector<Json> controls;
   for (const auto& path : server.control_members) controls.push_back(b.at(path));
   const auto members = b.at(server.controls)["Members"];
   for (std::size_t i = 0; server.control_members.empty() && i < members.size(); ++i)
     controls.push_back(members[i].contains("ControlType") ? members[i] : b.at(members[i].link()));
-  std::vector<std::string> found;
+  std::vector<Json> power;
   for (const auto& c : controls)
-    if (c["ControlType"].string().value_or("") == "Power" &&
-        c["PhysicalContext"].string().value_or("Chassis") == "Chassis" && !c.link().empty())
-      found.push_back(c.link());
+    if (c["ControlType"].string().value_or("") == "Power" && !c.link().empty()) power.push_back(c);
+  return power;
+}
+
+bool for_whole_chassis(const Json& control) {
+  return control["PhysicalContext"].string().value_or("Chassis") == "Chassis";
+}
+
+// The server's power limit: the whole chassis' (PhysicalContext Chassis, or
+// unstated), the lowest path. Never another chassis' (a GPU's is the GPU's).
+std::string server_power_control(const ModelBodies& b, const redfish::ChassisModel& server) {
+  std::vector<std::string> found;
+  for (const auto& c : server_power_controls(b, server))
+    if (for_whole_chassis(c)) found.push_back(c.link());
   std::sort(found.begin(), found.end());
   return found.empty() ? std::string() : found.front();
+}
+
+// The server chassis' other power controls (a CPU or memory domain's):
+// shown beside the item, never written.
+std::vector<std::string> other_server_controls(const ModelBodies& b) {
+  std::vector<std::string> out;
+  const auto* server = b.model().server_chassis();
+  if (!server) return out;
+  const auto chosen = server_power_control(b, *server);
+  for (const auto& c : server_power_controls(b, *server))
+    if (c.link() != chosen)
+      out.push_back(fmt::format("{} ({})", c.link(),
+                                c["PhysicalContext"].string().value_or("whole chassis")));
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 // `vendor`: the range a vendor's OEM attributes allow, when they say.
@@ -288,7 +312,7 @@ Discovery backends_from_model(const ModelBodies& b, const RedfishClient& c, cons
   if (s.watchdog_min_timeout.count() > 0) watchdog_with_minimum(b, c, s, d);
   if (d.profile) add_vendor_switches(b, *d.profile, c, s, standard, d);
   if (auto cap = d.backends.find(ItemId::power_cap); cap != d.backends.end())
-    cap->second = with_device_limits(c, cap->second);
+    cap->second = with_device_limits(c, cap->second, other_server_controls(b));
   return d;
 }
 

@@ -51,9 +51,11 @@ std::shared_ptr<ItemBackend> make_redfish_power_control(RedfishClient client,
                                                         std::string control_path,
                                                         double floor_watts, PowerRange vendor = {});
 // Adds to the server's power_cap observation the per-device limits (GPUs, CPU
-// modules) the collector last read: reported with what they limit, never written.
+// modules) the collector last read, and the server chassis' other power
+// controls (`server_others`): reported with what they limit, never written.
 std::shared_ptr<ItemBackend> with_device_limits(RedfishClient client,
-                                                std::shared_ptr<ItemBackend> server_cap);
+                                                std::shared_ptr<ItemBackend> server_cap,
+                                                std::vector<std::string> server_others = {});
 // A vendor's OEM switch that enables power capping (Dell ServerPwr.1.PowerCapSetting):
 // while it holds quiet_json no cap is active whatever `standard` shows; when it
 // is on, `standard` judges the limit. With no floor, act() turns the switch

@@ -378,15 +378,17 @@ class OemGatedPowerCap final : public ItemBackend,
 class WithDeviceLimits final : public ItemBackend,
                                public std::enable_shared_from_this<WithDeviceLimits> {
  public:
-  WithDeviceLimits(RedfishClient c, std::shared_ptr<ItemBackend> server)
-      : client_(std::move(c)), server_(std::move(server)) {}
+  WithDeviceLimits(RedfishClient c, std::shared_ptr<ItemBackend> server,
+                   std::vector<std::string> others)
+      : client_(std::move(c)), server_(std::move(server)), others_(std::move(others)) {}
   std::string transport() const override { return server_->transport(); }
   void act(std::function<void(ActOutcome)> done) override { server_->act(std::move(done)); }
 
   void observe(std::function<void(Observation)> done) override {
     server_->observe([self = shared_from_this(), done](Observation o) {
-      if (auto note = self->devices(); !note.empty() && o.status != Observation::Status::error)
-        o.detail += (o.detail.empty() ? "" : "; ") + note;
+      if (o.status == Observation::Status::error) return done(std::move(o));
+      for (const auto& note : {self->others(), self->devices()})
+        if (!note.empty()) o.detail += (o.detail.empty() ? "" : "; ") + note;
       done(std::move(o));
     });
   }
@@ -405,15 +407,26 @@ class WithDeviceLimits final : public ItemBackend,
     return fmt::format("device limits, reported and never written: {}", fmt::join(out, ", "));
   }
 
+  std::string others() const {
+    return others_.empty() ? ""
+                           : fmt::format(
+                                 "other power controls of the server chassis, never "
+                                 "written: {}",
+                                 fmt::join(others_, ", "));
+  }
+
   RedfishClient client_;
   std::shared_ptr<ItemBackend> server_;
+  std::vector<std::string> others_;
 };
 
 }  // namespace
 
 std::shared_ptr<ItemBackend> with_device_limits(RedfishClient client,
-                                                std::shared_ptr<ItemBackend> server_cap) {
-  return std::make_shared<WithDeviceLimits>(std::move(client), std::move(server_cap));
+                                                std::shared_ptr<ItemBackend> server_cap,
+                                                std::vector<std::string> server_others) {
+  return std::make_shared<WithDeviceLimits>(std::move(client), std::move(server_cap),
+                                            std::move(server_others));
 }
 
 std::shared_ptr<ItemBackend> make_oem_gated_power_cap(RedfishClient client, PropertySpec gate,

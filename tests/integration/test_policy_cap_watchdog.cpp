@@ -105,6 +105,37 @@ TEST_CASE("power cap Control: a floor outside AllowableMin/Max is reported, neve
   }
 }
 
+TEST_CASE("power cap Controls: a CPU power control beside the server's is shown, never written",
+          "[policy][power_cap]") {
+  BmcSim sim({fixture_dir("redfish/subsystem")});
+  const auto cpu = kV1 + "/Chassis/1U/Controls/CPUPowerLimit";
+  auto body = resource(sim, kControl);
+  body["@odata.id"] = cpu;
+  body["Id"] = "CPUPowerLimit";
+  body["PhysicalContext"] = "CPU";
+  body["SetPoint"] = 200;
+  put(sim, cpu, body);
+  edit(sim, kV1 + "/Chassis/1U/Controls", [&](json::object& c) {  // the CPU's listed first
+    c["Members"] =
+        json::array{json::object{{"@odata.id", cpu}}, json::object{{"@odata.id", kControl}}};
+    c["Members@odata.count"] = 2;
+  });
+  CapRig rig(sim);
+  rig.settings.power_floor_watts = 600;
+  rig.rediscover();
+  auto o = rig.observe(ItemId::power_cap);
+  CHECK(o.current == "500 W");  // the whole chassis' control, not the CPU's 200 W
+  INFO(o.detail);
+  CHECK(has(o.detail,
+            "other power controls of the server chassis, never written: " + cpu + " (CPU)"));
+  sim.reset_stats();
+  REQUIRE(rig.act(ItemId::power_cap).ok);
+  const auto w = writes(sim);
+  REQUIRE(w.size() == 1);
+  CHECK(text(w[0].at("path")) == kControl);
+  CHECK(resource(sim, cpu).at("SetPoint").as_int64() == 200);
+}
+
 TEST_CASE("power cap: a cap that is switched off is compliant and never switched on",
           "[policy][power_cap]") {
   BmcSim sim({fixture_dir("redfish/subsystem")});
