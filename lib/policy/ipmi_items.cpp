@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ipmi/client.hpp"
+#include "policy/power_cap.hpp"
 
 namespace bmcquiet::policy {
 namespace {
@@ -38,6 +39,13 @@ class SolBackend final : public ItemBackend {
   IpmiClient client_;
 };
 
+// IPMI's countdown is 16 bits of 100 ms: 6553.5 s at most.
+constexpr double kMaxWatchdogSeconds = 0xFFFF / 10.0;
+
+// min_timeout 0: the watchdog must be off. min_timeout > 0: if it runs, its
+// timeout is at least min_timeout and its use and action are the host's.
+// A host that pets the timer (Reset Watchdog Timer) restarts the countdown
+// from the initial countdown, so the initial one is what is judged and set.
 class WatchdogBackend final : public ItemBackend {
  public:
   WatchdogBackend(IpmiClient c, std::chrono::seconds min) : client_(std::move(c)), min_(min) {}
@@ -47,37 +55,82 @@ class WatchdogBackend final : public ItemBackend {
         [min = min_, done = std::move(done)](ipmi::Result<ipmi::WatchdogState> r) {
           if (!r.ok()) return done(Observation::failed(failure(r, "Get Watchdog Timer")));
           const auto desired =
-              min.count() > 0 ? fmt::format("off or timeout >= {} s", min.count()) : "off";
+              min.count() > 0
+                  ? fmt::format("off, or running with timeout >= {} s and its action", min.count())
+                  : std::string("off");
           if (!r.value->running) return done(Observation::compliant("off", desired));
           const double timeout = r.value->initial_countdown_100ms / 10.0;
-          const auto current = fmt::format("running, timeout {:.1f} s", timeout);
-          done(min.count() > 0 && timeout >= double(min.count())
-                   ? Observation::compliant(current, desired)
-                   : Observation::drifted(current, desired));
+          const auto current = fmt::format("running, timeout {:.1f} s, action {}", timeout,
+                                           action_name(r.value->timeout_action));
+          if (min.count() == 0 || timeout < double(min.count()))
+            return done(Observation::drifted(current, desired));
+          done(Observation::compliant(current, desired));
         });
   }
-  // Set Watchdog Timer without "don't stop" stops a running timer; its use
-  // and countdown are kept so a later start behaves as the host expects.
   void act(std::function<void(ActOutcome)> done) override {
-    client_->get_watchdog(
-        [client = client_, done = std::move(done)](ipmi::Result<ipmi::WatchdogState> r) {
-          if (!r.ok()) return done(ActOutcome::failure(failure(r, "Get Watchdog Timer")));
-          ipmi::WatchdogSettings s;
-          s.timer_use = r.value->timer_use & 0x07;
-          s.dont_log = r.value->dont_log;
-          s.dont_stop = false;
-          s.timeout_action = 0;
-          s.initial_countdown_100ms = r.value->initial_countdown_100ms;
-          client->set_watchdog(s, [done](ipmi::Result<ipmi::Done> set) {
-            done(done_outcome(set, "Set Watchdog Timer"));
-          });
-        });
+    if (min_.count() > 0 && double(min_.count()) > kMaxWatchdogSeconds)
+      return done(ActOutcome::failure(fmt::format(
+          "watchdog.min_timeout {} s is longer than IPMI's watchdog can count ({:.1f} s); "
+          "not written: lower min_timeout",
+          min_.count(), kMaxWatchdogSeconds)));
+    client_->get_watchdog([client = client_, min = min_,
+                           done = std::move(done)](ipmi::Result<ipmi::WatchdogState> r) {
+      if (!r.ok()) return done(ActOutcome::failure(failure(r, "Get Watchdog Timer")));
+      if (!r.value->running) return done(ActOutcome::success());  // stopped meanwhile
+      client->set_watchdog(settings_for(*r.value, min), [done](ipmi::Result<ipmi::Done> set) {
+        done(done_outcome(set, "Set Watchdog Timer"));
+      });
+    });
   }
 
  private:
+  static std::string action_name(std::uint8_t action) {
+    constexpr const char* kNames[] = {"none", "hard reset", "power down", "power cycle"};
+    return action < 4 ? kNames[action] : fmt::format("0x{:02x}", action);
+  }
+
+  // The host's use, action and pre-timeout kept. With a minimum, "don't
+  // stop": the running countdown restarts from the longer value at once and
+  // keeps running; without one, Set stops the timer.
+  static ipmi::WatchdogSettings settings_for(const ipmi::WatchdogState& now,
+                                             std::chrono::seconds min) {
+    ipmi::WatchdogSettings s;
+    s.timer_use = now.timer_use & 0x07;
+    s.dont_log = now.dont_log;
+    s.timeout_action = now.timeout_action;
+    s.pretimeout_interrupt = now.pretimeout_interrupt;
+    s.pretimeout_seconds = now.pretimeout_seconds;
+    s.dont_stop = min.count() > 0;
+    s.initial_countdown_100ms =
+        min.count() > 0 ? std::uint16_t(min.count() * 10) : now.initial_countdown_100ms;
+    return s;
+  }
+
   IpmiClient client_;
   std::chrono::seconds min_;
 };
+
+PowerCapState dcmi_state(const ipmi::PowerLimitState& s) {
+  PowerCapState cap;
+  cap.where = "DCMI power limit";
+  if (!s.active) return cap;  // inactive: no cap, whatever limit is configured
+  if (!s.limit) return cap;
+  cap.limit_watts = s.limit->limit_watts;
+  cap.hard_power_off =
+      s.limit->exception_action == std::uint8_t(ipmi::ExceptionAction::power_off_and_log);
+  return cap;
+}
+
+// DCMI reports no range; a BMC that refuses the value says 0x84.
+std::string dcmi_set_failure(const ipmi::Result<ipmi::Done>& r, double floor) {
+  if (r.error.status == ipmi::Status::completion_code && r.error.cc == ipmi::kCcDcmiLimitOutOfRange)
+    return fmt::format(
+        "IPMI DCMI Set Power Limit: the BMC refused {:.0f} W as outside its power limit range "
+        "(0x84); the limit is unchanged: set power_cap.floor_watts within the BMC's range, or 0 "
+        "to have the limit deactivated",
+        floor);
+  return failure(r, "DCMI Set Power Limit");
+}
 
 class PowerCapBackend final : public ItemBackend {
  public:
@@ -87,12 +140,19 @@ class PowerCapBackend final : public ItemBackend {
     client_->dcmi_get_power_limit(
         [floor = floor_, done = std::move(done)](ipmi::Result<ipmi::PowerLimitState> r) {
           if (!r.ok()) return done(Observation::failed(failure(r, "DCMI Get Power Limit")));
-          const bool capped = r.value->active && r.value->limit;
-          done(judge_power_cap(
-              capped ? std::optional<double>(r.value->limit->limit_watts) : std::nullopt, floor));
+          auto o = judge_power_cap(dcmi_state(*r.value), floor);
+          // judge_power_cap names the Redfish term; DCMI's is its exception action.
+          for (auto* text : {&o.current, &o.detail}) {
+            const std::string redfish = "LimitException HardPowerOff";
+            if (auto at = text->find(redfish); at != std::string::npos)
+              text->replace(at, redfish.size(), "exception action hard power off");
+          }
+          done(std::move(o));
         });
   }
-  // Raises the limit to the floor (keeping its other terms) or deactivates it.
+  // No floor: the limit is deactivated. A floor: the limit is raised to it and
+  // a hard-power-off exception becomes log-only, its other terms kept; an
+  // inactive limit is never activated.
   void act(std::function<void(ActOutcome)> done) override {
     if (floor_ <= 0) {
       client_->dcmi_activate_power_limit(false, [done](ipmi::Result<ipmi::Done> r) {
@@ -103,10 +163,14 @@ class PowerCapBackend final : public ItemBackend {
     client_->dcmi_get_power_limit([client = client_, floor = floor_,
                                    done = std::move(done)](ipmi::Result<ipmi::PowerLimitState> r) {
       if (!r.ok()) return done(ActOutcome::failure(failure(r, "DCMI Get Power Limit")));
-      auto limit = r.value->limit.value_or(ipmi::PowerLimit{});
-      limit.limit_watts = std::uint16_t(floor);
-      client->dcmi_set_power_limit(limit, [done](ipmi::Result<ipmi::Done> set) {
-        done(done_outcome(set, "DCMI Set Power Limit"));
+      const auto cap = dcmi_state(*r.value);
+      if (!cap.limit_watts) return done(ActOutcome::success());  // deactivated meanwhile
+      auto limit = *r.value->limit;
+      if (*cap.limit_watts < floor) limit.limit_watts = std::uint16_t(floor);
+      if (cap.hard_power_off)
+        limit.exception_action = std::uint8_t(ipmi::ExceptionAction::log_only);
+      client->dcmi_set_power_limit(limit, [done, floor](ipmi::Result<ipmi::Done> set) {
+        done(set.ok() ? ActOutcome::success() : ActOutcome::failure(dcmi_set_failure(set, floor)));
       });
     });
   }
@@ -230,7 +294,9 @@ void complete_with_ipmi(IpmiClient client, const PolicySettings& settings,
     }
     d.ok = true;
     d.error.clear();
-    auto fill = [&d](ItemId id, std::shared_ptr<ItemBackend> b) { d.backends.try_emplace(id, b); };
+    auto fill = [&d](ItemId id, std::shared_ptr<ItemBackend> b) {
+      if (d.backends.try_emplace(id, b).second) d.unsupported.erase(id);  // IPMI serves it
+    };
     fill(ItemId::sol, make_ipmi_sol(client));
     fill(ItemId::watchdog, make_ipmi_watchdog(client, settings.watchdog_min_timeout));
     fill(ItemId::power_cap, make_ipmi_power_cap(client, settings.power_floor_watts));

@@ -77,32 +77,93 @@ std::map<ItemId, Standard> standard_properties(const ModelBodies& b, const Polic
   return out;
 }
 
-// The server chassis' power limit among its Controls: ControlType Power, for
-// the whole chassis (PhysicalContext Chassis, or unstated). Never another
-// chassis' (a GPU's limit is the GPU's).
-std::string server_power_control(const ModelBodies& b, const redfish::ChassisModel& server) {
+// The server chassis' Controls with ControlType Power.
+std::vector<Json> server_power_controls(const ModelBodies& b, const redfish::ChassisModel& server) {
   std::vector<Json> controls;
   for (const auto& path : server.control_members) controls.push_back(b.at(path));
   const auto members = b.at(server.controls)["Members"];
   for (std::size_t i = 0; server.control_members.empty() && i < members.size(); ++i)
     controls.push_back(members[i].contains("ControlType") ? members[i] : b.at(members[i].link()));
-  std::vector<std::string> found;
+  std::vector<Json> power;
   for (const auto& c : controls)
-    if (c["ControlType"].string().value_or("") == "Power" &&
-        c["PhysicalContext"].string().value_or("Chassis") == "Chassis" && !c.link().empty())
-      found.push_back(c.link());
+    if (c["ControlType"].string().value_or("") == "Power" && !c.link().empty()) power.push_back(c);
+  return power;
+}
+
+bool for_whole_chassis(const Json& control) {
+  return control["PhysicalContext"].string().value_or("Chassis") == "Chassis";
+}
+
+// The server's power limit: the whole chassis' (PhysicalContext Chassis, or
+// unstated), the lowest path. Never another chassis' (a GPU's is the GPU's).
+std::string server_power_control(const ModelBodies& b, const redfish::ChassisModel& server) {
+  std::vector<std::string> found;
+  for (const auto& c : server_power_controls(b, server))
+    if (for_whole_chassis(c)) found.push_back(c.link());
   std::sort(found.begin(), found.end());
   return found.empty() ? std::string() : found.front();
 }
 
+// The server chassis' other power controls (a CPU or memory domain's):
+// shown beside the item, never written.
+std::vector<std::string> other_server_controls(const ModelBodies& b) {
+  std::vector<std::string> out;
+  const auto* server = b.model().server_chassis();
+  if (!server) return out;
+  const auto chosen = server_power_control(b, *server);
+  for (const auto& c : server_power_controls(b, *server))
+    if (c.link() != chosen)
+      out.push_back(fmt::format("{} ({})", c.link(),
+                                c["PhysicalContext"].string().value_or("whole chassis")));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// `vendor`: the range a vendor's OEM attributes allow, when they say.
 std::shared_ptr<ItemBackend> standard_power_cap(const ModelBodies& b, const RedfishClient& c,
-                                                double floor) {
+                                                double floor, const PowerRange& vendor = {}) {
   const auto* server = b.model().server_chassis();
   if (!server) return nullptr;
   if (auto control = server_power_control(b, *server); !control.empty())
-    return make_redfish_power_control(c, control, floor);
-  if (!server->power.empty()) return make_redfish_power_cap(c, server->power, floor);
+    return make_redfish_power_control(c, control, floor, vendor);
+  if (!server->power.empty()) return make_redfish_power_cap(c, server->power, floor, vendor);
   return nullptr;
+}
+
+// The range a vendor's OEM resource gives the power limit (Dell
+// ServerPwr.1.PowerCapMinThres/MaxThres), through that vendor's own reader.
+PowerRange vendor_power_range(const redfish::VendorOem& vendor, const std::string& path,
+                              const Json& body) {
+  redfish::Snapshot s;
+  vendor.read(path, body, s);
+  return {s.power_limit.allowable_min, s.power_limit.allowable_max,
+          fmt::format("the vendor's thresholds in {}", path)};
+}
+
+// min_timeout > 0: a running watchdog keeps running with a longer timeout.
+// Turning FunctionEnabled off is never the fix, so a System without a timeout
+// property leaves the item to IPMI, or unsupported with the reason.
+void watchdog_with_minimum(const ModelBodies& b, const RedfishClient& c, const PolicySettings& s,
+                           Discovery& d) {
+  std::vector<std::string> paths;
+  for (const auto& system : b.model().systems) paths.push_back(system.path);
+  std::sort(paths.begin(), paths.end());
+  for (const auto& path : paths) {
+    const auto timer = b.at(path)["HostWatchdogTimer"];
+    if (!timer.is_object()) continue;
+    if (auto timeout = watchdog_timeout_of(timer)) {
+      d.backends[ItemId::watchdog] =
+          make_redfish_watchdog_timeout(c, path, *timeout, s.watchdog_min_timeout);
+      return;
+    }
+    d.unsupported[ItemId::watchdog] = fmt::format(
+        "{} HostWatchdogTimer has no timeout property (the Redfish schema defines none), so "
+        "min_timeout {} s cannot be checked or set over Redfish; it is never disabled for that. "
+        "Configure bmc.ipmi to extend it with Set Watchdog Timer, or set min_timeout: 0s to "
+        "have it turned off",
+        path, s.watchdog_min_timeout.count());
+    return;
+  }
 }
 
 std::shared_ptr<ItemBackend> media_backend(const Model& m, const RedfishClient& c) {
@@ -160,9 +221,10 @@ void add_vendor_switches(const ModelBodies& b, const Profile& p, const RedfishCl
     for (const auto& sw : m.vendor->switches(path, body)) {
       PropertySpec spec{sw.path, sw.keys, sw.quiet_json, transport};
       if (sw.setting == "power_cap") {
-        if (auto cap = d.backends.find(ItemId::power_cap); cap != d.backends.end())
-          cap->second =
-              make_oem_gated_power_cap(c, spec, sw.where, cap->second, s.power_floor_watts);
+        const auto range = vendor_power_range(*m.vendor, path, body);
+        if (auto limit = standard_power_cap(b, c, s.power_floor_watts, range))
+          d.backends[ItemId::power_cap] =
+              make_oem_gated_power_cap(c, spec, sw.where, limit, s.power_floor_watts);
         continue;
       }
       const auto id = item_for_oem_switch(sw.setting);
@@ -247,7 +309,10 @@ Discovery backends_from_model(const ModelBodies& b, const RedfishClient& c, cons
   if (auto media = media_backend(m, c)) d.backends[ItemId::virtual_media] = media;
   if (auto cap = standard_power_cap(b, c, s.power_floor_watts)) d.backends[ItemId::power_cap] = cap;
   if (auto sel = sel_backend(m, c, std::move(sel_options))) d.backends[ItemId::sel] = sel;
+  if (s.watchdog_min_timeout.count() > 0) watchdog_with_minimum(b, c, s, d);
   if (d.profile) add_vendor_switches(b, *d.profile, c, s, standard, d);
+  if (auto cap = d.backends.find(ItemId::power_cap); cap != d.backends.end())
+    cap->second = with_device_limits(c, cap->second, other_server_controls(b));
   return d;
 }
 

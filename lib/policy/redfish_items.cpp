@@ -121,38 +121,6 @@ class MediaBackend final : public ItemBackend, public std::enable_shared_from_th
   std::vector<MediaSlotRef> slots_;
 };
 
-class PowerCapBackend final : public ItemBackend,
-                              public std::enable_shared_from_this<PowerCapBackend> {
- public:
-  PowerCapBackend(RedfishClient c, std::string path, double floor)
-      : client_(std::move(c)), path_(std::move(path)), floor_(floor) {}
-  std::string transport() const override { return "redfish"; }
-
-  void observe(std::function<void(Observation)> done) override {
-    client_->get(path_, [self = shared_from_this(), done = std::move(done)](Response r) {
-      if (!r.ok()) return done(Observation::failed(problem(r, "GET", self->path_)));
-      const auto control = r.body["PowerControl"][std::size_t(0)];
-      if (!control.contains("PowerLimit"))
-        return done(Observation::unsupported(self->path_ + " reports no PowerLimit"));
-      done(judge_power_cap(control["PowerLimit"]["LimitInWatts"].number(), self->floor_));
-    });
-  }
-
-  // Raises the cap to the floor (or lifts it when no floor is set).
-  void act(std::function<void(ActOutcome)> done) override {
-    const auto limit = floor_ > 0 ? fmt::format("{:.0f}", floor_) : "null";
-    const auto body =
-        fmt::format(R"({{"PowerControl":[{{"PowerLimit":{{"LimitInWatts":{}}}}}]}})", limit);
-    rf::patch_current(
-        client_, path_, [body](const Json&) { return body; }, std::move(done));
-  }
-
- private:
-  RedfishClient client_;
-  std::string path_;
-  double floor_;
-};
-
 }  // namespace
 
 std::string describe_json_value(const std::string& json) {
@@ -170,11 +138,6 @@ std::shared_ptr<ItemBackend> make_redfish_property(RedfishClient client, Propert
 std::shared_ptr<ItemBackend> make_redfish_media(RedfishClient client,
                                                 std::vector<MediaSlotRef> slots) {
   return std::make_shared<MediaBackend>(std::move(client), std::move(slots));
-}
-
-std::shared_ptr<ItemBackend> make_redfish_power_cap(RedfishClient client, std::string power_path,
-                                                    double floor_watts) {
-  return std::make_shared<PowerCapBackend>(std::move(client), std::move(power_path), floor_watts);
 }
 
 }  // namespace bmcquiet::policy

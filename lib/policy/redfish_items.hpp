@@ -13,11 +13,13 @@
 #include <vector>
 
 #include "policy/item.hpp"
+#include "policy/power_cap.hpp"
 #include "policy/sel_item.hpp"
 
 namespace bmcquiet::redfish {
 class Client;
-}
+class Json;
+}  // namespace bmcquiet::redfish
 
 namespace bmcquiet::policy {
 
@@ -40,12 +42,20 @@ struct MediaSlotRef {
 // Every slot of every owner: observed together, every inserted one ejected.
 std::shared_ptr<ItemBackend> make_redfish_media(RedfishClient client,
                                                 std::vector<MediaSlotRef> slots);
+// The legacy Power resource: the whole-chassis PowerControl member's PowerLimit.
+// `vendor`: the range a vendor's OEM attributes allow (Dell PowerCapMin/MaxThres).
 std::shared_ptr<ItemBackend> make_redfish_power_cap(RedfishClient client, std::string power_path,
-                                                    double floor_watts);
+                                                    double floor_watts, PowerRange vendor = {});
 // The Control resource with ControlType "Power" (Chassis/Controls).
 std::shared_ptr<ItemBackend> make_redfish_power_control(RedfishClient client,
                                                         std::string control_path,
-                                                        double floor_watts);
+                                                        double floor_watts, PowerRange vendor = {});
+// Adds to the server's power_cap observation the per-device limits (GPUs, CPU
+// modules) the collector last read, and the server chassis' other power
+// controls (`server_others`): reported with what they limit, never written.
+std::shared_ptr<ItemBackend> with_device_limits(RedfishClient client,
+                                                std::shared_ptr<ItemBackend> server_cap,
+                                                std::vector<std::string> server_others = {});
 // A vendor's OEM switch that enables power capping (Dell ServerPwr.1.PowerCapSetting):
 // while it holds quiet_json no cap is active whatever `standard` shows; when it
 // is on, `standard` judges the limit. With no floor, act() turns the switch
@@ -54,6 +64,19 @@ std::shared_ptr<ItemBackend> make_oem_gated_power_cap(RedfishClient client, Prop
                                                       std::string gate_where,
                                                       std::shared_ptr<ItemBackend> standard,
                                                       double floor_watts);
+
+// A timeout property some BMCs add to HostWatchdogTimer (the standard has none).
+struct WatchdogTimeout {
+  std::string key;          // the member of HostWatchdogTimer
+  double per_second = 1.0;  // its unit: 1 for seconds, 1000 for milliseconds
+};
+std::optional<WatchdogTimeout> watchdog_timeout_of(const redfish::Json& host_watchdog_timer);
+// The watchdog with min_timeout > 0 where the System shows a timeout: raised
+// to min_timeout, FunctionEnabled and TimeoutAction never touched.
+std::shared_ptr<ItemBackend> make_redfish_watchdog_timeout(RedfishClient client,
+                                                           std::string system_path,
+                                                           WatchdogTimeout timeout,
+                                                           std::chrono::seconds min_timeout);
 
 // The SEL as the model found it, so fill() needs no discovery of its own.
 struct SelLogSpec {

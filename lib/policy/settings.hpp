@@ -41,7 +41,8 @@ struct PolicySettings {
   std::array<Mode, kItemCount> modes{};  // indexed by ItemId; default report
   // sel: archive then clear once the log is fuller than this.
   double sel_max_fill_ratio = 0.75;
-  // watchdog: off, or a timeout at least this long (0 = must be off).
+  // watchdog: 0 = must be off; otherwise, if it runs, its timeout is at least
+  // this long with the host's action (extended, never stopped).
   std::chrono::seconds watchdog_min_timeout{0};
   // power_cap: disabled, or a limit at least this high (0 = must be disabled).
   double power_floor_watts = 0;

@@ -17,7 +17,7 @@
 #include "redfish/oem.hpp"
 #include "support/bmcsim.hpp"
 #include "support/helpers.hpp"
-#include "support/redfish_rig.hpp"
+#include "support/policy_rig.hpp"
 
 using namespace bmcquiet;
 using namespace bmcquiet::test;
@@ -31,41 +31,9 @@ const std::string kV1 = "/redfish/v1";
 const std::string kIdrac = kV1 + "/Managers/iDRAC.Embedded.1";
 const std::string kDellSystem = kV1 + "/Systems/System.Embedded.1";
 
-// One in-process Redfish client on its own loop, as the daemon shares it
-// between the collector and the policy.
-struct Rig : RedfishRig {
-  std::shared_ptr<redfish::Client> client;
-  policy::PolicySettings settings;
-
-  explicit Rig(const BmcSim& sim, std::chrono::milliseconds log_interval = 5min) {
-    auto o = options(sim);
-    o.log_interval = log_interval;
-    client = redfish::Client::create(io, o, nullptr);
-  }
-  policy::Discovery discover() {
-    std::optional<policy::Discovery> d;
-    policy::SelItemOptions sel{0.75, dir.path() + "/state", 1 << 20, 2, nullptr};
-    policy::discover_redfish(client, settings, sel, [&](policy::Discovery r) { d = std::move(r); });
-    run_until([&] { return d.has_value(); });
-    INFO(d->error);
-    REQUIRE(d->ok);
-    return std::move(*d);
-  }
-  policy::Observation observe(const policy::Discovery& d, policy::ItemId id) {
-    auto it = d.backends.find(id);
-    REQUIRE(it != d.backends.end());
-    std::optional<policy::Observation> seen;
-    it->second->observe([&](policy::Observation o) { seen = std::move(o); });
-    run_until([&] { return seen.has_value(); });
-    INFO(seen->detail);
-    return *seen;
-  }
-  policy::ActOutcome act(const policy::Discovery& d, policy::ItemId id) {
-    std::optional<policy::ActOutcome> outcome;
-    d.backends.at(id)->act([&](policy::ActOutcome o) { outcome = std::move(o); });
-    run_until([&] { return outcome.has_value(); });
-    return *outcome;
-  }
+// The policy rig, plus the collector's side of the same client.
+struct Rig : PolicyRig {
+  using PolicyRig::PolicyRig;
   std::shared_ptr<const redfish::Snapshot> poll() { return RedfishRig::poll(*client); }
   // The SEL's entry count in a snapshot, as the collector's poll carries it.
   static std::optional<double> sel_count(const redfish::Snapshot& snap) {

@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include <catch2/catch.hpp>
+
 #include "ipmi/client.hpp"
 #include "support/helpers.hpp"
 
@@ -58,5 +60,14 @@ class IpmiSim {
 };
 
 int free_udp_port();
+
+// True (with a WARN naming why) when a test must skip: no ipmi_sim or module.
+inline bool skip_without_ipmi_sim() {
+  if (auto why = IpmiSim::unavailable(); !why.empty()) {
+    WARN("SKIPPED: " << why);
+    return true;
+  }
+  return false;
+}
 
 }  // namespace bmcquiet::test

@@ -37,6 +37,29 @@ bool has_param(std::string_view query, std::string_view name) {
   return query.find(name) != std::string_view::npos;
 }
 
+std::string merge_patch(json::object& target, const json::object& patch, const std::string& at);
+
+// Redfish array PATCH rules (DSP0266 "PATCH on array properties"): {} leaves
+// an element unchanged, null removes it, an object is merged into the element
+// at that position, and a PATCH with fewer elements removes the remaining ones.
+std::string patch_array(json::array& target, const json::array& patch, const std::string& at) {
+  json::array out;
+  for (std::size_t i = 0; i < patch.size(); ++i) {
+    const auto& p = patch[i];
+    if (p.is_null()) continue;
+    if (i < target.size() && p.is_object() && target[i].is_object()) {
+      auto element = target[i];
+      auto problem = merge_patch(element.as_object(), p.as_object(), fmt::format("{}{}/", at, i));
+      if (!problem.empty()) return problem;
+      out.push_back(std::move(element));
+    } else {
+      out.push_back(p);
+    }
+  }
+  target = std::move(out);
+  return {};
+}
+
 // A PATCH may only change properties that exist, keep their JSON kind (a null
 // accepts anything) and, where the resource lists allowable values, use one.
 std::string merge_patch(json::object& target, const json::object& patch, const std::string& at) {
@@ -51,8 +74,14 @@ std::string merge_patch(json::object& target, const json::object& patch, const s
       if (!problem.empty()) return problem;
       continue;
     }
+    if (value.is_array() && it->value().is_array()) {
+      auto problem = patch_array(it->value().as_array(), value.as_array(), at + name + "/");
+      if (!problem.empty()) return problem;
+      continue;
+    }
     const auto& old = it->value();
-    if (!old.is_null() && old.kind() != value.kind() && !(old.is_number() && value.is_number()))
+    if (!old.is_null() && !value.is_null() && old.kind() != value.kind() &&
+        !(old.is_number() && value.is_number()))
       return fmt::format("property {}{} has the wrong type", at, name);
     if (auto allowed = target.find(name + "@Redfish.AllowableValues");
         allowed != target.end() && allowed->value().is_array()) {
