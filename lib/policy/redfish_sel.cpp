@@ -48,6 +48,12 @@ std::string not_whole(std::optional<double> n, const std::string& shown, double 
   return {};
 }
 
+// A number as people write it (Boost.JSON would print 4.5 as 4.5E0); anything else as JSON.
+std::string shown(const Json& v) {
+  if (auto n = v.number()) return fmt::format("{}", *n);
+  return v.dump();
+}
+
 struct Counted {
   std::string error;
   std::uint64_t n = 0;
@@ -63,7 +69,7 @@ Counted collection_count(const Json& page, const std::string& where) {
       return {where + " has neither Members@odata.count nor Members; is it a LogEntry collection?"};
     return {"", page["Members"].size()};
   }
-  if (auto why = not_whole(v.number(), v.dump(), 0); !why.empty())
+  if (auto why = not_whole(v.number(), shown(v), 0); !why.empty())
     return {
         fmt::format("{}: Members@odata.count {}; nothing is cleared until the BMC reports a "
                     "valid count",
@@ -218,7 +224,7 @@ class RedfishSel final : public SelSource, public std::enable_shared_from_this<R
       if (!r.ok()) return done(fill_failed(rf::problem(r, "GET", self->log_)));
       self->spec_.entries_path = r.body["Entries"].link();
       const auto max = r.body["MaxNumberOfRecords"];
-      auto capacity = log_capacity(max.number(), max.dump(), self->log_);
+      auto capacity = log_capacity(max.number(), shown(max), self->log_);
       if (!capacity.error.empty()) return done(fill_failed(capacity.error));
       self->count(capacity.n, done);
     });

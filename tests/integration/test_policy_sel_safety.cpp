@@ -50,7 +50,8 @@ void put(const BmcSim& sim, const std::string& path, const json::value& body) {
 
 std::size_t clear_posts(const BmcSim& sim) {
   std::size_t n = 0;
-  for (const auto& w : json::parse(sim.control("GET", "/writes")).as_array())
+  const auto writes = json::parse(sim.control("GET", "/writes"));
+  for (const auto& w : writes.as_array())
     n += std::string(w.at("path").as_string()).find("ClearLog") != std::string::npos;
   return n;
 }
@@ -270,7 +271,8 @@ TEST_CASE("the real iDRAC capture: inlined entries archived whole, with every fi
   CHECK(count_containing(lines, "\"Created\":\"2024-06-11T00:13:00-05:00\"") >= 1);
   // Members come inlined: read, re-read before the clear, no GET per entry.
   std::size_t entry_gets = 0;
-  for (const auto& line : json::parse(sim.control("GET", "/recent")).as_array())
+  const auto recent = json::parse(sim.control("GET", "/recent"));
+  for (const auto& line : recent.as_array())
     entry_gets += std::string(line.as_string()).find("/Sel/Entries/") != std::string::npos;
   CHECK(entry_gets == 0);
 }
@@ -325,6 +327,9 @@ TEST_CASE("IPMI: record IDs reused after a clear, OEM records without a timestam
   REQUIRE(first.ok);
   CHECK_THAT(run_command(sim.ipmitool("sel list")).output, Catch::Contains("no entries"));
 
+  // A BMC restart: ipmi_sim numbers an empty SEL from 1 again, like many BMCs.
+  sim.stop();
+  REQUIRE(sim.start());
   for (int i = 0x41; i <= 0x43; ++i) add_oem_record(sim, i);  // a new generation
   const auto listed_after = run_command(sim.ipmitool("sel elist")).output;
   INFO(listed_before << "\n---\n" << listed_after);
@@ -337,4 +342,5 @@ TEST_CASE("IPMI: record IDs reused after a clear, OEM records without a timestam
   CHECK(count_containing(lines, "e04111223344") == 1);  // raw bytes of the second generation
   CHECK(count_containing(lines, "e00111223344") == 1);
   CHECK(count_containing(lines, "\"raw\":\"") == 6);
+  CHECK(count_containing(lines, "\"record_id\":\"1\"") == 2);  // the ID was reused
 }
