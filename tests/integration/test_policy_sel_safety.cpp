@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <sstream>
 
 #include "ipmi/client.hpp"
 #include "policy/ipmi_items.hpp"
@@ -379,16 +382,33 @@ TEST_CASE("IPMI: record IDs reused after a clear, OEM records without a timestam
   sim.stop();
   REQUIRE(sim.start());
   for (int i = 0x41; i <= 0x43; ++i) add_oem_record(sim, i);  // a new generation
+  // A timestamped system event record, added the same way.
+  REQUIRE(run_command(sim.ipmitool("raw 0x0a 0x44 0x00 0x00 0x02 0x00 0xa2 0x45 0x67 0x20 0x00 "
+                                   "0x04 0x01 0x01 0x01 0x52 0x01 0x70"))
+              .exit_code == 0);
   const auto listed_after = run_command(sim.ipmitool("sel elist")).output;
   INFO(listed_before << "\n---\n" << listed_after);
+  std::ostringstream journal;  // the journal copy, in its console form
+  const auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "sel", std::make_shared<spdlog::sinks::ostream_sink_mt>(journal)));
   auto second = act_ipmi(sim, state.path());
+  spdlog::set_default_logger(previous);
   INFO(second.error);
   REQUIRE(second.ok);
+  CHECK_THAT(journal.str(),
+             Catch::Contains("SEL entry 1 archived (ipmi): type=OEM non-timestamped "
+                             "record_type=0xe0 raw=0100e041112233445566778899aabbcc"));
+  // ipmi_sim stamps the record with its own clock (seconds since it started).
+  CHECK_THAT(journal.str(), Catch::Contains("type=system event record_type=0x02 time="));
+  CHECK_THAT(journal.str(), Catch::Contains("sensor_type=0x01 sensor_number=0x01 event=assertion "
+                                            "event_type=0x01 event_data=520170 raw="));
   auto lines = lines_of(archive);
-  REQUIRE(lines.size() == 6);
+  REQUIRE(lines.size() == 7);
   CHECK(count_containing(lines, "\"type\":\"OEM non-timestamped\"") == 6);
+  CHECK(count_containing(lines, "\"type\":\"system event\"") == 1);
   CHECK(count_containing(lines, "e04111223344") == 1);  // raw bytes of the second generation
   CHECK(count_containing(lines, "e00111223344") == 1);
-  CHECK(count_containing(lines, "\"raw\":\"") == 6);
+  CHECK(count_containing(lines, "\"raw\":\"") == 7);
   CHECK(count_containing(lines, "\"record_id\":\"1\"") == 2);  // the ID was reused
 }
