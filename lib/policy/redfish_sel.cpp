@@ -215,6 +215,9 @@ class RedfishSel final : public SelSource, public std::enable_shared_from_this<R
 
   void fill(std::function<void(SelFill)> done) override {
     if (from_model_) {
+      if (!spec_.capacity && !spec_.capacity_problem.empty())
+        return done(fill_failed(spec_.capacity_problem +
+                                "; the SEL fill is unknown and nothing is cleared"));
       const auto shown = spec_.capacity ? fmt::format("{}", *spec_.capacity) : "null";
       auto capacity = log_capacity(spec_.capacity, shown, log_);
       if (!capacity.error.empty()) return done(fill_failed(capacity.error));

@@ -17,6 +17,7 @@
 
 #include "ipmi/client.hpp"
 #include "policy/ipmi_items.hpp"
+#include "policy/redfish_discovery.hpp"
 #include "policy/redfish_items.hpp"
 #include "policy/sel_item.hpp"
 #include "support/bmcsim.hpp"
@@ -256,6 +257,22 @@ TEST_CASE("an impossible count or capacity is an error, never a clear", "[policy
     CHECK_THAT(outcome.error, Catch::Contains(kEntries));
   }
   CHECK(clear_posts(r.sim) == 0);
+}
+
+TEST_CASE("through the discovered model: a negative capacity is an error naming the URL",
+          "[policy][sel][e2e][model]") {
+  SelRig r;
+  edit(r.sim, kSel, [](json::object& l) { l["MaxNumberOfRecords"] = -1; });
+  auto client = redfish::Client::create(r.rig.io, r.rig.options(r.sim), nullptr);
+  std::optional<policy::Discovery> d;
+  policy::discover_redfish(client, {}, {0.5, r.state, 1 << 20, 2, nullptr},
+                           [&](policy::Discovery found) { d = std::move(found); });
+  r.rig.run_until([&] { return d.has_value(); });
+  REQUIRE(d->backends.count(policy::ItemId::sel));
+  auto seen = r.observe(*d->backends.at(policy::ItemId::sel));
+  CHECK(seen.status == policy::Observation::Status::error);
+  CHECK_THAT(seen.detail, Catch::Contains(kSel + ": MaxNumberOfRecords -1"));
+  CHECK_THAT(seen.detail, Catch::Contains("nothing is cleared"));
 }
 
 TEST_CASE(
