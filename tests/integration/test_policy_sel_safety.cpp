@@ -361,10 +361,11 @@ void add_oem_record(const IpmiSim& sim, int marker) {
   REQUIRE(r.exit_code == 0);
 }
 
-policy::ActOutcome act_ipmi(const IpmiSim& sim, const std::string& state) {
+policy::ActOutcome act_ipmi(const IpmiSim& sim, const std::string& state,
+                            std::function<void()> after_archive = nullptr) {
   boost::asio::io_context io;
   auto item = policy::make_sel_backend(policy::make_ipmi_sel(ipmi_client(io, sim)),
-                                       {0.01, state, 1 << 20, 2, nullptr});
+                                       {0.01, state, 1 << 20, 2, std::move(after_archive)});
   std::optional<policy::ActOutcome> out;
   item->act([&](policy::ActOutcome o) { out = o; });
   const auto until = std::chrono::steady_clock::now() + 20s;
@@ -428,4 +429,30 @@ TEST_CASE("IPMI: record IDs reused after a clear, OEM records without a timestam
   CHECK(count_containing(lines, "e00111223344") == 1);
   CHECK(count_containing(lines, "\"raw\":\"") == 7);
   CHECK(count_containing(lines, "\"record_id\":\"1\"") == 2);  // the ID was reused
+}
+
+TEST_CASE("IPMI: a BMC restart between archive and clear cancels the clear",
+          "[policy][sel][ipmi_sim]") {
+  if (auto why = IpmiSim::unavailable(); !why.empty()) {
+    WARN("SKIPPED: " << why);
+    return;
+  }
+  IpmiSim sim(0);
+  REQUIRE(sim.start());
+  TempDir state;
+  for (int i = 1; i <= 3; ++i) add_oem_record(sim, i);
+  auto outcome = act_ipmi(sim, state.path(), [&] {
+    sim.stop();
+    REQUIRE(sim.start());
+  });
+  INFO(outcome.error);
+  const auto listed = run_command(sim.ipmitool("sel list")).output;
+  INFO(listed);
+  CHECK_FALSE(outcome.ok);  // the session (or the reservation) died with the BMC
+  CHECK_THAT(listed, Catch::Contains("03112233445566778899aabbcc"));  // still there
+  auto next = act_ipmi(sim, state.path());  // the next pass, on a new session
+  INFO(next.error);
+  CHECK(next.ok);
+  CHECK(lines_of(state.path() + "/sel-archive.jsonl").size() == 3);  // nothing twice
+  CHECK_THAT(run_command(sim.ipmitool("sel list")).output, Catch::Contains("no entries"));
 }
