@@ -377,19 +377,27 @@ policy::ActOutcome act_ipmi(const IpmiSim& sim, const std::string& state,
   return *out;
 }
 
+// ipmi_sim holding OEM records 1..3, or null (with a WARN) where it is missing.
+std::unique_ptr<IpmiSim> sim_with_oem_records() {
+  if (auto why = IpmiSim::unavailable(); !why.empty()) {
+    WARN("SKIPPED: " << why);
+    return nullptr;
+  }
+  auto sim = std::make_unique<IpmiSim>(0);
+  REQUIRE(sim->start());
+  for (int i = 1; i <= 3; ++i) add_oem_record(*sim, i);
+  return sim;
+}
+
 }  // namespace
 
 TEST_CASE("IPMI: record IDs reused after a clear, OEM records without a timestamp, all archived",
           "[policy][sel][ipmi_sim]") {
-  if (auto why = IpmiSim::unavailable(); !why.empty()) {
-    WARN("SKIPPED: " << why);
-    return;
-  }
-  IpmiSim sim(0);
-  REQUIRE(sim.start());
+  auto bmc = sim_with_oem_records();
+  if (!bmc) return;
+  auto& sim = *bmc;
   TempDir state;
   const auto archive = state.path() + "/sel-archive.jsonl";
-  for (int i = 1; i <= 3; ++i) add_oem_record(sim, i);
   const auto listed_before = run_command(sim.ipmitool("sel elist")).output;
   auto first = act_ipmi(sim, state.path());
   INFO(first.error);
@@ -433,14 +441,10 @@ TEST_CASE("IPMI: record IDs reused after a clear, OEM records without a timestam
 
 TEST_CASE("IPMI: a BMC restart between archive and clear cancels the clear",
           "[policy][sel][ipmi_sim]") {
-  if (auto why = IpmiSim::unavailable(); !why.empty()) {
-    WARN("SKIPPED: " << why);
-    return;
-  }
-  IpmiSim sim(0);
-  REQUIRE(sim.start());
+  auto bmc = sim_with_oem_records();
+  if (!bmc) return;
+  auto& sim = *bmc;
   TempDir state;
-  for (int i = 1; i <= 3; ++i) add_oem_record(sim, i);
   auto outcome = act_ipmi(sim, state.path(), [&] {
     sim.stop();
     REQUIRE(sim.start());
