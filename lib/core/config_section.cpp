@@ -1,6 +1,7 @@
 #include "core/config_section.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -127,6 +128,11 @@ std::int64_t ConfigSection::get_int(std::string_view key, std::int64_t fallback,
 double ConfigSection::get_double(std::string_view key, double fallback, double min, double max) {
   auto v = impl_->scalar<double>(key, "a number");
   if (!v) return fallback;
+  // YAML reads .nan and .inf as numbers, and NaN passes every range check.
+  if (!std::isfinite(*v)) {
+    error(key, fmt::format("{} is not a finite number; allowed: {} to {}", *v, min, max));
+    return fallback;
+  }
   if (*v < min || *v > max) {
     error(key, fmt::format("{} is out of range; allowed: {} to {}", *v, min, max));
     return fallback;
@@ -285,7 +291,9 @@ std::shared_ptr<ConfigDiagnostics> ConfigSection::diagnostics() const { return i
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end == text.data() || value < 0) return std::nullopt;
+  // from_chars accepts "nan" and "inf"; both, like negative values, are no duration.
+  if (ec != std::errc() || end == text.data() || !std::isfinite(value) || value < 0)
+    return std::nullopt;
   std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
   double scale = 0;
   if (unit == "ns")
@@ -302,7 +310,10 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
     scale = 3600e9;
   else
     return std::nullopt;
-  return std::chrono::nanoseconds(static_cast<std::int64_t>(value * scale));
+  // Beyond ~292 years the nanoseconds overflow int64 (a float→int cast is then UB).
+  const double ns = value * scale;
+  if (ns >= 9.2e18) return std::nullopt;
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(ns));
 }
 
 }  // namespace bmcquiet

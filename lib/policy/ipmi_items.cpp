@@ -1,5 +1,6 @@
 #include "policy/ipmi_items.hpp"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "ipmi/client.hpp"
@@ -189,10 +190,47 @@ std::string sel_timestamp(const ipmi::SelEntry& e) {
   return std::to_string(t);
 }
 
-std::string hex(const std::array<std::uint8_t, 16>& raw) {
+// The timestamp as a person reads it (IPMI v2.0 §37: values up to 0x20000000
+// count seconds since the BMC started, 0xFFFFFFFF is "unspecified").
+std::string sel_time(const std::string& seconds) {
+  const auto t = std::stoull(seconds);
+  if (t == 0xFFFFFFFFu) return "unspecified";
+  if (t <= 0x20000000u) return fmt::format("{} s after BMC start", t);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time_t(t)));
+}
+
+std::string hex(const std::uint8_t* bytes, std::size_t n) {
   std::string out;
-  for (auto b : raw) out += fmt::format("{:02x}", b);
+  for (std::size_t i = 0; i < n; ++i) out += fmt::format("{:02x}", bytes[i]);
   return out;
+}
+
+// The archive's copy of one record: its decoded type and fields, timestamp and
+// the raw 16 bytes, so nothing the BMC stored is lost and the journal copy
+// can be read without a decoder.
+SelEntry archived_record(const ipmi::SelEntry& entry) {
+  const auto& raw = entry.raw;
+  SelEntry e{std::to_string(entry.record_id), sel_timestamp(entry), {}};
+  const auto type = entry.record_type;
+  e.fields.emplace_back("type", type == 0x02   ? "system event"
+                                : type >= 0xE0 ? "OEM non-timestamped"
+                                : type >= 0xC0 ? "OEM timestamped"
+                                               : "unknown");
+  e.fields.emplace_back("record_type", fmt::format("0x{:02x}", type));
+  if (!e.timestamp.empty()) e.fields.emplace_back("time", sel_time(e.timestamp));
+  if (type == 0x02) {
+    e.fields.emplace_back("generator_id", fmt::format("0x{:02x}{:02x}", raw[8], raw[7]));
+    e.fields.emplace_back("sensor_type", fmt::format("0x{:02x}", raw[10]));
+    e.fields.emplace_back("sensor_number", fmt::format("0x{:02x}", raw[11]));
+    e.fields.emplace_back("event", raw[12] & 0x80 ? "deassertion" : "assertion");
+    e.fields.emplace_back("event_type", fmt::format("0x{:02x}", raw[12] & 0x7F));
+    e.fields.emplace_back("event_data", hex(&raw[13], 3));
+  } else if (type >= 0xC0 && type < 0xE0) {
+    e.fields.emplace_back("manufacturer_id",
+                          std::to_string(raw[7] | (raw[8] << 8) | (raw[9] << 16)));
+  }
+  e.fields.emplace_back("raw", hex(raw.data(), raw.size()));
+  return e;
 }
 
 class IpmiSel final : public SelSource {
@@ -223,38 +261,35 @@ class IpmiSel final : public SelSource {
         return done(out);
       }
       const auto reservation = *r.value;
-      client->get_sel_entries(
-          reservation, [reservation, done](ipmi::Result<std::vector<ipmi::SelEntry>> e) {
-            SelRead out;
-            if (!e.ok()) {
-              out.error = failure(e, "Get SEL Entry");
-              return done(out);
-            }
-            for (const auto& entry : *e.value)
-              out.entries.push_back({std::to_string(entry.record_id),
-                                     sel_timestamp(entry),
-                                     {{"record_type", fmt::format("0x{:02x}", entry.record_type)},
-                                      {"raw", hex(entry.raw)}}});
-            out.reservation = fmt::format("{}:{}", reservation, out.entries.size());
-            done(std::move(out));
-          });
+      client->get_sel_entries(reservation,
+                              [reservation, done](ipmi::Result<std::vector<ipmi::SelEntry>> e) {
+                                SelRead out;
+                                if (!e.ok()) {
+                                  out.error = failure(e, "Get SEL Entry");
+                                  return done(out);
+                                }
+                                for (const auto& entry : *e.value)
+                                  out.entries.push_back(archived_record(entry));
+                                out.reservation = std::to_string(reservation);
+                                done(std::move(out));
+                              });
     });
   }
 
   // Entries added after the read do not cancel an IPMI reservation, so the
-  // count is compared first.
-  void clear(const std::string& reservation, std::function<void(ActOutcome)> done) override {
-    const auto colon = reservation.find(':');
-    const auto id = std::uint16_t(std::stoul(reservation.substr(0, colon)));
-    const auto archived = std::stoull(reservation.substr(colon + 1));
+  // count is compared first; a BMC restart (which may reuse record IDs)
+  // cancels it, so the clear then fails with 0xC5 instead of erasing.
+  void clear(const SelRead& archived, std::function<void(ActOutcome)> done) override {
+    const auto id = std::uint16_t(std::stoul(archived.reservation));
+    const auto count = archived.entries.size();
     client_->get_sel_info(
-        [client = client_, id, archived, done = std::move(done)](ipmi::Result<ipmi::SelInfo> info) {
+        [client = client_, id, count, done = std::move(done)](ipmi::Result<ipmi::SelInfo> info) {
           if (!info.ok()) return done(ActOutcome::failure(failure(info, "Get SEL Info")));
-          if (info.value->entries != archived)
+          if (info.value->entries != count)
             return done(ActOutcome::failure(fmt::format(
-                "the SEL changed since it was read ({} -> {} entries); not cleared, the next pass "
-                "archives the new entries first",
-                archived, info.value->entries)));
+                "the SEL holds {} entries but {} were archived for this clear; not cleared, the "
+                "next pass archives the new entries first",
+                info.value->entries, count)));
           client->clear_sel(id, [done](ipmi::Result<ipmi::SelClearStatus> r) {
             done(r.ok() ? ActOutcome::success() : ActOutcome::failure(failure(r, "Clear SEL")));
           });

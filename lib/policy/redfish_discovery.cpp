@@ -182,9 +182,9 @@ std::shared_ptr<ItemBackend> sel_backend(const Model& m, const RedfishClient& c,
     return make_sel_backend(make_redfish_sel(c, log->path), std::move(options));
   const auto interval =
       c ? c->options().log_interval : std::chrono::milliseconds(std::chrono::minutes(5));
-  return make_sel_backend(make_redfish_sel(c, SelLogSpec{log->path, log->entries_path,
-                                                         log->capacity, m.top_skip, 2 * interval}),
-                          std::move(options));
+  SelLogSpec spec{log->path, log->entries_path, log->capacity, m.top_skip, 2 * interval};
+  spec.capacity_problem = log->capacity_problem;
+  return make_sel_backend(make_redfish_sel(c, std::move(spec)), std::move(options));
 }
 
 std::string describe_standard(const Standard& s) {

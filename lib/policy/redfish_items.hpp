@@ -86,6 +86,7 @@ struct SelLogSpec {
   // How old the collector's count of this log may be and still be used:
   // 2 x log_interval. Also how long the policy reuses its own count.
   std::chrono::milliseconds recent{std::chrono::minutes(10)};
+  std::string capacity_problem = {};  // why discovery rejected MaxNumberOfRecords
 };
 // Reads the log service itself for capacity and the Entries link (no model).
 std::shared_ptr<SelSource> make_redfish_sel(RedfishClient client, std::string log_service);

@@ -3,11 +3,19 @@
 //
 // Format: JSON lines in <state>/sel-archive.jsonl, one entry per line:
 //   {"archived_at":1732480000.5,"source":"redfish","record_id":"17",
-//    "timestamp":"2024-11-24T20:01:02Z","fields":{"Message":"...",...}}
-// Rotated by size to sel-archive.jsonl.1 .. .N. Each append is fsync'd (file
-// and directory) before it returns. An entry whose (record_id, timestamp) is
-// already in the current or previous file is skipped, so re-archiving after a
-// crash between archive and clear adds no duplicates.
+//    "timestamp":"2024-11-24T20:01:02Z","content_sha256":"…","fields":{...}}
+// `fields` holds everything the BMC gave (every Redfish property, or the
+// IPMI record's decoded type, timestamp and raw bytes). Rotated by size to
+// sel-archive.jsonl.1 .. .N. Each append is fsync'd (file and directory)
+// before it returns.
+//
+// An entry is known by its content (SHA-256 of record id, timestamp and
+// every field), never by (record id, timestamp): a BMC that restarts and
+// reuses record IDs, or an OEM record without a timestamp, gives new entries
+// that must be archived. An entry whose content is already in the current or
+// previous file is skipped, so re-archiving after a crash between archive and
+// clear adds no duplicates; a line torn by a crash during the write is left
+// as it is and the entries it held are written again after it.
 #pragma once
 
 #include <cstdint>
@@ -19,14 +27,18 @@ namespace bmcquiet::policy {
 
 struct SelEntry {
   std::string record_id;
-  std::string timestamp;  // as the BMC reports it (ISO 8601 or IPMI seconds)
-  std::vector<std::pair<std::string, std::string>> fields;  // message, severity, sensor...
+  std::string timestamp;  // as the BMC reports it (ISO 8601 or IPMI seconds); "" when none
+  std::vector<std::pair<std::string, std::string>> fields;  // every field the BMC gave
 };
+
+// The identity the archive deduplicates by: hex SHA-256 over the record id,
+// the timestamp and every field (sorted by name, so member order is irrelevant).
+std::string content_identity(const SelEntry& entry);
 
 struct ArchiveResult {
   std::string error;  // "" when every entry is durable
   std::size_t written = 0;
-  std::size_t duplicates = 0;
+  std::size_t duplicates = 0;  // already in the archive: durable too
 };
 
 class SelArchive {

@@ -1,9 +1,10 @@
 // The `sel` item over any transport's System Event Log: compliant while the
 // log is below the configured fill ratio; re-applying means reserve → read
-// every entry → archive durably → clear with that reservation. A clear after
-// entries arrived since the reservation must fail at the BMC (IPMI cancels
-// the reservation; the Redfish source re-checks before clearing), so nothing
-// vanishes unarchived; the next pass picks them up.
+// every entry → archive durably → clear. The source clears only when the log
+// still holds exactly what was archived: IPMI compares the count and a BMC
+// restart cancels its reservation; Redfish, which has no reservation, re-reads
+// every entry and compares content. Otherwise nothing is cleared, the outcome
+// says why, and the next pass archives the newcomers first.
 #pragma once
 
 #include <functional>
@@ -35,7 +36,9 @@ class SelSource {
   virtual void fill(std::function<void(SelFill)> done) = 0;
   // Takes the reservation first, then reads every entry.
   virtual void reserve_and_read(std::function<void(SelRead)> done) = 0;
-  virtual void clear(const std::string& reservation, std::function<void(ActOutcome)> done) = 0;
+  // Clears with archived.reservation, only when the log holds exactly
+  // archived.entries (all of them durable in the archive by now).
+  virtual void clear(const SelRead& archived, std::function<void(ActOutcome)> done) = 0;
 };
 
 struct SelItemOptions {

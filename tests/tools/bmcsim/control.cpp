@@ -136,6 +136,10 @@ Reply route(Sim& sim, const std::string& method, const std::string& target,
     } else {
       sim.path_latency.emplace_back(fragment, ms);
     }
+  } else if (path == "/page_size") {
+    sim.store.page_size = std::size_t(std::max<std::int64_t>(0, num(o, "members", 0)));
+    const auto* links = o.if_contains("next_link");
+    sim.store.page_links = !links || !links->is_bool() || links->as_bool();
   } else if (path == "/session_location") {
     sim.session_location_prefix = str(o, "prefix");
   } else if (path == "/reboot") {

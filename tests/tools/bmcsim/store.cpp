@@ -186,6 +186,20 @@ json::value Store::expanded(const json::object& collection) const {
   return out;
 }
 
+void Store::page(json::object& collection, std::string_view path, std::string_view query) const {
+  auto& members = collection["Members"].as_array();
+  const auto total = members.size();
+  const auto skip = std::min<std::size_t>(std::stoul("0" + query_param(query, "$skip")), total);
+  json::array slice;
+  for (std::size_t i = skip; i < total && slice.size() < page_size; ++i)
+    slice.push_back(members[i]);
+  members = std::move(slice);
+  collection["Members@odata.count"] = total;
+  collection.erase("Members@odata.nextLink");
+  if (page_links && skip + page_size < total)
+    collection["Members@odata.nextLink"] = fmt::format("{}?$skip={}", path, skip + page_size);
+}
+
 Reply Store::get(std::string_view path, std::string_view query) const {
   const auto* v = find(path);
   if (!v) return error_reply(404, fmt::format("{} not found", path));
@@ -195,7 +209,10 @@ Reply Store::get(std::string_view path, std::string_view query) const {
     if (!expand_supported()) return error_reply(501, "$expand is not supported");
     if (collection) body = expanded(v->as_object());
   }
-  if (has_param(query, "$top") || has_param(query, "$skip")) {
+  // The service honours the $skip of its own nextLinks, advertised or not.
+  if (collection && page_size > 0 && !has_param(query, "$top")) {
+    page(body.as_object(), path, query);
+  } else if (has_param(query, "$top") || has_param(query, "$skip")) {
     if (!top_skip_supported()) return error_reply(501, "$top/$skip are not supported");
     if (collection) {
       auto& members = body.as_object()["Members"].as_array();

@@ -44,11 +44,17 @@ class Store {
   void erase(const std::string& path) { resources_.erase(path); }
   static std::string normalize(std::string_view path);
   static std::string etag_of(const boost::json::value& v);
+  // Server-driven paging like bmcweb's: a collection with more members is
+  // served this many at a time, each page naming the next in
+  // Members@odata.nextLink as "<path>?$skip=N". 0: whole collections.
+  std::size_t page_size = 0;
+  bool page_links = true;  // false: pages truncate silently (the client must $skip)
 
  private:
   bool expand_supported() const;
   bool top_skip_supported() const;
   boost::json::value expanded(const boost::json::object& collection) const;
+  void page(boost::json::object& collection, std::string_view path, std::string_view query) const;
   std::optional<std::string> action_name(const std::string& target) const;
   Reply apply_action(const std::string& owner, const std::string& action,
                      const boost::json::object& args);
