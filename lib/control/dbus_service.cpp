@@ -57,6 +57,7 @@ int method_plan(sd_bus_message* m, void*, sd_bus_error* error) {
 int method_apply(sd_bus_message* m, void*, sd_bus_error* error) {
   auto engine = engine_or_error(error);
   if (!engine) return -ENOENT;
+  engine->rearm();  // an explicit apply is the operator's "enforce it again"
   sd_bus_message_ref(m);
   engine->reconcile([m, engine] {
     sd_bus_reply_method_return(m, "s", policy::status_json(engine->status()).c_str());

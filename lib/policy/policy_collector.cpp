@@ -31,7 +31,12 @@ class PolicyCollector final : public Collector {
     active_slot() = engine_;
   }
 
+  // A BMC that stopped answering makes compliance unknown at once, even when
+  // the pass that would find out is still waiting on it.
   void collect(CollectDone done) override {
+    const auto contact = bmc_->last_contact();
+    if (contact.at != std::chrono::steady_clock::time_point{} && !contact.answered)
+      engine_->bmc_unreachable(contact.error.empty() ? "no answer" : contact.error);
     engine_->reconcile([engine = engine_, bmc = bmc_, done = std::move(done)] {
       bmc->refresh_health();  // the policy's requests are contacts with the BMC too
       auto status = engine->status();

@@ -26,19 +26,62 @@ void get_all(const std::shared_ptr<redfish::Client>& client, std::vector<std::st
     });
 }
 
+std::string etag_of(const redfish::Response& r) {
+  return r.etag.empty() ? r.body["@odata.etag"].string().value_or("") : r.etag;
+}
+
+namespace {
+
+// The first member of the patch that the current body marks as not
+// writable: "<Prop>@Redfish.AllowableValues" without the value to write.
+std::string read_only_member(const redfish::Json& current, const redfish::Json& patch,
+                             const std::string& where) {
+  for (const auto& key : patch.keys()) {
+    const auto value = patch[key];
+    if (value.is_object()) {
+      if (auto found = read_only_member(current[key], value, where + "/" + key); !found.empty())
+        return found;
+      continue;
+    }
+    const auto allowed = current[key + "@Redfish.AllowableValues"];
+    if (!allowed.is_array()) continue;
+    bool listed = false;
+    for (std::size_t i = 0; i < allowed.size() && !listed; ++i)
+      listed = allowed[i].dump() == value.dump() ||
+               (allowed[i].is_string() && allowed[i].string() == value.dump());
+    if (!listed)
+      return fmt::format("{}/{} allows only {} ({}@Redfish.AllowableValues)", where, key,
+                         allowed.dump(), key);
+  }
+  return {};
+}
+
+ActOutcome patch_outcome(const redfish::Response& p, const std::string& path) {
+  if (p.status == 412)
+    return ActOutcome::failure(
+        fmt::format("PATCH {}: changed by someone else meanwhile (412)", path));
+  if (p.ok()) return ActOutcome::success();
+  if (p.status == 400 || p.status == 403 || p.status == 405)
+    return ActOutcome::refusal(problem(p, "PATCH", path));
+  return ActOutcome::failure(problem(p, "PATCH", path));
+}
+
+}  // namespace
+
 void patch_current(const std::shared_ptr<redfish::Client>& client, const std::string& path,
                    std::function<std::string(const redfish::Json& current)> body,
                    std::function<void(ActOutcome)> done) {
-  client->get(
-      path, [client, path, body = std::move(body), done = std::move(done)](redfish::Response r) {
-        if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", path)));
-        client->patch(path, body(r.body), r.etag, [path, done](redfish::Response p) {
-          if (p.status == 412)
-            return done(ActOutcome::failure(
-                fmt::format("PATCH {}: changed by someone else meanwhile (412)", path)));
-          done(p.ok() ? ActOutcome::success() : ActOutcome::failure(problem(p, "PATCH", path)));
-        });
-      });
+  client->get(path,
+              [client, path, body = std::move(body), done = std::move(done)](redfish::Response r) {
+                if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", path)));
+                const auto text = body(r.body);
+                if (auto patch = redfish::Json::parse(text))
+                  if (auto read_only = read_only_member(r.body, *patch, path); !read_only.empty())
+                    return done(ActOutcome::refusal(
+                        fmt::format("read-only here: {}; nothing was sent", read_only)));
+                client->patch(path, text, etag_of(r),
+                              [path, done](redfish::Response p) { done(patch_outcome(p, path)); });
+              });
 }
 
 std::vector<std::string> member_links(const redfish::Json& collection) {
