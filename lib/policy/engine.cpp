@@ -263,6 +263,8 @@ void Engine::verify(std::size_t index, std::string before, ActOutcome outcome) {
     publish(slot);
     step(index + 1);
   };
+  // The write may have gone over a fallback transport (policy/fallback.hpp).
+  slots_[index].status.transport = slots_[index].backend->transport();
   if (!outcome.ok) return fail(before, before, outcome.error);
   slots_[index].backend->observe(guarded([index, before, fail](Engine& self, Observation o) {
     auto& slot = self.slots_[index];

@@ -78,7 +78,7 @@ void patch_current(const std::shared_ptr<redfish::Client>& client, const std::st
                 if (auto patch = redfish::Json::parse(text))
                   if (auto read_only = read_only_member(r.body, *patch, path); !read_only.empty())
                     return done(ActOutcome::refusal(
-                        fmt::format("read-only here: {}; nothing was sent", read_only)));
+                        fmt::format("{}; nothing was sent", read_only)));
                 client->patch(path, text, etag_of(r),
                               [path, done](redfish::Response p) { done(patch_outcome(p, path)); });
               });
