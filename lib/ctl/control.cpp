@@ -139,9 +139,10 @@ int without_bus(const char* command, const Reply& reply, const std::string& conf
     return fail(command,
                 fmt::format("{}; and writing the pause file failed too: {}", reply.error, error));
   std::printf(
-      "%s: the daemon is not reachable over D-Bus (%s); wrote %s instead: bmcquietd reads it "
+      "%s: the daemon is not reachable over D-Bus (%s); %s %s instead: bmcquietd reads it "
       "before every write and at every pass, and logs the change\n",
-      command, reply.error.c_str(), policy::pause_file(dir).c_str());
+      command, reply.error.c_str(), std::strcmp(command, "pause") == 0 ? "wrote" : "removed",
+      policy::pause_file(dir).c_str());
   return 0;
 }
 
@@ -185,6 +186,13 @@ int run_pause(std::span<const std::string> all_args) {
   auto reply = call("Pause", "", "ts", seconds, reason.c_str());
   if (!reply.ok && reply.no_daemon)
     return without_bus("pause", reply, config, [&](const std::string& dir) {
+      // The daemon's own limit for a D-Bus Pause: a forgotten pause ends.
+      constexpr std::uint64_t kMaxPauseSeconds = 30ull * 24 * 3600;
+      if (seconds > kMaxPauseSeconds)
+        return fmt::format(
+            "a pause of {} s is longer than the {} s allowed; pause again when it "
+            "ends",
+            seconds, kMaxPauseSeconds);
       policy::PauseRecord record{policy::unix_now(), 0, reason};
       if (seconds) record.until_unix = record.since_unix + double(seconds);
       return policy::save_pause(dir, record);

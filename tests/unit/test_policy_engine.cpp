@@ -91,6 +91,14 @@ struct Rig {
     engine->reconcile([&] { done = true; });
     REQUIRE(done);  // the fakes answer synchronously
   }
+  // Someone else turns SOL back on before each of `times` passes, a minute apart.
+  void keep_undoing(int times) {
+    for (int i = 0; i < times; ++i) {
+      sol->value = "enabled";
+      t += 1min;
+      pass();
+    }
+  }
   std::optional<double> value(const std::string& series) {
     return test::sample_value(metrics.serialize(), series);
   }
@@ -170,11 +178,7 @@ TEST_CASE("a rejected write is counted and audited as a failure", "[policy]") {
 
 TEST_CASE("an item that keeps drifting back is flapping and no longer enforced", "[policy]") {
   Rig r(Mode::enforce);
-  for (int i = 0; i < 3; ++i) {
-    r.sol->value = "enabled";  // someone else turns it back on
-    r.t += 1min;
-    r.pass();
-  }
+  r.keep_undoing(3);
   CHECK(r.sol->writes == 2);  // the third drift exceeded max_drifts=2
   CHECK(r.item(ItemId::sol).flapping);
   CHECK(r.value("bmcquiet_policy_flapping" + kSol) == 1.0);
@@ -282,11 +286,7 @@ items:
 TEST_CASE("flapping clears on a pass once the drifts have left the window, without a new drift",
           "[policy]") {
   Rig r(Mode::enforce);
-  for (int i = 0; i < 3; ++i) {
-    r.sol->value = "enabled";
-    r.t += 1min;
-    r.pass();
-  }
+  r.keep_undoing(3);
   REQUIRE(r.item(ItemId::sol).flapping);
   CHECK(r.value(state_series("flapping")) == 1.0);
   CHECK(r.value(state_series("drifted")) == 0.0);
@@ -305,11 +305,7 @@ TEST_CASE("flapping clears on a pass once the drifts have left the window, witho
 
 TEST_CASE("apply re-arms a flapping item explicitly", "[policy]") {
   Rig r(Mode::enforce);
-  for (int i = 0; i < 3; ++i) {
-    r.sol->value = "enabled";
-    r.t += 1min;
-    r.pass();
-  }
+  r.keep_undoing(3);
   REQUIRE(r.item(ItemId::sol).flapping);
   auto rearmed = r.engine->rearm();
   REQUIRE(rearmed.size() == 1);
