@@ -94,6 +94,7 @@ class Engine : public std::enable_shared_from_this<Engine> {
   std::string pause(std::chrono::seconds duration, const std::string& reason);
   std::string resume();
   bool paused() const;
+  bool pass_running() const { return running_; }
   // `bmcquietctl apply`: forgets the drifts of flapping items and the back-off
   // of failing ones, so the next pass enforces them again. Returns the items
   // re-armed (each one is logged).
