@@ -127,8 +127,8 @@ class DbusService final : public std::enable_shared_from_this<DbusService> {
   std::string open() {
     if (int r = sd_bus_open_system(&bus_); r < 0)
       return fmt::format(
-          "cannot connect to the system bus ({}); bmcquietctl status/pause will "
-          "not reach this daemon",
+          "cannot connect to the system bus ({}); bmcquietctl status/plan/apply will not "
+          "reach this daemon (pause/resume still work: they write the pause file)",
           std::strerror(-r));
     if (int r =
             sd_bus_add_object_vtable(bus_, &slot_, dbus::kPath, dbus::kInterface, kVtable, &hooks_);
