@@ -24,7 +24,8 @@ constexpr const char* kItemStateHelp =
     "off), 0 for the others; all 0 before its first observation";
 
 constexpr const char* kCompliantHelp =
-    "1 if the BMC setting matches the policy, 0 if it drifted; absent when unknown or unsupported";
+    "1 if the BMC setting matches the policy, 0 if it drifted; absent when unknown, unsupported or "
+    "unreadable";
 
 constexpr const char* kPowerFloorHelp =
     "Lowest acceptable BMC power cap in watts (collectors.policy.items.power_cap.floor_watts)";
