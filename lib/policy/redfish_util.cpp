@@ -32,8 +32,16 @@ std::string etag_of(const redfish::Response& r) {
 
 namespace {
 
+bool lists(const redfish::Json& array, const std::string& value_json) {
+  for (std::size_t i = 0; i < array.size(); ++i)
+    if (array[i].dump() == value_json || (array[i].is_string() && array[i].string() == value_json))
+      return true;
+  return false;
+}
+
 // The first member of the patch that the current body marks as not
-// writable: "<Prop>@Redfish.AllowableValues" without the value to write.
+// writable: "<Prop>@Redfish.AllowableValues" without the value to write, or
+// an object whose "@Redfish.WriteableProperties" does not name the property.
 std::string read_only_member(const redfish::Json& current, const redfish::Json& patch,
                              const std::string& where) {
   for (const auto& key : patch.keys()) {
@@ -43,13 +51,12 @@ std::string read_only_member(const redfish::Json& current, const redfish::Json& 
         return found;
       continue;
     }
+    const auto writeable = current["@Redfish.WriteableProperties"];
+    if (writeable.is_array() && !lists(writeable, redfish::Json::quote(key)))
+      return fmt::format("{}/{} is not among the @Redfish.WriteableProperties there ({})", where,
+                         key, writeable.dump());
     const auto allowed = current[key + "@Redfish.AllowableValues"];
-    if (!allowed.is_array()) continue;
-    bool listed = false;
-    for (std::size_t i = 0; i < allowed.size() && !listed; ++i)
-      listed = allowed[i].dump() == value.dump() ||
-               (allowed[i].is_string() && allowed[i].string() == value.dump());
-    if (!listed)
+    if (allowed.is_array() && !lists(allowed, value.dump()))
       return fmt::format("{}/{} allows only {} ({}@Redfish.AllowableValues)", where, key,
                          allowed.dump(), key);
   }

@@ -110,8 +110,12 @@ TEST_CASE("If-Match comes from @odata.etag when the BMC sends no ETag header",
 TEST_CASE("a standard setting marked read-only is unsupported (read-only here), never PATCHed",
           "[policy][e2e][fallback]") {
   BmcSim sim({fixture_dir("redfish/supermicro")});
-  edit_system(sim, [](json::object& s) {
-    ipmi_console(s)["ServiceEnabled@Redfish.AllowableValues"] = json::array{true};
+  // Either way a service says so: the values it allows, or what it lets a
+  // client write in that object.
+  const std::string annotation = GENERATE(std::string("ServiceEnabled@Redfish.AllowableValues"),
+                                          std::string("@Redfish.WriteableProperties"));
+  edit_system(sim, [&](json::object& s) {
+    ipmi_console(s)[annotation] = annotation[0] == '@' ? json::array{"Port"} : json::array{true};
   });
   PolicyRig p(sim);
   auto sol = p.pass();
@@ -119,7 +123,7 @@ TEST_CASE("a standard setting marked read-only is unsupported (read-only here), 
   INFO(sol.detail);
   CHECK(sol.state == policy::ItemState::unsupported);
   CHECK(sol.detail.find("unsupported (read-only here)") != std::string::npos);
-  CHECK(sol.detail.find("ServiceEnabled@Redfish.AllowableValues") != std::string::npos);
+  CHECK(sol.detail.find(annotation) != std::string::npos);
   CHECK(sol.detail.find(kSystem) != std::string::npos);
   CHECK(patches_to_system(sim).empty());
   CHECK(redfish_sol_enabled(sim));
