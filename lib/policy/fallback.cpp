@@ -24,8 +24,11 @@ class FallbackBackend final : public ItemBackend,
     if (!refusal_.empty())
       return done(Observation::unsupported(fmt::format(
           "unsupported (read-only here): {}; no other transport serves {} (configure bmc.ipmi "
-          "or a vendor profile with a switch for it)",
-          refusal_, to_string(item_))));
+          "or a vendor profile with a switch for it){}",
+          refusal_, to_string(item_),
+          refusal_.find("HTTP 403") != std::string::npos
+              ? "; a 403 can also mean the BMC account lacks the privilege to configure it"
+              : "")));
     primary_->observe(std::move(done));
   }
 
