@@ -57,6 +57,7 @@ int method_plan(sd_bus_message* m, void*, sd_bus_error* error) {
 int method_apply(sd_bus_message* m, void*, sd_bus_error* error) {
   auto engine = engine_or_error(error);
   if (!engine) return -ENOENT;
+  engine->rearm();  // an explicit apply is the operator's "enforce it again"
   sd_bus_message_ref(m);
   engine->reconcile([m, engine] {
     sd_bus_reply_method_return(m, "s", policy::status_json(engine->status()).c_str());
@@ -126,8 +127,8 @@ class DbusService final : public std::enable_shared_from_this<DbusService> {
   std::string open() {
     if (int r = sd_bus_open_system(&bus_); r < 0)
       return fmt::format(
-          "cannot connect to the system bus ({}); bmcquietctl status/pause will "
-          "not reach this daemon",
+          "cannot connect to the system bus ({}); bmcquietctl status/plan/apply will not "
+          "reach this daemon (pause/resume still work: they write the pause file)",
           std::strerror(-r));
     if (int r =
             sd_bus_add_object_vtable(bus_, &slot_, dbus::kPath, dbus::kInterface, kVtable, &hooks_);

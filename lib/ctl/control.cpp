@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -11,6 +12,9 @@
 #include "control/dbus_names.hpp"
 #include "core/config_section.hpp"
 #include "ctl/policy_table.hpp"
+#include "platform/sysfs.hpp"
+#include "policy/pause.hpp"
+#include "service/plan.hpp"
 
 namespace bmcquiet::ctl {
 namespace {
@@ -18,9 +22,16 @@ namespace {
 // One method call on the daemon; the reply's string (if any) or an error.
 struct Reply {
   bool ok = false;
-  std::string text;   // the "s" result, or ""
-  std::string error;  // what failed and what to do
+  bool no_daemon = false;  // no bus, or nobody owns the daemon's name on it
+  std::string text;        // the "s" result, or ""
+  std::string error;       // what failed and what to do
 };
+
+bool daemon_absent(const sd_bus_error& e, int r) {
+  const std::string name = e.name ? e.name : "";
+  return name == SD_BUS_ERROR_SERVICE_UNKNOWN || name == SD_BUS_ERROR_NAME_HAS_NO_OWNER ||
+         r == -ENOENT || r == -ECONNREFUSED || r == -ENOTCONN;
+}
 
 std::string explain(const sd_bus_error& e, int r) {
   const std::string name = e.name ? e.name : "";
@@ -41,6 +52,7 @@ Reply call(const char* method, const char* reply_type, const char* signature, Ar
   sd_bus* bus = nullptr;
   if (int r = sd_bus_open_system(&bus); r < 0) {
     out.error = fmt::format("cannot connect to the system bus: {}", std::strerror(-r));
+    out.no_daemon = true;
     return out;
   }
   sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -49,6 +61,7 @@ Reply call(const char* method, const char* reply_type, const char* signature, Ar
                              &reply, signature, args...);
   if (r < 0) {
     out.error = explain(error, r);
+    out.no_daemon = daemon_absent(error, r);
   } else {
     out.ok = true;
     const char* s = nullptr;
@@ -98,6 +111,41 @@ int simple(const char* command, const char* method, std::span<const std::string>
   return 0;
 }
 
+// Without a bus, pause and resume write the pause file the daemon reads
+// before every write and at every pass (and logs when it sees it change).
+std::string state_dir(const std::string& config) {
+  auto text = read_small_file(config, 4 * 1024 * 1024).value_or("");
+  auto diag = std::make_shared<ConfigDiagnostics>(config);
+  auto root = ConfigSection::parse(text, diag);
+  return root.section("paths").get_string("state", Paths{}.state);
+}
+
+// "--config PATH" anywhere in args: taken out, PATH returned.
+std::string take_config(std::vector<std::string>& args) {
+  std::string config = kDefaultConfigPath;
+  for (std::size_t i = 0; i + 1 < args.size(); ++i)
+    if (args[i] == "--config") {
+      config = args[i + 1];
+      args.erase(args.begin() + long(i), args.begin() + long(i) + 2);
+      break;
+    }
+  return config;
+}
+
+int without_bus(const char* command, const Reply& reply, const std::string& config,
+                const std::function<std::string(const std::string&)>& write) {
+  const auto dir = state_dir(config);
+  if (auto error = write(dir); !error.empty())
+    return fail(command,
+                fmt::format("{}; and writing the pause file failed too: {}", reply.error, error));
+  std::printf(
+      "%s: the daemon is not reachable over D-Bus (%s); %s %s instead: bmcquietd reads it "
+      "before every write and at every pass, and logs the change\n",
+      command, reply.error.c_str(), std::strcmp(command, "pause") == 0 ? "wrote" : "removed",
+      policy::pause_file(dir).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int run_status(std::span<const std::string> args) {
@@ -108,11 +156,14 @@ int run_apply(std::span<const std::string> args) {
   return show("apply", "Apply", args, &render_status);
 }
 
-int run_pause(std::span<const std::string> args) {
+int run_pause(std::span<const std::string> all_args) {
   constexpr const char* kUsage =
-      "usage: bmcquietctl pause DURATION REASON...\n"
+      "usage: bmcquietctl pause [--config PATH] DURATION REASON...\n"
       "  DURATION: 30m, 2h, 1d... or `indefinite` (until `bmcquietctl resume`)\n"
-      "  The policy keeps observing and reporting but writes nothing to the BMC.\n";
+      "  The policy keeps observing and reporting but writes nothing to the BMC.\n"
+      "  Without a system bus the pause goes to <paths.state>/policy-pause.json.\n";
+  std::vector<std::string> args(all_args.begin(), all_args.end());
+  const auto config = take_config(args);
   if (args.size() < 2) {
     std::fputs(kUsage, stderr);
     return 2;
@@ -133,14 +184,39 @@ int run_pause(std::span<const std::string> args) {
   std::string reason;
   for (std::size_t i = 1; i < args.size(); ++i) reason += (i > 1 ? " " : "") + args[i];
   auto reply = call("Pause", "", "ts", seconds, reason.c_str());
+  if (!reply.ok && reply.no_daemon)
+    return without_bus("pause", reply, config, [&](const std::string& dir) {
+      // The daemon's own limit for a D-Bus Pause: a forgotten pause ends.
+      constexpr std::uint64_t kMaxPauseSeconds = 30ull * 24 * 3600;
+      if (seconds > kMaxPauseSeconds)
+        return fmt::format(
+            "a pause of {} s is longer than the {} s allowed; pause again when it "
+            "ends",
+            seconds, kMaxPauseSeconds);
+      policy::PauseRecord record{policy::unix_now(), 0, reason};
+      if (seconds) record.until_unix = record.since_unix + double(seconds);
+      return policy::save_pause(dir, record);
+    });
   if (!reply.ok) return fail("pause", reply.error);
   std::printf("paused %s: %s\n",
               seconds ? fmt::format("for {} s", seconds).c_str() : "until resumed", reason.c_str());
   return 0;
 }
 
-int run_resume(std::span<const std::string> args) {
-  return simple("resume", "Resume", args, "resumed: the policy enforces again");
+int run_resume(std::span<const std::string> all_args) {
+  std::vector<std::string> args(all_args.begin(), all_args.end());
+  const auto config = take_config(args);
+  if (!args.empty()) {
+    std::fputs("usage: bmcquietctl resume [--config PATH]\n", stderr);
+    return 2;
+  }
+  auto reply = call("Resume", "", "");
+  if (!reply.ok && reply.no_daemon)
+    return without_bus("resume", reply, config,
+                       [](const std::string& dir) { return policy::clear_pause(dir); });
+  if (!reply.ok) return fail("resume", reply.error);
+  std::puts("resumed: the policy enforces again");
+  return 0;
 }
 int run_reload(std::span<const std::string> args) {
   return simple("reload", "Reload", args, "reloaded the configuration");

@@ -63,13 +63,15 @@ std::string render_status(const std::string& text) {
   out += fmt::format("           {}\n", str(root, "identification"));
   out += fmt::format("Paused     {}\n", pause_line(root));
   out += fmt::format("Last pass  {}\n\n", utc(num(root, "last_reconcile")));
-  out += fmt::format("{:<21} {:<8} {:<12} {:<22} {:<22} {:<10} {}\n", "SETTING", "MODE", "STATE",
+  out += fmt::format("{:<21} {:<8} {:<18} {:<22} {:<22} {:<10} {}\n", "SETTING", "MODE", "STATE",
                      "CURRENT", "DESIRED", "TRANSPORT", "NOTE");
   for (const auto& item : root.at("items").as_array()) {
     const auto& i = item.as_object();
+    // What holds an enforced item back (paused, flapping) shows beside its state.
     std::string state = str(i, "state");
-    if (i.at("flapping").as_bool()) state += "/flap";
-    out += fmt::format("{:<21} {:<8} {:<12} {:<22} {:<22} {:<10} {}\n", str(i, "setting"),
+    const auto visible = str(i, "visible_state");
+    if (!visible.empty() && visible != state && visible != "unknown") state += "/" + visible;
+    out += fmt::format("{:<21} {:<8} {:<18} {:<22} {:<22} {:<10} {}\n", str(i, "setting"),
                        str(i, "mode"), state, cut(str(i, "current"), 22),
                        cut(str(i, "desired"), 22), str(i, "transport"), str(i, "detail"));
   }

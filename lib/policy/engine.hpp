@@ -3,10 +3,15 @@
 // One pass visits the items one after another (one BMC, gently). An item in
 // `enforce` that drifted is put back and read back; a failed re-apply backs
 // off (doubling), an item that drifts back too often is `flapping` and left
-// alone, and a maintenance pause stops all writes. Every action is audited to
-// the journal and counted in metrics. Runs on the event loop only.
+// alone until its drifts have left the window (judged on every pass) or
+// `bmcquietctl apply` re-arms it, and a maintenance pause stops all writes.
+// A drift is a change from compliant to drifted: the BMC failing to answer in
+// between changes nothing, so an outage never feeds the flap guard. Every
+// action and every change of an item's visible state is logged to the
+// journal and counted in metrics. Runs on the event loop only.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -28,11 +33,18 @@ namespace bmcquiet::policy {
 enum class ItemState { off, unknown, compliant, drifted, unsupported, error };
 std::string_view to_string(ItemState state);
 
+// What an operator sees for an item (the bmcquiet_policy_item_state series
+// and the log line on every change): the base state, or what keeps an
+// enforced item from being enforced. "unknown" before its first observation.
+inline constexpr std::array<std::string_view, 7> kVisibleStates = {
+    "compliant", "drifted", "unsupported", "error", "flapping", "paused", "off"};
+
 struct ItemStatus {
   ItemId id{};
   Mode mode = Mode::report;
   ItemState state = ItemState::unknown;
   std::string current, desired, detail, transport;
+  std::string visible = "unknown";  // one of kVisibleStates, or "unknown"
   bool flapping = false;
   bool backing_off = false;
   std::uint64_t drifts = 0, reapplies = 0, failures = 0;
@@ -82,6 +94,14 @@ class Engine : public std::enable_shared_from_this<Engine> {
   std::string pause(std::chrono::seconds duration, const std::string& reason);
   std::string resume();
   bool paused() const;
+  bool pass_running() const { return running_; }
+  // `bmcquietctl apply`: forgets the drifts of flapping items and the back-off
+  // of failing ones, so the next pass enforces them again. Returns the items
+  // re-armed (each one is logged).
+  std::vector<ItemId> rearm();
+  // The BMC stopped answering (its owner says so): what was compliant or
+  // drifted is no longer known, so it shows as error until the next answer.
+  void bmc_unreachable(const std::string& why);
   const PolicySettings& settings() const { return options_.settings; }
   const std::string& state_dir() const { return options_.state_dir; }
 
@@ -95,10 +115,15 @@ class Engine : public std::enable_shared_from_this<Engine> {
   void observed(std::size_t index, Observation observation);
   void act(std::size_t index, const Observation& before);
   void verify(std::size_t index, std::string before, ActOutcome outcome);
-  void record_drift(Slot& slot, const Observation& observation);
+  void record_drift(Slot& slot, const Observation& observation, bool after_outage);
+  void judge_flapping(Slot& slot);
+  std::string_view visible_state(const Slot& slot) const;
+  void publish_all();
   std::string blocked_reason(const Slot& slot) const;
   void refresh_pause();
-  void publish(const Slot& slot);
+  // Sets the item's series; logs its visible state when it changed and log_change.
+  void publish(Slot& slot, bool log_change = true);
+  std::string state_reason(const Slot& slot, std::string_view visible) const;
   void audit(const Slot& slot, const std::string& before, const std::string& after,
              const std::string& result, bool failure);
   std::chrono::steady_clock::time_point now() const;

@@ -44,8 +44,12 @@ Observation judge_power_cap(std::optional<double> limit_watts, double floor_watt
 struct ActOutcome {
   bool ok = true;
   std::string error;  // what, where (URL/command), what to do
+  // The BMC refuses this write for good (HTTP 400/403/405, or the property is
+  // marked read-only): retrying cannot help, another transport might.
+  bool refused = false;
   static ActOutcome success() { return {}; }
   static ActOutcome failure(std::string e) { return {false, std::move(e)}; }
+  static ActOutcome refusal(std::string e) { return {false, std::move(e), true}; }
 };
 
 class ItemBackend {

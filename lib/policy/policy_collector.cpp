@@ -1,6 +1,7 @@
 #include "policy/policy_collector.hpp"
 
 #include <fmt/format.h>
+#include <boost/asio/steady_timer.hpp>
 
 #include "bmc/bmc.hpp"
 #include "policy/engine.hpp"
@@ -18,7 +19,11 @@ std::shared_ptr<Engine>& active_slot() {
 class PolicyCollector final : public Collector {
  public:
   PolicyCollector(const CollectorEnv& env, PolicySettings settings)
-      : metrics_(env.metrics), paths_(env.paths), bmc_(env.bmc), settings_(std::move(settings)) {}
+      : outage_timer_(env.io),
+        metrics_(env.metrics),
+        paths_(env.paths),
+        bmc_(env.bmc),
+        settings_(std::move(settings)) {}
 
   // The engine touches metrics and the state directory, so it is built here
   // and not at construction (--check-config builds collectors too). The BMC
@@ -32,6 +37,7 @@ class PolicyCollector final : public Collector {
   }
 
   void collect(CollectDone done) override {
+    watch_outage();
     engine_->reconcile([engine = engine_, bmc = bmc_, done = std::move(done)] {
       bmc->refresh_health();  // the policy's requests are contacts with the BMC too
       auto status = engine->status();
@@ -43,6 +49,7 @@ class PolicyCollector final : public Collector {
   }
 
   void stop() override {
+    outage_timer_.cancel();
     if (!engine_) return;
     engine_->detach();
     if (active_slot() == engine_) active_slot().reset();
@@ -50,6 +57,24 @@ class PolicyCollector final : public Collector {
   }
 
  private:
+  // A BMC that is gone keeps a pass waiting request_timeout per request, and
+  // the scheduler starts no new one meanwhile: while the pass waits and the
+  // BMC's latest contact (any consumer's) failed, what was compliant is
+  // unknown now, not the last value seen. A slow BMC that answers changes
+  // nothing.
+  void watch_outage() {
+    outage_timer_.expires_after(kOutageCheck);
+    outage_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || !engine_ || !engine_->pass_running()) return;
+      const auto contact = bmc_->last_contact();
+      if (contact.at != std::chrono::steady_clock::time_point{} && !contact.answered)
+        engine_->bmc_unreachable(contact.error.empty() ? "no answer" : contact.error);
+      watch_outage();
+    });
+  }
+
+  static constexpr std::chrono::seconds kOutageCheck{2};
+  boost::asio::steady_timer outage_timer_;
   Metrics& metrics_;
   Paths paths_;
   std::shared_ptr<bmc::Bmc> bmc_;

@@ -3,11 +3,35 @@
 #include <fmt/format.h>
 
 #include "bmc/bmc.hpp"
+#include "policy/fallback.hpp"
 #include "policy/ipmi_items.hpp"
 #include "policy/redfish_discovery.hpp"
 
 namespace bmcquiet::policy {
 namespace {
+
+// The IPMI backend of an item Redfish serves, for when Redfish refuses the write.
+std::shared_ptr<ItemBackend> ipmi_equivalent(ItemId id, const IpmiClient& ipmi,
+                                             const PolicySettings& s) {
+  if (!ipmi) return nullptr;
+  switch (id) {
+    case ItemId::sol:
+      return make_ipmi_sol(ipmi);
+    case ItemId::watchdog:
+      return make_ipmi_watchdog(ipmi, s.watchdog_min_timeout);
+    case ItemId::power_cap:
+      return make_ipmi_power_cap(ipmi, s.power_floor_watts);
+    default:
+      return nullptr;
+  }
+}
+
+// Every Redfish backend (standard property, or the profile's vendor switch
+// where it replaced the standard one) falls back to IPMI on a refusal.
+void add_fallbacks(Discovery& d, const IpmiClient& ipmi, const PolicySettings& s) {
+  for (auto& [id, backend] : d.backends)
+    backend = make_fallback(id, backend, ipmi_equivalent(id, ipmi, s));
+}
 
 class BmcProvider final : public Provider {
  public:
@@ -26,6 +50,7 @@ class BmcProvider final : public Provider {
       done(std::move(d));
     };
     auto then_ipmi = [ipmi, settings, sel, finish](Discovery d) {
+      add_fallbacks(d, ipmi, settings);
       if (!ipmi) return finish(std::move(d));
       complete_with_ipmi(ipmi, settings, sel, std::move(d), finish);
     };

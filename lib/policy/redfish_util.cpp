@@ -26,18 +26,67 @@ void get_all(const std::shared_ptr<redfish::Client>& client, std::vector<std::st
     });
 }
 
+std::string etag_of(const redfish::Response& r) {
+  return r.etag.empty() ? r.body["@odata.etag"].string().value_or("") : r.etag;
+}
+
+namespace {
+
+bool lists(const redfish::Json& array, const std::string& value_json) {
+  for (std::size_t i = 0; i < array.size(); ++i)
+    if (array[i].dump() == value_json || (array[i].is_string() && array[i].string() == value_json))
+      return true;
+  return false;
+}
+
+// The first member of the patch that the current body marks as not
+// writable: "<Prop>@Redfish.AllowableValues" without the value to write, or
+// an object whose "@Redfish.WriteableProperties" does not name the property.
+std::string read_only_member(const redfish::Json& current, const redfish::Json& patch,
+                             const std::string& where) {
+  for (const auto& key : patch.keys()) {
+    const auto value = patch[key];
+    if (value.is_object()) {
+      if (auto found = read_only_member(current[key], value, where + "/" + key); !found.empty())
+        return found;
+      continue;
+    }
+    const auto writeable = current["@Redfish.WriteableProperties"];
+    if (writeable.is_array() && !lists(writeable, redfish::Json::quote(key)))
+      return fmt::format("{}/{} is not among the @Redfish.WriteableProperties there ({})", where,
+                         key, writeable.dump());
+    const auto allowed = current[key + "@Redfish.AllowableValues"];
+    if (allowed.is_array() && !lists(allowed, value.dump()))
+      return fmt::format("{}/{} allows only {} ({}@Redfish.AllowableValues)", where, key,
+                         allowed.dump(), key);
+  }
+  return {};
+}
+
+ActOutcome patch_outcome(const redfish::Response& p, const std::string& path) {
+  if (p.status == 412)
+    return ActOutcome::failure(
+        fmt::format("PATCH {}: changed by someone else meanwhile (412)", path));
+  if (p.ok()) return ActOutcome::success();
+  if (p.status == 400 || p.status == 403 || p.status == 405)
+    return ActOutcome::refusal(problem(p, "PATCH", path));
+  return ActOutcome::failure(problem(p, "PATCH", path));
+}
+
+}  // namespace
+
 void patch_current(const std::shared_ptr<redfish::Client>& client, const std::string& path,
                    std::function<std::string(const redfish::Json& current)> body,
                    std::function<void(ActOutcome)> done) {
   client->get(
       path, [client, path, body = std::move(body), done = std::move(done)](redfish::Response r) {
         if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", path)));
-        client->patch(path, body(r.body), r.etag, [path, done](redfish::Response p) {
-          if (p.status == 412)
-            return done(ActOutcome::failure(
-                fmt::format("PATCH {}: changed by someone else meanwhile (412)", path)));
-          done(p.ok() ? ActOutcome::success() : ActOutcome::failure(problem(p, "PATCH", path)));
-        });
+        const auto text = body(r.body);
+        if (auto patch = redfish::Json::parse(text))
+          if (auto read_only = read_only_member(r.body, *patch, path); !read_only.empty())
+            return done(ActOutcome::refusal(fmt::format("{}; nothing was sent", read_only)));
+        client->patch(path, text, etag_of(r),
+                      [path, done](redfish::Response p) { done(patch_outcome(p, path)); });
       });
 }
 

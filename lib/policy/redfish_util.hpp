@@ -17,9 +17,14 @@ std::string problem(const redfish::Response& r, std::string_view what, const std
 // GETs every path (the client queues them); answers in the order asked.
 void get_all(const std::shared_ptr<redfish::Client>& client, std::vector<std::string> paths,
              std::function<void(std::vector<redfish::Response>)> done);
+// The resource's ETag: the header, else the body's @odata.etag (many BMCs
+// only put it there).
+std::string etag_of(const redfish::Response& r);
 // A fresh GET for the ETag, then PATCH with If-Match the body made from what
 // the BMC shows now: a concurrent change by someone else makes the BMC answer
-// 412 instead of being overwritten.
+// 412 instead of being overwritten. A member the GET marks as not allowing
+// the value (@Redfish.AllowableValues) is refused without a PATCH, and so is
+// a PATCH answered 400/403/405 (ActOutcome::refused).
 void patch_current(const std::shared_ptr<redfish::Client>& client, const std::string& path,
                    std::function<std::string(const redfish::Json& current)> body,
                    std::function<void(ActOutcome)> done);

@@ -16,10 +16,11 @@ json::value pause_value(const EngineStatus& s) {
 
 json::object item_value(const ItemStatus& i) {
   return json::object{
-      {"setting", to_string(i.id)}, {"mode", to_string(i.mode)}, {"state", to_string(i.state)},
-      {"current", i.current},       {"desired", i.desired},      {"detail", i.detail},
-      {"transport", i.transport},   {"flapping", i.flapping},    {"backing_off", i.backing_off},
-      {"drifts", i.drifts},         {"reapplies", i.reapplies},  {"failures", i.failures}};
+      {"setting", to_string(i.id)},   {"mode", to_string(i.mode)}, {"state", to_string(i.state)},
+      {"visible_state", i.visible},   {"current", i.current},      {"desired", i.desired},
+      {"detail", i.detail},           {"transport", i.transport},  {"flapping", i.flapping},
+      {"backing_off", i.backing_off}, {"drifts", i.drifts},        {"reapplies", i.reapplies},
+      {"failures", i.failures}};
 }
 
 }  // namespace

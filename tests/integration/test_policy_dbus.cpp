@@ -149,3 +149,46 @@ TEST_CASE("D-Bus control: status for all, pause/resume for root, pause survives 
   daemon->signal(SIGTERM);
   CHECK(daemon->wait(5s) == 0);
 }
+
+TEST_CASE(
+    "no system bus: bmcquietctl pause/resume go through the pause file, and the daemon "
+    "picks them up and logs them",
+    "[policy][dbus]") {
+  TempDir dir;
+  const auto nobus = "unix:path=" + dir.path() + "/no-such-bus";
+  const int port = free_tcp_port();
+  auto config = dir.write("bmcquiet.yaml", "paths:\n  state: " + dir.path() +
+                                               "/state\ncollectors:\n  policy:\n    interval: "
+                                               "200ms\n    items:\n      sol: {mode: enforce}\n");
+  const auto log = dir.path() + "/daemon.log";
+  Process daemon({"sh", "-c",
+                  "DBUS_SYSTEM_BUS_ADDRESS=" + nobus + " exec " + built_binary("daemon/bmcquietd") +
+                      " --config " + config + " --listen " + "127.0.0.1:" + std::to_string(port) +
+                      " 2>" + log});
+  REQUIRE(wait_until([&] { return scrape(port, "bmcquiet_policy_paused") == 0.0; }));
+  const auto ctl =
+      "DBUS_SYSTEM_BUS_ADDRESS=" + nobus + " " + built_binary("daemon/bmcquietctl") + " ";
+
+  auto paused = run_command(ctl + "pause --config " + config + " 2h firmware update 2>&1");
+  INFO(paused.output);
+  REQUIRE(paused.exit_code == 0);
+  CHECK(paused.output.find(dir.path() + "/state/policy-pause.json") != std::string::npos);
+  CHECK(paused.output.find("not reachable over D-Bus") != std::string::npos);
+  CHECK(wait_until([&] { return scrape(port, "bmcquiet_policy_paused") == 1.0; }));
+  // No BMC is configured: the pause does not hide that nothing can serve sol.
+  CHECK(scrape(port, "bmcquiet_policy_item_state{setting=\"sol\",state=\"unsupported\"}") == 1.0);
+
+  auto resumed = run_command(ctl + "resume --config " + config + " 2>&1");
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/state/policy-pause.json"));
+  CHECK(wait_until([&] { return scrape(port, "bmcquiet_policy_paused") == 0.0; }));
+
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(5s) == 0);
+  auto text = run_command("cat " + log).output;
+  INFO(text);
+  CHECK(text.find("paused for maintenance for") != std::string::npos);
+  CHECK(text.find("firmware update") != std::string::npos);
+  CHECK(text.find("maintenance pause ended (resumed)") != std::string::npos);
+}

@@ -405,3 +405,41 @@ TEST_CASE(
   CHECK(item_in(report, "fans").at("transport") == "redfish/oem:supermicro");
   CHECK(sim.stat("writes") == 0);
 }
+
+TEST_CASE(
+    "flap guard: once the drifts leave the window the item is enforced again, no new drift "
+    "needed",
+    "[policy][e2e]") {
+  TempDir dir;
+  BmcSim sim({fixture_dir("redfish/dell")});
+  Daemon d(dir, sim, "      sol: {mode: enforce}\n",
+           "    flap_guard: {max_drifts: 1, window: 3s}\n");
+  REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "sol"), 1));  // drift 1, reverted
+  set_in_sim(sim, kSystem, [](json::object& s) {
+    s["SerialConsole"].as_object()["IPMI"].as_object()["ServiceEnabled"] = true;
+  });
+  REQUIRE(d.wait_for(series("bmcquiet_policy_flapping", "sol"), 1, 5s));  // drift 2 > 1
+  CHECK(d.value("bmcquiet_policy_item_state{setting=\"sol\",state=\"flapping\"}") == 1.0);
+  CHECK(sol_enabled_in_sim(sim));
+  // Nobody touches it again; the window forgets both drifts and a later pass
+  // puts it back by itself.
+  REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "sol"), 1, 10s));
+  CHECK_FALSE(sol_enabled_in_sim(sim));
+  CHECK(d.value(series("bmcquiet_policy_flapping", "sol")) == 0.0);
+  CHECK(d.value(series("bmcquiet_policy_drift_detected_total", "sol")) == 2.0);
+}
+
+TEST_CASE("while the BMC does not answer, compliance is unknown and the outage is no drift",
+          "[policy][e2e]") {
+  TempDir dir;
+  BmcSim sim({fixture_dir("redfish/dell")});
+  Daemon d(dir, sim, "      sol: {mode: enforce}\n");
+  REQUIRE(d.wait_for(series("bmcquiet_policy_compliant", "sol"), 1));
+  const auto drifts = d.value(series("bmcquiet_policy_drift_detected_total", "sol"));
+  sim.fault("reset");  // every connection dropped: the BMC is gone
+  CHECK(d.wait_for("bmcquiet_policy_item_state{setting=\"sol\",state=\"error\"}", 1));
+  CHECK_FALSE(d.value(series("bmcquiet_policy_compliant", "sol")));
+  sim.clear_fault();
+  CHECK(d.wait_for(series("bmcquiet_policy_compliant", "sol"), 1, 20s));
+  CHECK(d.value(series("bmcquiet_policy_drift_detected_total", "sol")) == drifts);
+}

@@ -47,8 +47,11 @@ void reset_stats(Sim& sim) {
 json::array write_log(const Sim& sim) {
   json::array out;
   for (const auto& w : sim.writes)
-    out.push_back(json::object{
-        {"method", w.method}, {"path", w.path}, {"body", w.body}, {"status", w.status}});
+    out.push_back(json::object{{"method", w.method},
+                               {"path", w.path},
+                               {"body", w.body},
+                               {"status", w.status},
+                               {"if_match", w.if_match}});
   return out;
 }
 
@@ -89,8 +92,12 @@ Reply set_fault(Sim& sim, const json::object& o) {
   if (kind == "none") {
     sim.fault.reset();
   } else {
-    sim.fault = Fault{kind, unsigned(num(o, "status", 503)), str(o, "path"),
-                      int(num(o, "count", -1)), str(o, "location")};
+    sim.fault = Fault{kind,
+                      unsigned(num(o, "status", 503)),
+                      str(o, "path"),
+                      int(num(o, "count", -1)),
+                      str(o, "location"),
+                      str(o, "method")};
   }
   return {200, "{}", {}, {}};
 }
@@ -140,6 +147,10 @@ Reply route(Sim& sim, const std::string& method, const std::string& target,
     sim.store.page_size = std::size_t(std::max<std::int64_t>(0, num(o, "members", 0)));
     const auto* links = o.if_contains("next_link");
     sim.store.page_links = !links || !links->is_bool() || links->as_bool();
+  } else if (path == "/etag_header") {
+    const auto* on = o.if_contains("on");
+    if (!on || !on->is_bool()) return error_reply(400, R"(expected {"on":true|false})");
+    sim.etag_header = on->as_bool();
   } else if (path == "/session_location") {
     sim.session_location_prefix = str(o, "prefix");
   } else if (path == "/reboot") {

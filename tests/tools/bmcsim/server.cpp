@@ -116,7 +116,7 @@ Reply handle_redfish(Sim& sim, const std::string& method, const std::string& tar
     r = error_reply(405, fmt::format("{} is not allowed on {}", method, path));
   }
   ++sim.counters.writes;
-  sim.writes.push_back({method, path, body, r.status});
+  sim.writes.push_back({method, path, body, r.status, if_match});
   return r;
 }
 
@@ -201,7 +201,7 @@ awaitable<void> serve(Sim& sim, Stream& stream) {
     const auto path = Store::normalize(target.substr(0, target.find('?')));
     asio::steady_timer delay(sim.io, sim.latency_for(path));
     co_await delay.async_wait(tuple_awaitable);
-    const auto fault = sim.take_fault(path, false);
+    const auto fault = sim.take_fault(path, false, std::string(req.method_string()));
     http::response<http::string_body> res;
     if (fault && fault->kind != "status" && fault->kind != "malformed") {
       // A swallowed request must not hold the serialised BMC for ten minutes.
@@ -224,7 +224,7 @@ awaitable<void> serve(Sim& sim, Stream& stream) {
     res.version(11);
     res.set(http::field::server, "bmcsim");
     if (!reply.body.empty()) res.set(http::field::content_type, "application/json");
-    if (!reply.etag.empty()) res.set(http::field::etag, reply.etag);
+    if (!reply.etag.empty() && sim.etag_header) res.set(http::field::etag, reply.etag);
     for (const auto& [k, v] : reply.headers) res.set(k, v);
     res.body() = std::move(reply.body);
     res.keep_alive(req.keep_alive());

@@ -56,9 +56,11 @@ void Sim::accept_control() {
   });
 }
 
-std::optional<Fault> Sim::take_fault(const std::string& path, bool handshake) {
+std::optional<Fault> Sim::take_fault(const std::string& path, bool handshake,
+                                     const std::string& method) {
   if (!fault || (fault->kind == "wrong_cert") != handshake) return std::nullopt;
   if (!handshake && path.find(fault->path) == std::string::npos) return std::nullopt;
+  if (!fault->method.empty() && fault->method != method) return std::nullopt;
   auto f = *fault;
   if (fault->count > 0 && --fault->count == 0) fault.reset();
   return f;

@@ -50,6 +50,7 @@ struct Fault {
   std::string path;
   int count = -1;
   std::string location;  // with kind status: sent as Location (a redirect elsewhere)
+  std::string method;    // only requests with this method ("PATCH"); "" = any
 };
 
 struct Counters {
@@ -80,14 +81,17 @@ class Sim {
   std::vector<std::pair<std::string, std::chrono::milliseconds>> path_latency;
   std::optional<LatencyProfile> profile;
   std::map<std::string, SessionState> sessions;  // token → session
-  std::string session_location_prefix;           // put before the login's Location (a confused BMC)
+  // false: GETs carry no ETag header, only the body's @odata.etag (many BMCs).
+  bool etag_header = true;
+  std::string session_location_prefix;  // put before the login's Location (a confused BMC)
   std::map<std::uint64_t, tcp::socket*> open_sockets;
   std::uint64_t next_id = 1;
   bool busy = false;  // a request holds the serialised BMC
   std::deque<std::shared_ptr<asio::steady_timer>> turn_waiters;  // cancelled = your turn
 
   // The fault for this request or handshake, consuming one of its count.
-  std::optional<Fault> take_fault(const std::string& path, bool handshake);
+  std::optional<Fault> take_fault(const std::string& path, bool handshake,
+                                  const std::string& method = "");
   // Control /latency fragments first, then the profile's exact path, then the default.
   std::chrono::milliseconds latency_for(const std::string& path) const;
   // Replaces the profile; its average becomes the default latency.

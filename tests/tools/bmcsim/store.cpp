@@ -227,6 +227,9 @@ Reply Store::get(std::string_view path, std::string_view query) const {
       members = std::move(sliced);
     }
   }
+  // A body that names its ETag names the current one, as a real service's does.
+  if (body.is_object() && body.as_object().contains("@odata.etag"))
+    body.as_object()["@odata.etag"] = etag_of(*v);
   return {200, json::serialize(body), etag_of(*v), {}};
 }
 

@@ -25,6 +25,7 @@ struct WriteRecord {
   std::string path;
   std::string body;
   unsigned status = 0;
+  std::string if_match;  // the If-Match header as sent ("" when none)
 };
 
 class Store {
