@@ -149,17 +149,26 @@ TEST_CASE("Redfish model: a 45-chassis GPU server reads the same whatever the me
     CHECK(again->chassis_read == 22);
     // Whose power and limit is the server's is the readers' call, from the
     // roles above (per-chassis power and device limits kept apart).
-    if (s->chassis_power.empty() || s->device_limits.empty()) {
-      WARN(
-          "the readers keep no per-chassis power or device limits yet: the server's power "
-          "and limit are not checked");
-    } else {
-      CHECK(s->power_consumed_watts == 5120.0);  // the server's own, not a GPU's or a zone's
-      CHECK(s->power_consumed_source.find("GPU") == std::string::npos);
-      CHECK(s->power_limit.watts == 10200.0);  // the server's control, not a GPU's 700 W
-      CHECK(s->device_limits.size() == 8);
+    CHECK(s->power_consumed_watts == 5120.0);  // the server's own, not a GPU's or a zone's
+    CHECK(s->power_consumed_source == "chassis:Server_0");
+    CHECK(s->power_limit.watts == 10200.0);  // the server's control, not a GPU's 700 W
+    CHECK(s->power_limit.path == "/redfish/v1/Chassis/Server_0/Controls/PowerLimit_0");
+    REQUIRE(s->device_limits.size() == 8);
+    for (const auto& d : s->device_limits) {
+      INFO(d.chassis);
+      CHECK(d.role == "gpu");
+      CHECK(d.watts == 700.0);
     }
-
+    // Per-chassis draw kept apart, each under its own chassis and role.
+    const auto draw = [&](const std::string& chassis) -> std::optional<double> {
+      for (const auto& p : s->chassis_power)
+        if (p.chassis == chassis) return p.watts;
+      return std::nullopt;
+    };
+    CHECK(draw("Server_0") == 5120.0);
+    CHECK(draw("HGX_GPU_SXM_1") == 550.0);
+    CHECK(draw("Zone_GPU") == 4800.0);
+    CHECK(draw("PSU_3") == 1303.0);
     auto seen = observe(*s, *model);
     if (!first) first = seen;
     CHECK(seen.temperatures == first->temperatures);
