@@ -64,6 +64,9 @@ void unique_ids(Items& items, const std::map<std::string, std::string>& base) {
   }
 }
 
+// Rounds with answers from the BMC in which one link failed before it is skipped.
+constexpr unsigned kMaxAttempts = 3;
+
 bool transient(const Response& r) {
   if (r.refused) return false;  // a link off the BMC: skipped, not an outage
   return r.status == 0 || r.status == 401 || r.status >= 500 || (r.status < 300 && !r.ok());
@@ -110,11 +113,10 @@ bool Discovery::chassis_ready(const std::string& path) const {
 void Discovery::done(const Fetch& f, const Response& r) {
   if (in_flight_ > 0) --in_flight_;
   ++model_.requests;
-  if (!r.ok() && transient(r) && f.attempts < 3) {
+  if (r.status != 0 && r.status < 500) round_answered_ = true;
+  if (!r.ok() && transient(r) && f.attempts < kMaxAttempts) {
     // The BMC is busy or restarting: the same link is tried again by a later poll.
-    auto again = f;
-    ++again.attempts;
-    later_.push_back(std::move(again));
+    later_.push_back(f);
     return;
   }
   if (r.ok()) {
@@ -169,8 +171,15 @@ void Discovery::done(const Fetch& f, const Response& r) {
 }
 
 void Discovery::new_round() {
-  for (auto& f : later_) pending_.push_back(std::move(f));
+  // A round in which the BMC answered nothing (down, or no login) is not the
+  // link's fault: only rounds with other answers count against it, so a BMC
+  // that was down at start is still walked from its root when it is back.
+  for (auto& f : later_) {
+    if (round_answered_) ++f.attempts;
+    pending_.push_back(std::move(f));
+  }
   later_.clear();
+  round_answered_ = false;
 }
 
 void Discovery::on_root(const Json& root) {

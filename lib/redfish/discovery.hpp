@@ -39,7 +39,7 @@ struct Fetch {
   std::string path;
   Kind kind = root;
   std::string owner;      // the chassis path (sub-resources) or "manager"/"system" (logs, media)
-  unsigned attempts = 0;  // rounds in which the BMC failed to answer it
+  unsigned attempts = 0;  // rounds in which the BMC answered others but failed this one
 };
 
 class Discovery {
@@ -88,11 +88,11 @@ class Discovery {
   Model model_;
   std::string providing_manager_;
   std::deque<Fetch> pending_, later_;
-  std::set<std::string> seen_;  // links queued once (by normalised @odata.id)
-  std::map<std::string, unsigned> chassis_wait_;
-  std::map<std::string, std::string>
-      base_ids_;  // log/media path → "<owner>/<Id>"  // chassis path → its sub-fetches not done
+  std::set<std::string> seen_;                    // links queued once (by normalised @odata.id)
+  std::map<std::string, unsigned> chassis_wait_;  // chassis path → its sub-fetches not done
+  std::map<std::string, std::string> base_ids_;   // log/media path → "<owner>/<Id>"
   unsigned in_flight_ = 0;
+  bool round_answered_ = false;  // the BMC answered a fetch of this round
 };
 
 // Settles each chassis' role (the rules are in chassis_roles.cpp) and sorts

@@ -387,6 +387,7 @@ void refuse(Client::Impl& impl, SnapshotHandler handler, std::string error, unsi
 void start_run(const std::shared_ptr<Client::Impl>& impl, SnapshotHandler handler,
                unsigned requests) {
   if (!impl->discovery) impl->discovery = std::make_shared<Discovery>(impl->opt.data_model);
+  impl->retry_login();
   auto run = std::make_shared<Run>();
   run->self = impl;
   run->discovery = impl->discovery;
