@@ -87,14 +87,26 @@ std::size_t readings(const Snapshot& s) {
          (s.power_consumed_watts ? 1 : 0) + (s.power_limit.known ? 1 : 0) + (s.vendor ? 1 : 0);
 }
 
+// A client for a real capture: some of their bodies are large.
+std::shared_ptr<redfish::Client> capture_client(Rig& rig, const BmcSim& sim) {
+  auto options = rig.options(sim);
+  options.max_response_bytes = 16 * 1024 * 1024;
+  return redfish::Client::create(rig.io, options, nullptr);
+}
+
+// One resource of the simulated BMC with `from` replaced by `to` (which must be there).
+void edit_resource(const BmcSim& sim, const std::string& path, const std::string& from,
+                   const std::string& to) {
+  auto body = sim.resource(path);
+  REQUIRE(body.find(from) != std::string::npos);
+  body.replace(body.find(from), from.size(), to);
+  sim.control("POST", "/resource?path=" + path, body);
+}
+
 // The fixture's service root without ExpandQuery: collections come as links only.
 void without_expand(const BmcSim& sim) {
-  auto root = sim.resource("/redfish/v1");
-  for (const std::string on : {"\"ExpandAll\":true", "\"Levels\":true"}) {
-    REQUIRE(root.find(on) != std::string::npos);
-    root.replace(root.find(on), on.size(), on.substr(0, on.find(':') + 1) + "false");
-  }
-  sim.control("POST", "/resource?path=/redfish/v1", root);
+  edit_resource(sim, "/redfish/v1", "\"ExpandAll\":true", "\"ExpandAll\":false");
+  edit_resource(sim, "/redfish/v1", "\"Levels\":true", "\"Levels\":false");
 }
 
 // How often the BMC's last `last` requests (at most 64: /recent) show `fragment`.
@@ -351,9 +363,7 @@ TEST_CASE("Redfish model: the server chassis of every captured BMC in ../shared/
     if (!std::filesystem::is_directory(*root / name)) continue;
     Rig rig;
     BmcSim sim({(*root / name).string()});
-    auto options = rig.options(sim);
-    options.max_response_bytes = 16 * 1024 * 1024;
-    auto client = redfish::Client::create(rig.io, options, nullptr);
+    auto client = capture_client(rig, sim);
     auto s = rig.poll(*client);
     INFO(s->error);
     CHECK(s->up);
@@ -406,11 +416,7 @@ TEST_CASE("Redfish model: log entries counted by $top=1 where advertised, else b
     CHECK(lines("Entries\"") == 0);  // never the whole collection
   }
   SECTION("no TopSkipQuery: one GET of Entries, a paged one counted by Members@odata.count") {
-    auto root = sim.resource("/redfish/v1");
-    const std::string on = "\"TopSkipQuery\":true";
-    REQUIRE(root.find(on) != std::string::npos);
-    root.replace(root.find(on), on.size(), "\"TopSkipQuery\":false");
-    sim.control("POST", "/resource?path=/redfish/v1", root);
+    edit_resource(sim, "/redfish/v1", "\"TopSkipQuery\":true", "\"TopSkipQuery\":false");
     auto client = redfish::Client::create(rig.io, options, nullptr);
     auto s = counted(*client);
     CHECK(entries(*s, "manager/SEL") == 37.0);
@@ -437,11 +443,8 @@ TEST_CASE(
     CHECK(requested(sim, "PowerSupplies") == 0);
   }
   SECTION("no PowerWatts: the present supplies' Metrics, every poll") {
-    auto env = sim.resource("/redfish/v1/Chassis/1U/EnvironmentMetrics");
-    const std::string reading = "\"Reading\":374";
-    REQUIRE(env.find(reading) != std::string::npos);
-    env.replace(env.find(reading), reading.size(), "\"Reading\":null");
-    sim.control("POST", "/resource?path=/redfish/v1/Chassis/1U/EnvironmentMetrics", env);
+    edit_resource(sim, "/redfish/v1/Chassis/1U/EnvironmentMetrics", "\"Reading\":374",
+                  "\"Reading\":null");
     auto client = redfish::Client::create(rig.io, rig.options(sim), nullptr);
     auto s = rig.poll(*client);
     INFO(s->error);
@@ -468,16 +471,9 @@ TEST_CASE("Redfish model: the DMTF capture's supplies give the draw without Envi
   Rig rig;
   BmcSim sim({capture.string()});
   // Its EnvironmentMetrics without the draw (as on BMCs that report only a cap there).
-  const std::string env_path = "/redfish/v1/Chassis/1U/EnvironmentMetrics";
-  auto env = sim.resource(env_path);
-  const std::string draw = "\"Reading\":374";
-  REQUIRE(env.find(draw) != std::string::npos);
-  env.replace(env.find(draw), draw.size(), "\"Reading\":null");
-  sim.control("POST", "/resource?path=" + env_path, env);
-  auto options = rig.options(sim);
-  options.max_response_bytes = 16 * 1024 * 1024;
-  auto client = redfish::Client::create(rig.io, options, nullptr);
-  auto s = rig.poll(*client);
+  edit_resource(sim, "/redfish/v1/Chassis/1U/EnvironmentMetrics", "\"Reading\":374",
+                "\"Reading\":null");
+  auto s = rig.poll(*capture_client(rig, sim));
   INFO(s->error);
   CHECK(s->up);
   // Bay1's InputPowerWatts; Bay2 is Absent and has no Metrics.
