@@ -30,12 +30,14 @@ std::vector<std::string> links_of(const Json& array) {
   return out;
 }
 
+bool listed(const std::vector<std::string>& links, const std::string& link) {
+  return std::find(links.begin(), links.end(), link) != links.end();
+}
+
 // A PSU's draw is in its Metrics; one without (an empty bay) has none to read.
 void walk_power_supply(ChassisModel& c, const Json& psu) {
   const auto metrics = psu["Metrics"].link();
-  if (!metrics.empty() && std::find(c.supply_metrics.begin(), c.supply_metrics.end(), metrics) ==
-                              c.supply_metrics.end())
-    c.supply_metrics.push_back(metrics);
+  if (!metrics.empty() && !listed(c.supply_metrics, metrics)) c.supply_metrics.push_back(metrics);
 }
 
 // What a Sensors member is, before reading it: from an inlined ReadingType,
@@ -55,10 +57,6 @@ int sensor_hint(const Json& member) {
                          "utilization_", "airflow_", "pressure_", "frequency_", "liquidflow_"})
     if (id.starts_with(no)) return 0;
   return -1;
-}
-
-bool listed(const std::vector<std::string>& links, const std::string& link) {
-  return std::find(links.begin(), links.end(), link) != links.end();
 }
 
 bool advertised(const Json& root, std::string_view feature) {
