@@ -79,7 +79,10 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   void start_login();
   void login_with(const std::string& sessions_path);
   void logged_in(const Response& answer);
-  void login_failed(std::string error, bool fallback_possible);
+  // Only refused credentials (401/403 on the session POST) back off.
+  void login_failed(std::string error, bool fallback_possible, bool refused_credentials = false);
+  // A new poll: a login that failed without refusing the credentials may run at once.
+  void retry_login();
   void fail_queue(const std::string& error, bool anonymous_too = false);
   void shutdown(std::function<void()> done);
   // Cancels the transfers on the wire (handlers get an error, posted);
@@ -110,6 +113,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   std::string token, session_uri, login_error;
   Backoff login_backoff;
   Clock::time_point login_retry_at{};
+  bool login_refused = false;  // the last failed login was a 401/403: back off
 
   std::deque<Request> queue;
   std::map<CURL*, std::shared_ptr<Transfer>> transfers;  // on the wire

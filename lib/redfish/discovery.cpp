@@ -3,6 +3,7 @@
 #include "redfish/discovery.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "redfish/oem.hpp"
 #include "redfish/readers.hpp"
@@ -27,6 +28,35 @@ std::vector<std::string> links_of(const Json& array) {
   for (std::size_t i = 0; i < array.size(); ++i)
     if (auto l = array[i].link(); !l.empty()) out.push_back(l);
   return out;
+}
+
+bool listed(const std::vector<std::string>& links, const std::string& link) {
+  return std::find(links.begin(), links.end(), link) != links.end();
+}
+
+// A PSU's draw is in its Metrics; one without (an empty bay) has none to read.
+void walk_power_supply(ChassisModel& c, const Json& psu) {
+  const auto metrics = psu["Metrics"].link();
+  if (!metrics.empty() && !listed(c.supply_metrics, metrics)) c.supply_metrics.push_back(metrics);
+}
+
+// What a Sensors member is, before reading it: from an inlined ReadingType,
+// else from an Id that names its type (bmcweb: "temperature_CPU1",
+// "fan_tach_Fan0", "voltage_P12V"). 1: may be a temperature or a fan, 0:
+// neither, -1: the list does not say.
+int sensor_hint(const Json& member) {
+  if (auto type = member["ReadingType"].string())
+    return *type == "Temperature" || *type == "Rotational" || *type == "Percent";
+  auto link = member.link();
+  while (!link.empty() && link.back() == '/') link.pop_back();
+  std::string id = link.substr(link.rfind('/') + 1);
+  for (auto& ch : id) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  for (const char* yes : {"temperature_", "fan_", "fanpwm_"})
+    if (id.starts_with(yes)) return 1;
+  for (const char* no : {"voltage_", "current_", "power_", "energy_", "altitude_", "humidity_",
+                         "utilization_", "airflow_", "pressure_", "frequency_", "liquidflow_"})
+    if (id.starts_with(no)) return 0;
+  return -1;
 }
 
 bool advertised(const Json& root, std::string_view feature) {
@@ -64,12 +94,39 @@ void unique_ids(Items& items, const std::map<std::string, std::string>& base) {
   }
 }
 
+// Rounds with answers from the BMC in which one link failed before it is skipped.
+constexpr unsigned kMaxAttempts = 3;
+
 bool transient(const Response& r) {
   if (r.refused) return false;  // a link off the BMC: skipped, not an outage
   return r.status == 0 || r.status == 401 || r.status >= 500 || (r.status < 300 && !r.ok());
 }
 
 }  // namespace
+
+void take_sensor_list(ChassisModel& c, const Json& collection) {
+  const auto members = collection["Members"];
+  std::vector<std::pair<std::string, int>> now;
+  bool typed = members.size() > 0;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    auto link = members[i].link();
+    if (link.empty()) continue;
+    const int hint = sensor_hint(members[i]);
+    typed = typed && hint >= 0;
+    now.emplace_back(std::move(link), hint);
+  }
+  std::sort(now.begin(), now.end());
+  std::vector<std::string> list, read;
+  for (const auto& [link, hint] : now) {
+    list.push_back(link);
+    // Known from the last list: kept, or left out because it read as neither.
+    const bool known = listed(c.sensor_list, link);
+    if (known ? listed(c.sensor_members, link) : !typed || hint == 1) read.push_back(link);
+  }
+  c.sensor_list = std::move(list);
+  c.sensor_members = std::move(read);
+  c.sensors_one_by_one = true;
+}
 
 std::string normalise_link(const std::string& path) {
   auto p = path.substr(0, path.find('#'));
@@ -110,11 +167,10 @@ bool Discovery::chassis_ready(const std::string& path) const {
 void Discovery::done(const Fetch& f, const Response& r) {
   if (in_flight_ > 0) --in_flight_;
   ++model_.requests;
-  if (!r.ok() && transient(r) && f.attempts < 3) {
+  if (r.status != 0 && r.status < 500) round_answered_ = true;
+  if (!r.ok() && transient(r) && f.attempts < kMaxAttempts) {
     // The BMC is busy or restarting: the same link is tried again by a later poll.
-    auto again = f;
-    ++again.attempts;
-    later_.push_back(std::move(again));
+    later_.push_back(f);
     return;
   }
   if (r.ok()) {
@@ -158,7 +214,14 @@ void Discovery::done(const Fetch& f, const Response& r) {
       case Fetch::thermal_subsystem:
       case Fetch::fan_members:
       case Fetch::control_members:
+      case Fetch::sensor_list:
         on_chassis_part(body, f);
+        break;
+      case Fetch::environment_check:
+      case Fetch::power_subsystem:
+      case Fetch::power_supplies:
+      case Fetch::power_supply:
+        on_power_part(body, f);
         break;
     }
   }
@@ -169,8 +232,15 @@ void Discovery::done(const Fetch& f, const Response& r) {
 }
 
 void Discovery::new_round() {
-  for (auto& f : later_) pending_.push_back(std::move(f));
+  // A round in which the BMC answered nothing (down, or no login) is not the
+  // link's fault: only rounds with other answers count against it, so a BMC
+  // that was down at start is still walked from its root when it is back.
+  for (auto& f : later_) {
+    if (round_answered_) ++f.attempts;
+    pending_.push_back(std::move(f));
+  }
   later_.clear();
+  round_answered_ = false;
 }
 
 void Discovery::on_root(const Json& root) {
@@ -208,17 +278,55 @@ void Discovery::on_chassis(const Json& c, const std::string& path) {
   m.subsystem = data_model_ == "subsystem" ? has_new
                 : data_model_ == "legacy"  ? false
                                            : !m.thermal_subsystem.empty() || !has_old;
-  m.has_readings =
-      m.subsystem ? has_new || !m.environment.empty() || !m.controls.empty() || !m.power.empty()
-                  : has_old;
+  m.has_readings = m.subsystem ? has_new || !m.environment.empty() || !m.controls.empty() ||
+                                     !m.power.empty() || !m.power_subsystem.empty()
+                               : has_old;
   model_.chassis.push_back(std::move(m));
   const auto& added = model_.chassis.back();
   if (!added.has_readings || !added.subsystem) return;
   // Expanded Sensors carry temperatures and fans; otherwise ThermalMetrics
-  // and the Fans members say, found through the ThermalSubsystem.
+  // and the Fans members say, found through the ThermalSubsystem, or else
+  // the Sensors one by one.
   if (!model_.expand || added.sensors.empty())
     queue(added.thermal_subsystem, Fetch::thermal_subsystem, path);
   if (!model_.expand) queue(added.controls, Fetch::control_members, path);
+  if (!model_.expand && added.thermal_subsystem.empty())
+    queue(added.sensors, Fetch::sensor_list, path);
+  // The PSUs' input is the draw only where nothing else gives it: one look
+  // at EnvironmentMetrics here keeps every later poll from reading the PSUs.
+  if (added.power_subsystem.empty() || added.reads_legacy_power()) return;
+  if (added.environment.empty()) {
+    queue(added.power_subsystem, Fetch::power_subsystem, path);
+  } else {
+    queue(added.environment, Fetch::environment_check, path);
+  }
+}
+
+void Discovery::on_power_part(const Json& body, const Fetch& f) {
+  auto* c = chassis_at(f.owner);
+  if (!c) return;
+  if (f.kind == Fetch::environment_check) {
+    if (!body["PowerWatts"]["Reading"].number())
+      queue(c->power_subsystem, Fetch::power_subsystem, f.owner);
+  } else if (f.kind == Fetch::power_subsystem) {
+    c->power_supplies = body["PowerSupplies"].link();
+    if (!c->power_supplies.empty())
+      queue(c->power_supplies + (model_.expand ? kExpandMembers : ""), Fetch::power_supplies,
+            f.owner);
+  } else if (f.kind == Fetch::power_supplies) {
+    const auto members = body["Members"];
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const auto psu = members[i];
+      const bool inlined = psu.contains("Metrics") || psu.contains("Status");
+      if (inlined) {
+        walk_power_supply(*c, psu);
+      } else {
+        queue(psu.link(), Fetch::power_supply, f.owner);
+      }
+    }
+  } else {
+    walk_power_supply(*c, body);
+  }
 }
 
 void Discovery::on_chassis_part(const Json& body, const Fetch& f) {
@@ -228,8 +336,12 @@ void Discovery::on_chassis_part(const Json& body, const Fetch& f) {
     c->thermal_metrics = body["ThermalMetrics"].link();
     c->fans = body["Fans"].link();
     if (!model_.expand) queue(c->fans, Fetch::fan_members, f.owner);
+    if (!model_.expand && c->thermal_metrics.empty() && c->fans.empty())
+      queue(c->sensors, Fetch::sensor_list, f.owner);
   } else if (f.kind == Fetch::fan_members) {
     c->fan_members = member_links(body);
+  } else if (f.kind == Fetch::sensor_list) {
+    take_sensor_list(*c, body);
   } else {
     c->control_members = member_links(body);
   }
@@ -293,6 +405,7 @@ void Discovery::settle_order() {
             [](const auto& a, const auto& b) { return a.path < b.path; });
   std::sort(m.media.begin(), m.media.end(),
             [](const auto& a, const auto& b) { return a.path < b.path; });
+  for (auto& c : m.chassis) std::sort(c.supply_metrics.begin(), c.supply_metrics.end());
   unique_ids(m.logs, base_ids_);
   unique_ids(m.media, base_ids_);
   assign_roles(m);

@@ -17,6 +17,9 @@
 
 namespace bmcquiet::redfish {
 
+// Members of a collection inlined, where ProtocolFeaturesSupported says so.
+inline constexpr const char* kExpandMembers = "?$expand=.($levels=1)";
+
 // One link discovery still has to follow, and what its body is for.
 struct Fetch {
   enum Kind {
@@ -35,11 +38,16 @@ struct Fetch {
     log_service,
     media_collection,
     media,
+    environment_check,  // does EnvironmentMetrics give the draw? else the PSUs are walked
+    power_subsystem,
+    power_supplies,
+    power_supply,
+    sensor_list,
   };
   std::string path;
   Kind kind = root;
   std::string owner;      // the chassis path (sub-resources) or "manager"/"system" (logs, media)
-  unsigned attempts = 0;  // rounds in which the BMC failed to answer it
+  unsigned attempts = 0;  // rounds in which the BMC answered others but failed this one
 };
 
 class Discovery {
@@ -80,6 +88,7 @@ class Discovery {
   void on_log_service(const Json& body, const Fetch& fetch);
   void on_media(const Json& body, const Fetch& fetch);
   void on_chassis_part(const Json& body, const Fetch& fetch);
+  void on_power_part(const Json& body, const Fetch& fetch);
   void finish();
   void settle_order();
   ChassisModel* chassis_at(const std::string& path);
@@ -88,16 +97,21 @@ class Discovery {
   Model model_;
   std::string providing_manager_;
   std::deque<Fetch> pending_, later_;
-  std::set<std::string> seen_;  // links queued once (by normalised @odata.id)
-  std::map<std::string, unsigned> chassis_wait_;
-  std::map<std::string, std::string>
-      base_ids_;  // log/media path → "<owner>/<Id>"  // chassis path → its sub-fetches not done
+  std::set<std::string> seen_;                    // links queued once (by normalised @odata.id)
+  std::map<std::string, unsigned> chassis_wait_;  // chassis path → its sub-fetches not done
+  std::map<std::string, std::string> base_ids_;   // log/media path → "<owner>/<Id>"
   unsigned in_flight_ = 0;
+  bool round_answered_ = false;  // the BMC answered a fetch of this round
 };
 
 // Settles each chassis' role (the rules are in chassis_roles.cpp) and sorts
 // the chassis by path, so nothing depends on the order the BMC lists them.
 void assign_roles(Model& model);
+
+// The chassis' Sensors collection as read now: which members every poll
+// reads (temperatures and fans only when the member Ids or inline types say
+// which is which, else all; a member already known to be neither stays out).
+void take_sensor_list(ChassisModel& chassis, const Json& collection);
 
 // A link's identity for de-duplication: trailing slashes and fragments dropped.
 std::string normalise_link(const std::string& path);

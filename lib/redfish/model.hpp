@@ -32,10 +32,26 @@ struct ChassisModel {
   std::string power_subsystem, power_supplies;            // PowerSubsystem
   std::string sensors, controls, environment;             // Sensors / Controls / EnvironmentMetrics
   std::vector<std::string> fan_members, control_members;  // when $expand is not available
-  bool subsystem = false;                                 // read with the newer model
+  // PowerSubsystem PSUs' Metrics: read every poll only where neither
+  // EnvironmentMetrics nor the deprecated Power gives the chassis' draw.
+  std::vector<std::string> supply_metrics;
+  // Without $expand and without ThermalMetrics, the Sensors collection is
+  // read member by member: `sensor_list` is the collection as last read (on
+  // the slow schedule), `sensor_members` what every poll reads — those that
+  // are (or may be) temperatures or fans; one that turns out to be neither
+  // is dropped until the list changes.
+  std::vector<std::string> sensor_list, sensor_members;
+  bool sensors_one_by_one = false;
+  bool subsystem = false;  // read with the newer model
   // After the first look: false when the chassis has nothing to read (ERoTs,
   // CPLDs, backplanes): skipped by later polls.
   bool has_readings = true;
+
+  // The deprecated Power resource is read for the draw or the cap the newer
+  // resources lack (iDRAC has no EnvironmentMetrics and no Controls).
+  bool reads_legacy_power() const {
+    return !power.empty() && (environment.empty() || controls.empty());
+  }
 };
 
 struct ManagerModel {

@@ -14,8 +14,6 @@
 namespace bmcquiet::redfish {
 namespace {
 
-constexpr const char* kExpand = "?$expand=.($levels=1)";
-
 // What parses a body; also the order readers are applied in, so a snapshot
 // never depends on the order the BMC's answers arrived.
 enum class Reader {
@@ -28,6 +26,9 @@ enum class Reader {
   environment,
   controls,
   control,
+  sensor,          // one Sensor, where the collection cannot be expanded
+  supply_metrics,  // one PSU's Metrics
+  sensor_list,     // the Sensors collection, slow schedule: which members to read
   manager,
   protocol,
   media,
@@ -178,17 +179,17 @@ struct Run : std::enable_shared_from_this<Run> {
         continue;
       }
       if (m.expand && !c.sensors.empty()) {
-        add(Reader::sensors, c.sensors + kExpand);
+        add(Reader::sensors, c.sensors + kExpandMembers);
       } else {
         add(Reader::thermal_metrics, c.thermal_metrics);
         for (const auto& f : c.fan_members) add(Reader::fan, f);
       }
       add(Reader::environment, c.environment);
-      if (m.expand && !c.controls.empty()) add(Reader::controls, c.controls + kExpand);
+      if (m.expand && !c.controls.empty()) add(Reader::controls, c.controls + kExpandMembers);
       for (const auto& ctl : c.control_members) add(Reader::control, ctl);
-      // Power draw or cap missing from the newer resources (iDRAC has no
-      // Controls): the deprecated Power resource still says.
-      if (c.environment.empty() || c.controls.empty()) add(Reader::power, c.power);
+      if (c.reads_legacy_power()) add(Reader::power, c.power);
+      for (const auto& psu : c.supply_metrics) add(Reader::supply_metrics, psu);
+      for (const auto& sensor : c.sensor_members) add(Reader::sensor, sensor);
     }
   }
 
@@ -212,6 +213,11 @@ struct Run : std::enable_shared_from_this<Run> {
     }
     for (const auto& media : m.media) add(Reader::media, media.path);
     for (const auto& path : m.oem_resources) add(Reader::oem, path);
+    // Sensors read one by one: the list (sensors come and go with hot-plug
+    // parts) only on the slow schedule; discovery read it first.
+    if (due)
+      for (const auto& c : m.chassis)
+        if (c.sensors_one_by_one) todo.push_back({Reader::sensor_list, c.sensors, c.path, false});
   }
 
   void finish_at_deadline() {
@@ -257,6 +263,10 @@ void apply_one(const Arrived& a, const Model& m, Snapshot& s) {
       return read_controls(body, c, s);
     case Reader::control:
       return read_control(body, c, s);
+    case Reader::sensor:
+      return read_sensor(body, c, s);
+    case Reader::supply_metrics:
+      return read_power_supply_metrics(body, c, s);
     default:
       return;  // slow bodies are applied from the model
   }
@@ -291,6 +301,35 @@ const char* data_model_of(const Model& m) {
   return legacy && subsystem ? "mixed" : legacy ? "legacy" : subsystem ? "subsystem" : "";
 }
 
+ChassisModel* chassis_at(Model& m, const std::string& path) {
+  for (auto& c : m.chassis)
+    if (c.path == path) return &c;
+  return nullptr;
+}
+
+// What a poll's answers teach the model about what later polls need to read.
+void learn(Model& m, const Arrived& a) {
+  auto* c = chassis_at(m, a.read.chassis);
+  if (!c) return;
+  switch (a.read.reader) {
+    case Reader::sensors:
+      // A chassis whose only readable link is an empty Sensors collection
+      // (ERoTs, CPLDs) has nothing to read: later polls skip it.
+      if (a.body["Members"].size() == 0 && c->environment.empty() && c->controls.empty() &&
+          c->power.empty() && c->thermal_subsystem.empty() && c->power_subsystem.empty())
+        c->has_readings = false;
+      return;
+    case Reader::sensor:
+      // A voltage or current sensor read once is not read again.
+      if (!temperature_or_fan(a.body)) std::erase(c->sensor_members, resource_of(a.read.path));
+      return;
+    case Reader::sensor_list:
+      return take_sensor_list(*c, a.body);
+    default:
+      return;
+  }
+}
+
 void Run::apply() {
   auto& m = discovery->model();
   auto& s = snap;
@@ -304,14 +343,9 @@ void Run::apply() {
   std::set<std::string> read_chassis;
   for (const auto& a : arrived) {
     apply_one(a, m, s);
-    if (!a.read.chassis.empty()) read_chassis.insert(a.read.chassis);
-    // A chassis whose only readable link is an empty Sensors collection
-    // (ERoTs, CPLDs) has nothing to read: later polls skip it.
-    if (a.read.reader == Reader::sensors && a.body["Members"].size() == 0)
-      for (auto& c : m.chassis)
-        if (c.path == a.read.chassis && c.environment.empty() && c.controls.empty() &&
-            c.power.empty() && c.thermal_subsystem.empty())
-          c.has_readings = false;
+    if (!a.read.chassis.empty() && a.read.reader != Reader::sensor_list)
+      read_chassis.insert(a.read.chassis);
+    learn(m, a);
   }
   apply_slow(m, s);
   settle_power(s);
@@ -387,6 +421,7 @@ void refuse(Client::Impl& impl, SnapshotHandler handler, std::string error, unsi
 void start_run(const std::shared_ptr<Client::Impl>& impl, SnapshotHandler handler,
                unsigned requests) {
   if (!impl->discovery) impl->discovery = std::make_shared<Discovery>(impl->opt.data_model);
+  impl->retry_login();
   auto run = std::make_shared<Run>();
   run->self = impl;
   run->discovery = impl->discovery;

@@ -262,23 +262,52 @@ void read_legacy_thermal(const Json& t, const ChassisContext& c, Snapshot& s) {
   }
 }
 
-void read_sensor(const Json& m, const ChassisContext& c, Snapshot& s) {
-  if (not_present(m)) return;
+namespace {
+
+enum class SensorKind { none, celsius_v1_0, temperature, fan_rpm, fan_percent };
+
+// The Id: the same label whether read expanded, one by one or via ThermalMetrics.
+std::string sensor_id(const Json& m) { return text_or(m, {"Id"}, last_segment(m.link())); }
+
+SensorKind sensor_kind(const Json& m) {
   const auto type = m["ReadingType"].string().value_or("");
   const auto units = m["ReadingUnits"].string().value_or("");
-  // The Id: the same label whether read expanded, one by one or via ThermalMetrics.
-  const auto id = text_or(m, {"Id"}, last_segment(m.link()));
-  const auto name = text_or(m, {"Name"}, id);
-  if (auto celsius = m["ReadingCelsius"].number(); celsius && !m.contains("Reading"))
-    return add_temperature(s, c, id, name, *celsius);
-  const auto reading = m["Reading"].number();
-  if (!reading) return;
+  const auto id = sensor_id(m);
+  if (m.contains("ReadingCelsius") && !m.contains("Reading")) return SensorKind::celsius_v1_0;
   // ReadingType Temperature without a unit is a discrete over-temperature
   // flag (0/1), not degrees.
-  if (units == "Cel") return add_temperature(s, c, id, name, *reading);
-  if (type == "Rotational" || units == "RPM") return add_fan(s, {c.id, id, name, reading, {}});
-  if ((type == "Percent" || units == "%") && is_fan_sensor(m, id, name))
-    add_fan(s, {c.id, id, name, m["SpeedRPM"].number(), percent_to_ratio(reading)});
+  if (units == "Cel") return SensorKind::temperature;
+  if (type == "Rotational" || units == "RPM") return SensorKind::fan_rpm;
+  if ((type == "Percent" || units == "%") && is_fan_sensor(m, id, text_or(m, {"Name"}, id)))
+    return SensorKind::fan_percent;
+  return SensorKind::none;
+}
+
+}  // namespace
+
+bool temperature_or_fan(const Json& sensor) { return sensor_kind(sensor) != SensorKind::none; }
+
+void read_sensor(const Json& m, const ChassisContext& c, Snapshot& s) {
+  if (not_present(m)) return;
+  const auto id = sensor_id(m);
+  const auto name = text_or(m, {"Name"}, id);
+  const auto reading = m["Reading"].number();
+  switch (sensor_kind(m)) {
+    case SensorKind::celsius_v1_0:
+      if (auto celsius = m["ReadingCelsius"].number()) add_temperature(s, c, id, name, *celsius);
+      return;
+    case SensorKind::temperature:
+      if (reading) add_temperature(s, c, id, name, *reading);
+      return;
+    case SensorKind::fan_rpm:
+      if (reading) add_fan(s, {c.id, id, name, reading, {}});
+      return;
+    case SensorKind::fan_percent:
+      if (reading) add_fan(s, {c.id, id, name, m["SpeedRPM"].number(), percent_to_ratio(reading)});
+      return;
+    case SensorKind::none:
+      return;
+  }
 }
 
 void read_sensors(const Json& coll, const ChassisContext& c, Snapshot& s) {
@@ -345,6 +374,19 @@ void read_control(const Json& control, const ChassisContext& c, Snapshot& s) {
 void read_controls(const Json& coll, const ChassisContext& c, Snapshot& s) {
   const auto members = coll["Members"];
   for (std::size_t i = 0; i < members.size(); ++i) read_control(members[i], c, s);
+}
+
+void read_power_supply_metrics(const Json& metrics, const ChassisContext& c, Snapshot& s) {
+  if (not_present(metrics)) return;
+  auto watts = metrics["InputPowerWatts"]["Reading"].number();
+  if (!watts) watts = metrics["OutputPowerWatts"]["Reading"].number();
+  if (!watts) return;
+  for (auto& p : s.chassis_power)
+    if (p.chassis == c.id && p.role == "power_supply") {
+      p.watts += *watts;  // several supplies per chassis, one metrics body each
+      return;
+    }
+  s.chassis_power.push_back({c.id, "power_supply", *watts});
 }
 
 void settle_power(Snapshot& s) {

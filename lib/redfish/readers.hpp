@@ -43,6 +43,12 @@ void read_fan(const Json& fan, const ChassisContext& c, Snapshot& s);
 void read_environment(const Json& metrics, const ChassisContext& c, Snapshot& s);
 void read_controls(const Json& controls, const ChassisContext& c, Snapshot& s);
 void read_control(const Json& control, const ChassisContext& c, Snapshot& s);
+// One Sensor read on its own: is it a kind that gives a temperature or a
+// fan reading (whatever its state now)? Others need not be read again.
+bool temperature_or_fan(const Json& sensor);
+// One PowerSupplyMetrics (PowerSubsystem/PowerSupplies/<n>/Metrics): its
+// input (else output) watts add to the chassis' power_supply draw.
+void read_power_supply_metrics(const Json& metrics, const ChassisContext& c, Snapshot& s);
 // After every reader ran: the server's power from its own chassis, else the
 // sum of the power supplies' input, never a device's.
 void settle_power(Snapshot& s);

@@ -55,6 +55,7 @@ void Client::Impl::login_with(const std::string& sessions_path) {
     if (r.ok() && !self->token.empty()) return self->logged_in(r);
     if (self->closing) return self->finish_shutdown();
     const bool unsupported = r.status == 404 || r.status == 405 || r.status == 501;
+    const bool refused_credentials = r.status == 401 || r.status == 403;
     self->login_failed(
         fmt::format("login as '{}' at {}{} failed: {}{}", self->opt.username, self->opt.url,
                     sessions_path, r.error.empty() ? "no X-Auth-Token in the answer" : r.error,
@@ -62,7 +63,7 @@ void Client::Impl::login_with(const std::string& sessions_path) {
                                       "'" +
                                           self->opt.password_credential + "'"
                                     : ""),
-        unsupported);
+        unsupported, refused_credentials);
   };
   send(std::move(post));
 }
@@ -94,7 +95,12 @@ void Client::Impl::logged_in(const Response& answer) {
   pump();
 }
 
-void Client::Impl::login_failed(std::string error, bool fallback_possible) {
+void Client::Impl::retry_login() {
+  if (login == Login::failed && !login_refused) login = Login::none;
+}
+
+void Client::Impl::login_failed(std::string error, bool fallback_possible,
+                                bool refused_credentials) {
   if (fallback_possible && opt.basic_fallback) {
     use_basic = true;
     login = Login::done;
@@ -104,8 +110,13 @@ void Client::Impl::login_failed(std::string error, bool fallback_possible) {
     return;
   }
   login = Login::failed;
-  // Failed logins back off: repeated attempts lock BMC accounts.
-  const auto wait = login_backoff.fail();
+  login_refused = refused_credentials;
+  // Refused credentials back off: repeated attempts lock BMC accounts.
+  // Anything else (no answer, 5xx, no sessions offered) refused no account:
+  // it holds the login only for this poll (so its reads do not each try
+  // again), and the next poll logs in at once (retry_login()), so a BMC
+  // that comes back is up with that poll, not after a grown back-off.
+  const auto wait = refused_credentials ? login_backoff.fail() : opt.request_timeout;
   login_retry_at = Clock::now() + wait;
   login_error = fmt::format("{} (next attempt in {} s)", error, (wait.count() + 999) / 1000);
   fail_queue(login_error);

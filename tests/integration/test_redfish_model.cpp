@@ -87,6 +87,54 @@ std::size_t readings(const Snapshot& s) {
          (s.power_consumed_watts ? 1 : 0) + (s.power_limit.known ? 1 : 0) + (s.vendor ? 1 : 0);
 }
 
+// A client for a real capture: some of their bodies are large.
+std::shared_ptr<redfish::Client> capture_client(Rig& rig, const BmcSim& sim) {
+  auto options = rig.options(sim);
+  options.max_response_bytes = 16 * 1024 * 1024;
+  return redfish::Client::create(rig.io, options, nullptr);
+}
+
+// One resource of the simulated BMC with `from` replaced by `to` (which must be there).
+void edit_resource(const BmcSim& sim, const std::string& path, const std::string& from,
+                   const std::string& to) {
+  auto body = sim.resource(path);
+  REQUIRE(body.find(from) != std::string::npos);
+  body.replace(body.find(from), from.size(), to);
+  sim.control("POST", "/resource?path=" + path, body);
+}
+
+// The fixture's service root without ExpandQuery: collections come as links only.
+void without_expand(const BmcSim& sim) {
+  edit_resource(sim, "/redfish/v1", "\"ExpandAll\":true", "\"ExpandAll\":false");
+  edit_resource(sim, "/redfish/v1", "\"Levels\":true", "\"Levels\":false");
+}
+
+// How often the BMC's last `last` requests (at most 64: /recent) show `fragment`.
+std::size_t requested(const BmcSim& sim, const std::string& fragment, std::size_t last = 64) {
+  auto recent = redfish::Json::parse(sim.control("GET", "/recent"));
+  REQUIRE(recent);
+  REQUIRE(last <= 64);
+  std::size_t n = 0;
+  const auto size = recent->size();
+  for (auto i = size - std::min(size, last); i < size; ++i)
+    n += (*recent)[i].string().value_or("").find(fragment) != std::string::npos;
+  return n;
+}
+
+using Readings = std::set<std::tuple<std::string, std::string, double>>;
+
+Readings temperatures_of(const Snapshot& s) {
+  Readings out;
+  for (const auto& t : s.temperatures) out.insert({t.chassis, t.id, t.value});
+  return out;
+}
+
+Readings fans_of(const Snapshot& s) {
+  Readings out;
+  for (const auto& f : s.fans) out.insert({f.chassis, f.id, f.rpm.value_or(-1)});
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("Redfish model: a 45-chassis GPU server reads the same whatever the member order",
@@ -149,17 +197,26 @@ TEST_CASE("Redfish model: a 45-chassis GPU server reads the same whatever the me
     CHECK(again->chassis_read == 22);
     // Whose power and limit is the server's is the readers' call, from the
     // roles above (per-chassis power and device limits kept apart).
-    if (s->chassis_power.empty() || s->device_limits.empty()) {
-      WARN(
-          "the readers keep no per-chassis power or device limits yet: the server's power "
-          "and limit are not checked");
-    } else {
-      CHECK(s->power_consumed_watts == 5120.0);  // the server's own, not a GPU's or a zone's
-      CHECK(s->power_consumed_source.find("GPU") == std::string::npos);
-      CHECK(s->power_limit.watts == 10200.0);  // the server's control, not a GPU's 700 W
-      CHECK(s->device_limits.size() == 8);
+    CHECK(s->power_consumed_watts == 5120.0);  // the server's own, not a GPU's or a zone's
+    CHECK(s->power_consumed_source == "chassis:Server_0");
+    CHECK(s->power_limit.watts == 10200.0);  // the server's control, not a GPU's 700 W
+    CHECK(s->power_limit.path == "/redfish/v1/Chassis/Server_0/Controls/PowerLimit_0");
+    REQUIRE(s->device_limits.size() == 8);
+    for (const auto& d : s->device_limits) {
+      INFO(d.chassis);
+      CHECK(d.role == "gpu");
+      CHECK(d.watts == 700.0);
     }
-
+    // Per-chassis draw kept apart, each under its own chassis and role.
+    const auto draw = [&](const std::string& chassis) -> std::optional<double> {
+      for (const auto& p : s->chassis_power)
+        if (p.chassis == chassis) return p.watts;
+      return std::nullopt;
+    };
+    CHECK(draw("Server_0") == 5120.0);
+    CHECK(draw("HGX_GPU_SXM_1") == 550.0);
+    CHECK(draw("Zone_GPU") == 4800.0);
+    CHECK(draw("PSU_3") == 1303.0);
     auto seen = observe(*s, *model);
     if (!first) first = seen;
     CHECK(seen.temperatures == first->temperatures);
@@ -306,9 +363,7 @@ TEST_CASE("Redfish model: the server chassis of every captured BMC in ../shared/
     if (!std::filesystem::is_directory(*root / name)) continue;
     Rig rig;
     BmcSim sim({(*root / name).string()});
-    auto options = rig.options(sim);
-    options.max_response_bytes = 16 * 1024 * 1024;
-    auto client = redfish::Client::create(rig.io, options, nullptr);
+    auto client = capture_client(rig, sim);
     auto s = rig.poll(*client);
     INFO(s->error);
     CHECK(s->up);
@@ -361,16 +416,122 @@ TEST_CASE("Redfish model: log entries counted by $top=1 where advertised, else b
     CHECK(lines("Entries\"") == 0);  // never the whole collection
   }
   SECTION("no TopSkipQuery: one GET of Entries, a paged one counted by Members@odata.count") {
-    auto root = sim.resource("/redfish/v1");
-    const std::string on = "\"TopSkipQuery\":true";
-    REQUIRE(root.find(on) != std::string::npos);
-    root.replace(root.find(on), on.size(), "\"TopSkipQuery\":false");
-    sim.control("POST", "/resource?path=/redfish/v1", root);
+    edit_resource(sim, "/redfish/v1", "\"TopSkipQuery\":true", "\"TopSkipQuery\":false");
     auto client = redfish::Client::create(rig.io, options, nullptr);
     auto s = counted(*client);
     CHECK(entries(*s, "manager/SEL") == 37.0);
     CHECK(entries(*s, "manager/bmc/EventLog") == 12.0);  // 5 listed, a nextLink, 12 in all
     CHECK(lines("$top") == 0);
     CHECK(lines("Entries?$skip") == 0);  // the pages are never walked
+  }
+}
+
+TEST_CASE(
+    "Redfish model: the supplies' input is the server's draw where EnvironmentMetrics has none",
+    "[redfish][model][psu]") {
+  Rig rig;
+  BmcSim sim({fixture_dir("redfish/subsystem")});
+  const bool expand = GENERATE(true, false);
+  INFO("$expand " << expand);
+  if (!expand) without_expand(sim);
+  SECTION("EnvironmentMetrics gives the draw: the supplies are never walked") {
+    auto client = redfish::Client::create(rig.io, rig.options(sim), nullptr);
+    auto s = rig.poll(*client);
+    rig.poll(*client);
+    CHECK(s->power_consumed_watts == 374.0);
+    CHECK(s->power_consumed_source == "chassis:1U");
+    CHECK(requested(sim, "PowerSupplies") == 0);
+  }
+  SECTION("no PowerWatts: the present supplies' Metrics, every poll") {
+    edit_resource(sim, "/redfish/v1/Chassis/1U/EnvironmentMetrics", "\"Reading\":374",
+                  "\"Reading\":null");
+    auto client = redfish::Client::create(rig.io, rig.options(sim), nullptr);
+    auto s = rig.poll(*client);
+    INFO(s->error);
+    REQUIRE(s->complete);
+    CHECK(s->power_consumed_watts == 377.5);  // PSU1's input 201.5 + PSU2's output 176
+    CHECK(s->power_consumed_source == "psu_input");
+    REQUIRE(client->model());
+    const auto& chassis = client->model()->chassis.at(0);
+    CHECK(chassis.supply_metrics.size() == 2);  // PSU3's bay is empty: no Metrics
+    auto again = rig.poll(*client);
+    CHECK(again->power_consumed_watts == 377.5);
+    CHECK(requested(sim, "/PowerSupplies/PSU1/Metrics") == 2);  // once per poll
+    // The list once, (without $expand) each member once, two Metrics per poll.
+    CHECK(requested(sim, "/PowerSupplies") == (expand ? 5u : 8u));
+    CHECK(requested(sim, "PSU3") == (expand ? 0u : 1u));
+  }
+}
+
+TEST_CASE("Redfish model: the DMTF capture's supplies give the draw without EnvironmentMetrics",
+          "[redfish][model][psu][interop]") {
+  const auto root = shared_mockups();
+  if (!root) return;
+  const auto capture = *root / "dmtf-public-rackmount1";
+  Rig rig;
+  BmcSim sim({capture.string()});
+  // Its EnvironmentMetrics without the draw (as on BMCs that report only a cap there).
+  edit_resource(sim, "/redfish/v1/Chassis/1U/EnvironmentMetrics", "\"Reading\":374",
+                "\"Reading\":null");
+  auto s = rig.poll(*capture_client(rig, sim));
+  INFO(s->error);
+  CHECK(s->up);
+  // Bay1's InputPowerWatts; Bay2 is Absent and has no Metrics.
+  CHECK(s->power_consumed_watts == 937.4);
+  CHECK(s->power_consumed_source == "psu_input");
+}
+
+TEST_CASE(
+    "Redfish model: without $expand, Sensors are read one by one and the steady poll stays "
+    "cheap",
+    "[redfish][model][sensors]") {
+  Rig rig;
+  BmcSim expanded_sim({fixture_dir("redfish/hgx")});
+  auto expanded_client = redfish::Client::create(rig.io, rig.options(expanded_sim), nullptr);
+  auto expanded = rig.poll(*expanded_client);
+  REQUIRE(expanded->temperatures.size() == 17);
+
+  BmcSim sim({fixture_dir("redfish/hgx")});
+  without_expand(sim);
+  auto client = redfish::Client::create(rig.io, rig.options(sim), nullptr);
+  auto first = rig.poll(*client);
+  INFO(first->error);
+  REQUIRE(first->complete);
+  // The same readings as with $expand: every chassis that only links Sensors.
+  CHECK(temperatures_of(*first) == temperatures_of(*expanded));
+  CHECK(fans_of(*first) == fans_of(*expanded));
+  CHECK(first->power_consumed_watts == 5120.0);
+  // The steady poll: the System; the server's 3 sensors + EnvironmentMetrics
+  // + its Control; the baseboard's sensor + EnvironmentMetrics; per GPU its
+  // temperature + EnvironmentMetrics + Control; a switch's and a CPU's
+  // temperature (+ the CPU's EnvironmentMetrics); PSUs and zones 1 each.
+  // The power sensors read once are not read again, the lists not at all.
+  auto steady = rig.poll(*client);
+  CHECK(temperatures_of(*steady) == temperatures_of(*expanded));
+  REQUIRE(steady->requests == 46);  // 44 with $expand
+  CHECK(requested(sim, "/Sensors/HGX_GPU_SXM_1_TEMP_0", 46) == 1);
+  CHECK(requested(sim, "/Sensors/HGX_GPU_SXM_1_Power_0", 46) == 0);
+  CHECK(requested(sim, "/Sensors/Total_Power", 46) == 0);
+  CHECK(requested(sim, "/Sensors", 46) == 18);  // 17 temperatures and a fan, never a list
+
+  SECTION("a sensor added later is read after the list's slow refresh") {
+    auto options = rig.options(sim);
+    options.slow_interval = 0ms;
+    auto relisting = redfish::Client::create(rig.io, options, nullptr);
+    REQUIRE(rig.poll(*relisting)->complete);
+    const std::string gpu = "/redfish/v1/Chassis/HGX_GPU_SXM_1/Sensors";
+    auto list = sim.resource(gpu);
+    const std::string added = R"({"@odata.id":")" + gpu + R"(/HGX_GPU_SXM_1_TEMP_1"},)";
+    list.insert(list.find("{\"@odata.id\"", list.find("\"Members\"")), added);
+    sim.control("POST", "/resource?path=" + gpu, list);
+    sim.control(
+        "POST", "/resource?path=" + gpu + "/HGX_GPU_SXM_1_TEMP_1",
+        R"({"@odata.id":")" + gpu +
+            R"(/HGX_GPU_SXM_1_TEMP_1","Id":"HGX_GPU_SXM_1_TEMP_1",)"
+            R"("Name":"GPU 1 Memory Temp","ReadingType":"Temperature","ReadingUnits":"Cel",)"
+            R"("Reading":71})");
+    rig.poll(*relisting);  // reads the list on the slow schedule
+    auto s = rig.poll(*relisting);
+    CHECK(temperatures_of(*s).contains({"HGX_GPU_SXM_1", "HGX_GPU_SXM_1_TEMP_1", 71.0}));
   }
 }

@@ -18,6 +18,14 @@ void until_bmc_read(RedfishRig& rig, const BmcSim& sim, double count) {
   REQUIRE(rig.wait_until([&] { return sim.stat("requests") >= count; }, 5s));
 }
 
+std::size_t lines_of(const BmcSim& sim, const std::string& fragment) {
+  const auto recent = sim.control("GET", "/recent");
+  std::size_t n = 0;
+  for (auto at = recent.find(fragment); at != std::string::npos; at = recent.find(fragment, at + 1))
+    ++n;
+  return n;
+}
+
 struct Stopped {
   bool done = false;
   Clock::duration took{};
@@ -168,4 +176,60 @@ TEST_CASE("Redfish health: every answer updates it, a 4xx is an answer, 5xx and 
   CHECK_FALSE(snap->up);
   CHECK_FALSE(client->health().answered);
   CHECK(client->health().consecutive_failures >= 1);
+}
+
+TEST_CASE("Redfish login: a BMC down at start is up within two polls of coming back",
+          "[redfish][login]") {
+  RedfishRig rig;
+  BmcSim sim({fixture_dir("redfish/supermicro")});
+  auto options = rig.options(sim);
+  options.request_timeout = 500ms;
+  // With a poll back-off, a poll while backing off first probes the service
+  // root and logs in only when it answers.
+  const bool backing_off = GENERATE(false, true);
+  INFO("poll back-off " << backing_off);
+  if (backing_off) {
+    options.backoff_initial = 100ms;
+    options.backoff_max = 1h;
+  }
+  auto client = redfish::Client::create(rig.io, options, nullptr);
+  // Every poll tries to log in: no answer at all, then a BMC that serves its
+  // root while its session service still boots (503). Eight failed logins
+  // would have grown a login back-off past two minutes.
+  sim.fault("reset");
+  for (int i = 0; i < 4; ++i) CHECK_FALSE(rig.poll(*client)->up);
+  sim.reset_stats();
+  sim.fault("status", -1, "/SessionService/Sessions", 503);
+  for (int i = 0; i < 4; ++i) CHECK_FALSE(rig.poll(*client)->up);
+  // One login per poll: the root answers, so even a backing-off poll tries.
+  CHECK(lines_of(sim, "POST /redfish/v1/SessionService/Sessions") == 4);
+  sim.clear_fault();
+  const auto back = Clock::now();
+  auto s = rig.poll(*client);
+  if (!s->up) s = rig.poll(*client);
+  INFO(s->error);
+  CHECK(s->up);
+  CHECK(s->temperatures.size() == 3);
+  CHECK(Clock::now() - back < 5s);
+  CHECK(sim.stat("logins") == 1);
+}
+
+TEST_CASE("Redfish login: refused credentials back off, the account is not hammered",
+          "[redfish][login]") {
+  RedfishRig rig;
+  BmcSim sim({fixture_dir("redfish/supermicro")});
+  auto options = rig.options(sim, nullptr, "wrong");
+  options.backoff_initial = 5s;
+  options.backoff_max = 5s;
+  auto client = redfish::Client::create(rig.io, options, nullptr);
+  auto first = rig.poll(*client);
+  CHECK_FALSE(first->up);
+  CHECK(first->error.find("HTTP 401") != std::string::npos);
+  REQUIRE(sim.stat("logins_failed") == 1);
+  // The next calls within the back-off fail at once with the same reason.
+  auto r = rig.call([&](auto h) { client->get("/redfish/v1/Systems", h); });
+  CHECK_FALSE(r.ok());
+  CHECK(r.error.find("next attempt in") != std::string::npos);
+  CHECK(r.error.find("wrong") == std::string::npos);  // the password never shows
+  CHECK(sim.stat("logins_failed") == 1);
 }

@@ -231,6 +231,49 @@ TEST_CASE("settle_power: the server's chassis, else the supplies' input, never a
   CHECK(device_only.power_consumed_source.empty());
 }
 
+TEST_CASE("PowerSubsystem: each supply's Metrics add to the chassis' supply draw",
+          "[redfish][readers]") {
+  const auto metrics = [](const std::string& fields) {
+    return parse(R"({"@odata.id":"/redfish/v1/Chassis/1U/PowerSubsystem/PowerSupplies/Bay1/)"
+                 R"(Metrics","Id":"Metrics",)" +
+                 fields + "}");
+  };
+  Snapshot s;  // DMTF public-rackmount1 and iDRAC9 shapes: input where measured, else output
+  read_power_supply_metrics(metrics(R"("InputPowerWatts":{"Reading":937.4},)"
+                                    R"("OutputPowerWatts":{"Reading":900})"),
+                            kServer, s);
+  read_power_supply_metrics(metrics(R"("OutputPowerWatts":{"Reading":273})"), kServer, s);
+  read_power_supply_metrics(metrics(R"("InputPowerWatts":{"Reading":null})"), kServer, s);
+  read_power_supply_metrics(
+      metrics(R"("Status":{"State":"Absent"},"InputPowerWatts":{"Reading":5})"), kServer, s);
+  REQUIRE(s.chassis_power.size() == 1);
+  CHECK(s.chassis_power[0].chassis == "System.Embedded.1");
+  CHECK(s.chassis_power[0].role == "power_supply");
+  CHECK(s.chassis_power[0].watts == Approx(1210.4));
+  CHECK_FALSE(s.power_consumed_watts);  // a supply's draw is not the server's reading
+  settle_power(s);
+  CHECK(s.power_consumed_watts == Approx(1210.4));
+  CHECK(s.power_consumed_source == "psu_input");
+
+  Snapshot both;  // the server chassis' own draw wins over its supplies
+  read_power_supply_metrics(metrics(R"("InputPowerWatts":{"Reading":400})"), kServer, both);
+  read_environment(parse(R"({"PowerWatts":{"Reading":374}})"), kServer, both);
+  settle_power(both);
+  CHECK(both.power_consumed_watts == 374.0);
+}
+
+TEST_CASE("sensors one by one: is a sensor read once a temperature or a fan?",
+          "[redfish][readers]") {
+  CHECK(temperature_or_fan(parse(sensor("T", "Inlet", R"("Reading":null,"ReadingUnits":"Cel")"))));
+  CHECK(temperature_or_fan(parse(sensor("F", "Fan0", R"("ReadingType":"Rotational")"))));
+  CHECK(temperature_or_fan(parse(
+      sensor("P", "Fan0 PWM", R"("ReadingType":"Percent","ReadingUnits":"%","Reading":40)"))));
+  CHECK_FALSE(temperature_or_fan(
+      parse(sensor("V", "P12V", R"("ReadingType":"Voltage","ReadingUnits":"V")"))));
+  CHECK_FALSE(temperature_or_fan(
+      parse(sensor("O", "GPU Overtemp", R"("ReadingType":"Temperature","Reading":0)"))));  // a flag
+}
+
 TEST_CASE("controls: units, disabled controls, device limits apart from the server's",
           "[redfish][readers]") {
   const auto control = [](const std::string& fields) {
