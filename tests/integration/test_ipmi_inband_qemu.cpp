@@ -67,7 +67,7 @@ ipmitool -I open dcmi power reading
 ipmitool -I open dcmi power get_limit
 echo "@@end ipmitool"
 echo "@@begin check"
-bmcquietctl check --config /test/bmcquiet.yaml --sample 0.2 --json
+bmcquietctl check --config /test/bmcquiet.yaml --sample 0.2 --json 2>/tmp/check.log
 echo "@@end check $?"
 
 bmcquietd --config /test/bmcquiet.yaml >/tmp/daemon.log 2>&1 &
