@@ -121,6 +121,8 @@ GuestRun QemuGuest::boot(int bmc_vm_port, const std::vector<std::string>& binari
     run.log = "make-initramfs failed: " + made.output;
     return run;
   }
+  // The initramfs is unpacked into guest RAM: the sanitizer builds' binaries
+  // (~90 MB each with symbols) did not fit in 512 MiB any more.
   // -cpu max with Intel's vendor string: the guest kernel's msr driver then
   // serves MSR 0x34 (SMI count), which QEMU keeps for its emulated SMM.
   Process qemu(
@@ -133,7 +135,7 @@ GuestRun QemuGuest::boot(int bmc_vm_port, const std::vector<std::string>& binari
                    "-device ipmi-bmc-extern,chardev=ipmi0,id=bmc0 "
                    "-device isa-ipmi-kcs,bmc=bmc0,irq=5 "
                    ">{1}/console.log 2>{1}/qemu.log </dev/null",
-                   kernel_dir_, d, bmc_vm_port, base_rootfs_.empty() ? "512M" : "1536M")});
+                   kernel_dir_, d, bmc_vm_port, base_rootfs_.empty() ? "1024M" : "1536M")});
   const auto status = wait_serving(qemu, d + "/console.log", timeout, on_request);
   run.powered_off = status && *status == 0;
   if (!status) qemu.signal(SIGKILL);
