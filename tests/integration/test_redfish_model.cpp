@@ -494,7 +494,9 @@ TEST_CASE(
   BmcSim sim({fixture_dir("redfish/hgx")});
   without_expand(sim);
   auto client = redfish::Client::create(rig.io, rig.options(sim), nullptr);
-  auto first = rig.poll(*client);
+  // Counted first: a log count running in the background would add requests
+  // to the BMC's recent list and push one of the steady poll's out of it.
+  auto first = rig.poll_counted(*client);
   INFO(first->error);
   REQUIRE(first->complete);
   // The same readings as with $expand: every chassis that only links Sensors.
