@@ -4,8 +4,12 @@
 // Oem.Lenovo.KCSEnabled (boolean or "Enabled"/"Disabled"), Supermicro
 // KCSInterface Privilege. Vendors without a known switch are unsupported with
 // the reason, and enforce never writes while bmcquiet itself talks in-band.
+#include <fmt/format.h>
+#include <sys/stat.h>
 #include <boost/json.hpp>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "bmc/bmc.hpp"
 #include "metrics/metrics.hpp"
@@ -198,4 +202,57 @@ TEST_CASE("inband_ipmi: enforce never writes while bmcquiet's own IPMI transport
   CHECK(item.detail.find("bmc.ipmi.transport: inband") != std::string::npos);
   for (const auto& w : writes(sim)) CHECK(w.rfind("PATCH", 0) != 0);
   CHECK(resource(sim, protocol).at("Oem").at("Hpe").at("KcsEnabled").as_bool());
+}
+
+TEST_CASE("bmcquietctl check shows the inband_ipmi item and who uses in-band IPMI on the host",
+          "[policy][inband][check]") {
+  BmcSim sim({fixture_dir("redfish/hpe")});
+  hpe_with_kcs(sim);
+  TempDir dir;
+  dir.write("sys/devices/system/cpu/online", "0-7\n");
+  dir.write("sys/devices/system/cpu/isolated", "2-7\n");
+  dir.write("sys/devices/platform/ipmi_si.0/type", "kcs\n");
+  dir.write("sys/devices/platform/ipmi_si.0/complete_transactions", "1234\n");
+  dir.write("dev/ipmi0", "");
+  dir.write("proc/812/comm", "ipmievd\n");
+  dir.write("proc/812/status", "Name:\tipmievd\nCpus_allowed_list:\t0-7\n");
+  std::filesystem::create_directories(dir.path() + "/proc/812/fd");
+  std::filesystem::create_symlink(dir.path() + "/dev/ipmi0", dir.path() + "/proc/812/fd/3");
+  const auto password = dir.write("password", "secret");
+  ::chmod(password.c_str(), 0600);
+  const auto config = dir.write(
+      "bmcquiet.yaml",
+      fmt::format("paths:\n  state: {0}/state\n  procfs: {0}/proc\n  sysfs: {0}/sys\n  devfs: "
+                  "{0}/dev\nbmc:\n  redfish:\n    url: {1}\n    host_interface: false\n"
+                  "    username: admin\n    password_credential: \"\"\n    password_file: {2}\n"
+                  "    insecure: true\n",
+                  dir.path(), sim.url(), password));
+  const auto ctl = built_binary("daemon/bmcquietctl");
+  sim.reset_stats();
+  auto run =
+      run_command("{ " + ctl + " check --json --sample 0.2 --config " + config + " 2>/dev/null; }");
+  INFO(run.output);
+  const auto report = json::parse(run.output).as_object();
+  const auto& inband = report.at("inband_ipmi");
+  REQUIRE(inband.at("users").as_array().size() == 1);
+  const auto& user = inband.at("users").as_array()[0];
+  CHECK(user.at("pid") == 812);
+  CHECK(user.at("comm") == "ipmievd");
+  CHECK(user.at("may_run_on_isolated") == true);
+  CHECK(inband.at("ipmi_si_type") == "kcs");
+  CHECK(inband.at("ipmi_si_counters").at("complete_transactions") == 1234);
+  bool item_seen = false;
+  for (const auto& item : report.at("policy").at("items").as_array())
+    if (item.at("setting") == "inband_ipmi") {
+      item_seen = true;
+      CHECK(item.at("state") == "drifted");
+    }
+  CHECK(item_seen);
+
+  auto text = run_command(ctl + " check --sample 0.2 --config " + config + " 2>&1");
+  INFO(text.output);
+  CHECK(text.output.find("pid 812 ipmievd") != std::string::npos);
+  CHECK(text.output.find("may run on isolated CPUs") != std::string::npos);
+  CHECK(text.output.find("ipmi_si (kcs): 1234 transactions") != std::string::npos);
+  CHECK(sim.stat("writes") == 0);
 }
