@@ -18,6 +18,7 @@
 #include "support/bmcsim.hpp"
 #include "support/helpers.hpp"
 #include "support/policy_rig.hpp"
+#include "support/sim_resources.hpp"
 
 using namespace bmcquiet;
 using namespace bmcquiet::test;
@@ -29,19 +30,6 @@ using policy::ItemId;
 namespace {
 
 const std::string kManager = "/redfish/v1/Managers/1";
-
-json::object resource(const BmcSim& sim, const std::string& path) {
-  return json::parse(sim.resource(path)).as_object();
-}
-void put(const BmcSim& sim, const std::string& path, const json::value& body) {
-  sim.control("POST", "/resource?path=" + path, json::serialize(body));
-}
-void edit(const BmcSim& sim, const std::string& path,
-          const std::function<void(json::object&)>& change) {
-  auto body = resource(sim, path);
-  change(body);
-  put(sim, path, body);
-}
 
 std::vector<std::string> writes(const BmcSim& sim) {
   std::vector<std::string> out;
