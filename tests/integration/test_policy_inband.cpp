@@ -244,3 +244,33 @@ TEST_CASE("bmcquietctl check shows the inband_ipmi item and who uses in-band IPM
   CHECK(text.output.find("ipmi_si (kcs): 1234 transactions") != std::string::npos);
   CHECK(sim.stat("writes") == 0);
 }
+
+TEST_CASE(
+    "inband_ipmi over real captures: Supermicro HGX shows KCS at Administrator, iLO 5 2.70 "
+    "has no KcsEnabled",
+    "[policy][inband][interop]") {
+  auto captures = shared_mockups();  // WARNs when absent
+  if (!captures) return;
+  {
+    BmcSim sim({(*captures / "supermicro").string()});
+    PolicyRig rig(sim);
+    auto d = rig.discover();
+    REQUIRE(d.profile);
+    CHECK(d.backends.at(ItemId::inband_ipmi)->transport() == "redfish/oem:supermicro");
+    auto kcs = rig.observe(d, ItemId::inband_ipmi);
+    CHECK(kcs.status == Status::drifted);
+    CHECK(kcs.current == "Administrator");
+    CHECK(kcs.desired == "Callback");
+  }
+  {
+    // Firmware older than the KcsEnabled property: unsupported, saying what is missing.
+    BmcSim sim({(*captures / "hpe-ilo5-apollo6500-xl675d-a100").string()});
+    PolicyRig rig(sim);
+    auto d = rig.discover();
+    REQUIRE(d.profile);
+    CHECK(d.profile->name == "hpe-ilo");
+    policy::explain_unsupported(d, true);
+    CHECK_FALSE(d.backends.count(ItemId::inband_ipmi));
+    CHECK(d.unsupported.at(ItemId::inband_ipmi).find("KcsEnabled") != std::string::npos);
+  }
+}
