@@ -38,20 +38,25 @@ void add_fallbacks(Discovery& d, const IpmiClient& ipmi, const PolicySettings& s
 class InbandSelfGuard final : public ItemBackend {
  public:
   InbandSelfGuard(std::shared_ptr<ItemBackend> inner, std::string device)
-      : inner_(std::move(inner)), device_(std::move(device)) {}
+      : inner_(std::move(inner)),
+        why_(fmt::format(
+            "inband_ipmi: not switching the BMC's in-band IPMI interface off because bmcquiet "
+            "itself talks to the BMC through it (bmc.ipmi.transport: inband, {}); set "
+            "bmc.ipmi.transport to lanplus (or remove bmc.ipmi) first, or set this item to report",
+            device)) {}
   std::string transport() const override { return inner_->transport(); }
-  void observe(std::function<void(Observation)> done) override { inner_->observe(std::move(done)); }
-  void act(std::function<void(ActOutcome)> done) override {
-    done(ActOutcome::failure(fmt::format(
-        "inband_ipmi: not switching the BMC's in-band IPMI interface off because bmcquiet "
-        "itself talks to the BMC through it (bmc.ipmi.transport: inband, {}); set "
-        "bmc.ipmi.transport to lanplus (or remove bmc.ipmi) first, or set this item to report",
-        device_)));
+  // A drift says up front (report mode, `check`) that enforce would not fix it.
+  void observe(std::function<void(Observation)> done) override {
+    inner_->observe([why = why_, done = std::move(done)](Observation o) {
+      if (o.status == Observation::Status::drifted) o.detail = why;
+      done(std::move(o));
+    });
   }
+  void act(std::function<void(ActOutcome)> done) override { done(ActOutcome::failure(why_)); }
 
  private:
   std::shared_ptr<ItemBackend> inner_;
-  std::string device_;
+  std::string why_;
 };
 
 void guard_own_inband(Discovery& d, const IpmiClient& ipmi) {

@@ -174,7 +174,9 @@ TEST_CASE("inband_ipmi: enforce never writes while bmcquiet's own IPMI transport
   owner->borrow();
   policy::PolicySettings s;
   s.modes.fill(policy::Mode::off);
-  s.set_mode(ItemId::inband_ipmi, policy::Mode::enforce);
+  // report says up front that enforce would refuse; enforce refuses.
+  const auto mode = GENERATE(policy::Mode::report, policy::Mode::enforce);
+  s.set_mode(ItemId::inband_ipmi, mode);
   Metrics metrics;
   auto engine =
       std::make_shared<policy::Engine>(metrics, policy::Engine::Options{s, rig.dir.path(), nullptr},
@@ -185,7 +187,7 @@ TEST_CASE("inband_ipmi: enforce never writes while bmcquiet's own IPMI transport
   rig.run_until([&] { return done; });
   const auto item = engine->status().items[std::size_t(ItemId::inband_ipmi)];
   engine->detach();
-  INFO(item.detail);
+  INFO(to_string(mode) << ": " << item.detail);
   CHECK(item.current == "enabled");  // still observed and reported
   CHECK(item.detail.find("bmc.ipmi.transport: inband") != std::string::npos);
   for (const auto& w : writes(sim)) CHECK(w.rfind("PATCH", 0) != 0);
