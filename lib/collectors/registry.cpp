@@ -1,6 +1,7 @@
 #include "collectors/registry.hpp"
 
 #include "collectors/dcmi.hpp"
+#include "collectors/inband_ipmi.hpp"
 #include "collectors/interrupts.hpp"
 #include "collectors/redfish.hpp"
 #include "collectors/smi.hpp"
@@ -19,6 +20,7 @@ const std::vector<CollectorFactory>& collector_factories() {
       {"tsc_gap", true, 10s, &make_tsc_gap_collector},
       {"policy", true, 60s, &make_policy_collector},
       {"dcmi", true, 60s, &make_dcmi_collector},
+      {"inband_ipmi", true, 30s, &make_inband_ipmi_collector},
   };
   return factories;
 }

@@ -21,6 +21,7 @@
 #include "ctl/policy_table.hpp"
 #include "metrics/metrics.hpp"
 #include "platform/cpu_topology.hpp"
+#include "platform/inband_ipmi_users.hpp"
 #include "platform/sysfs.hpp"
 #include "policy/engine.hpp"
 #include "policy/provider.hpp"
@@ -212,6 +213,48 @@ json::value platform_json(const Platform& p) {
   return o;
 }
 
+// Who talks to the BMC in-band: what switching the inband_ipmi item to
+// enforce would cut off, and the KCS traffic the driver has counted so far.
+std::string inband_text(const InbandIpmiView& v) {
+  std::string out =
+      v.users.empty()
+          ? "In-band    no process holds an IPMI device open\n"
+          : fmt::format("In-band    {} process(es) hold an IPMI device open:\n", v.users.size());
+  for (const auto& u : v.users)
+    out += fmt::format("           pid {} {} ({}){}\n", u.pid, u.comm, fmt::join(u.devices, ", "),
+                       u.may_run_on_isolated ? ", may run on isolated CPUs" : "");
+  if (v.si_interfaces == 0) return out + "           ipmi_si: no interface in sysfs\n";
+  const auto count = [&](const char* k) {
+    auto it = v.si_counters.find(k);
+    return it == v.si_counters.end() ? std::uint64_t(0) : it->second;
+  };
+  return out + fmt::format("           ipmi_si ({}): {} transactions, {} timeouts, {} hosed\n",
+                           v.si_type.empty() ? "?" : v.si_type, count("complete_transactions"),
+                           count("short_timeouts") + count("long_timeouts"), count("hosed"));
+}
+
+json::value inband_json(const InbandIpmiView& v) {
+  json::array users;
+  for (const auto& u : v.users) {
+    json::array devices(u.devices.begin(), u.devices.end());
+    users.push_back(json::object{{"pid", u.pid},
+                                 {"comm", u.comm},
+                                 {"devices", std::move(devices)},
+                                 {"may_run_on_isolated", u.may_run_on_isolated}});
+  }
+  json::object counters;
+  for (const auto& [k, n] : v.si_counters) counters[k] = n;
+  return json::object{{"users", std::move(users)},
+                      {"ipmi_si_interfaces", v.si_interfaces},
+                      {"ipmi_si_type", v.si_type},
+                      {"ipmi_si_counters", std::move(counters)}};
+}
+
+InbandIpmiView scan_inband(const DaemonConfig& config) {
+  return scan_inband_ipmi(config.paths,
+                          resolve_cpu_roles(config.paths.sysfs, config.cpus).isolated);
+}
+
 }  // namespace
 
 int run_check(std::span<const std::string> args) {
@@ -235,6 +278,7 @@ int run_check(std::span<const std::string> args) {
     return int(Severity::unknown);
   }
   auto platform = sample_platform(o, loaded.plan->config);
+  const auto inband = scan_inband(loaded.plan->config);
   auto engine = observe_policy(io, metrics, *loaded.plan, policy_settings(text));
   auto status = engine ? std::optional(engine->status()) : std::nullopt;
   const auto severity = judge(platform, status ? &*status : nullptr);
@@ -242,7 +286,8 @@ int run_check(std::span<const std::string> args) {
     json::object out{{"severity", name(severity)},
                      {"exit_code", int(severity)},
                      {"note", note},
-                     {"platform", platform_json(platform)}};
+                     {"platform", platform_json(platform)},
+                     {"inband_ipmi", inband_json(inband)}};
     if (engine) {
       out["policy"] = json::parse(policy::status_json(*status));
       out["plan"] = json::parse(policy::plan_json(engine->plan()));
@@ -252,6 +297,7 @@ int run_check(std::span<const std::string> args) {
   }
   if (!note.empty()) std::printf("Note       %s\n", note.c_str());
   std::fputs(platform_text(platform).c_str(), stdout);
+  std::fputs(inband_text(inband).c_str(), stdout);
   if (engine) {
     std::fputs(render_status(policy::status_json(*status)).c_str(), stdout);
     std::printf("\nWhat the policy would change (nothing was written):\n%s",

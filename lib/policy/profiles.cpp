@@ -76,7 +76,10 @@ const std::vector<Profile>& profiles() {
        {"Supermicro"},
        {},
        {kIanaSupermicro},
-       {{ItemId::fans, "Managers/{id}/Oem/Supermicro/FanMode: Mode=FullSpeed"}},
+       {{ItemId::fans, "Managers/{id}/Oem/Supermicro/FanMode: Mode=FullSpeed"},
+        // Supermicro has no off switch for KCS: its lowest privilege is the
+        // quietest state the BMC offers.
+        {ItemId::inband_ipmi, "Managers/{id}/Oem/Supermicro/KCSInterface: Privilege=Callback"}},
        "supermicro"},
       {Vendor::dell,
        "dell-idrac",
@@ -100,9 +103,19 @@ const std::vector<Profile>& profiles() {
        {"Hpe", "Hp"},
        {"ilo"},
        {kIanaHpe, kIanaHp},
-       {},
+       {{ItemId::inband_ipmi,
+         "Managers/{id}/NetworkProtocol: Oem/Hpe/KcsEnabled=disabled (false)"}},
        "hpe"},
-      {Vendor::lenovo, "lenovo-xcc", {"lenovo"}, {"Lenovo"}, {"xcc"}, {kIanaLenovo}, {}, "lenovo"},
+      {Vendor::lenovo,
+       "lenovo-xcc",
+       {"lenovo"},
+       {"Lenovo"},
+       {"xcc"},
+       {kIanaLenovo},
+       {{ItemId::inband_ipmi,
+         "Managers/{id}: Oem/Lenovo/KCSEnabled=disabled (false; KCSEnabled=Disabled where the "
+         "firmware uses text)"}},
+       "lenovo"},
       {Vendor::ami,
        "ami-megarac",
        {"ami", "american megatrends"},
@@ -145,10 +158,10 @@ Identification identify(const BmcIdentity& identity) {
 }
 
 bool needs_profile(ItemId item) {
-  // Fan modes, firmware auto-update and sensor polling have no standard
-  // Redfish or IPMI setting; everything else does.
+  // Fan modes, firmware auto-update, sensor polling and the in-band IPMI
+  // host interface have no standard Redfish or IPMI setting; everything else does.
   return item == ItemId::fans || item == ItemId::firmware_auto_update ||
-         item == ItemId::sensor_polling;
+         item == ItemId::sensor_polling || item == ItemId::inband_ipmi;
 }
 
 }  // namespace bmcquiet::policy

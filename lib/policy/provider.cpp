@@ -33,6 +33,39 @@ void add_fallbacks(Discovery& d, const IpmiClient& ipmi, const PolicySettings& s
     backend = make_fallback(id, backend, ipmi_equivalent(id, ipmi, s));
 }
 
+// Switching the BMC's in-band interface off would cut bmcquiet's own IPMI
+// transport: observing stays, every write is refused with the reason.
+class InbandSelfGuard final : public ItemBackend {
+ public:
+  InbandSelfGuard(std::shared_ptr<ItemBackend> inner, std::string device)
+      : inner_(std::move(inner)),
+        why_(fmt::format(
+            "inband_ipmi: not switching the BMC's in-band IPMI interface off because bmcquiet "
+            "itself talks to the BMC through it (bmc.ipmi.transport: inband, {}); set "
+            "bmc.ipmi.transport to lanplus (or remove bmc.ipmi) first, or set this item to report",
+            device)) {}
+  std::string transport() const override { return inner_->transport(); }
+  // A drift says up front (report mode, `check`) that enforce would not fix it.
+  void observe(std::function<void(Observation)> done) override {
+    inner_->observe([why = why_, done = std::move(done)](Observation o) {
+      if (o.status == Observation::Status::drifted) o.detail = why;
+      done(std::move(o));
+    });
+  }
+  void act(std::function<void(ActOutcome)> done) override { done(ActOutcome::failure(why_)); }
+
+ private:
+  std::shared_ptr<ItemBackend> inner_;
+  std::string why_;
+};
+
+void guard_own_inband(Discovery& d, const IpmiClient& ipmi) {
+  auto it = d.backends.find(ItemId::inband_ipmi);
+  if (!ipmi || it == d.backends.end() || std::string_view(ipmi->transport_name()) != "inband")
+    return;
+  it->second = std::make_shared<InbandSelfGuard>(it->second, ipmi->endpoint());
+}
+
 class BmcProvider final : public Provider {
  public:
   BmcProvider(std::shared_ptr<bmc::Bmc> bmc, ProviderOptions options)
@@ -45,7 +78,8 @@ class BmcProvider final : public Provider {
     const bool any = redfish || ipmi;
     SelItemOptions sel{settings.sel_max_fill_ratio, options_.state_dir,
                        settings.sel_archive_max_bytes, settings.sel_archive_keep, nullptr};
-    auto finish = [any, done](Discovery d) {
+    auto finish = [any, done, ipmi](Discovery d) {
+      guard_own_inband(d, ipmi);
       if (d.ok) explain_unsupported(d, any);
       done(std::move(d));
     };
@@ -79,6 +113,12 @@ void explain_unsupported(Discovery& d, bool any_transport) {
     else if (const auto* oem = ident.profile ? ident.profile->oem(id) : nullptr)
       why = fmt::format("profile {} knows {}, but this BMC does not advertise it",
                         ident.profile->name, oem->where);
+    else if (id == ItemId::inband_ipmi)
+      why = fmt::format(
+          "no documented Redfish switch for the in-band IPMI (KCS) host interface "
+          "is known for profile {} (its IPMI-over-LAN setting is the network "
+          "channel, not KCS); check the vendor's documentation",
+          ident.profile->name);
     else if (needs_profile(id))
       why = fmt::format("profile {} has no setting for this item", ident.profile->name);
     else

@@ -8,9 +8,10 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::array<std::string_view, kItemCount> kItemNames = {
-    "sol",      "virtual_media",  "sel",
-    "watchdog", "power_cap",      "fans",
-    "kvm",      "sensor_polling", "firmware_auto_update"};
+    "sol",        "virtual_media",  "sel",
+    "watchdog",   "power_cap",      "fans",
+    "kvm",        "sensor_polling", "firmware_auto_update",
+    "inband_ipmi"};
 
 Mode read_mode(ConfigSection& item) {
   auto text = item.get_enum("mode", "report", {"off", "report", "enforce"});

@@ -26,12 +26,14 @@ enum class ItemId {
   kvm,
   sensor_polling,
   firmware_auto_update,
+  inband_ipmi,  // the BMC's in-band IPMI host interface (KCS/BT/SSIF)
 };
-inline constexpr std::size_t kItemCount = 9;
+inline constexpr std::size_t kItemCount = 10;
 inline constexpr std::array<ItemId, kItemCount> kAllItems = {
-    ItemId::sol,      ItemId::virtual_media,  ItemId::sel,
-    ItemId::watchdog, ItemId::power_cap,      ItemId::fans,
-    ItemId::kvm,      ItemId::sensor_polling, ItemId::firmware_auto_update};
+    ItemId::sol,        ItemId::virtual_media,  ItemId::sel,
+    ItemId::watchdog,   ItemId::power_cap,      ItemId::fans,
+    ItemId::kvm,        ItemId::sensor_polling, ItemId::firmware_auto_update,
+    ItemId::inband_ipmi};
 
 std::string_view to_string(ItemId id);  // config key and `setting` label
 std::string_view to_string(Mode mode);

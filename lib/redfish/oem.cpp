@@ -11,9 +11,12 @@ namespace bmcquiet::redfish {
 // One per vendor, each in its own file (oem_dell.cpp, ...).
 const VendorOem& dell_oem();
 const VendorOem& supermicro_oem();
+const VendorOem& hpe_oem();
+const VendorOem& lenovo_oem();
 
 const std::vector<const VendorOem*>& vendor_oems() {
-  static const std::vector<const VendorOem*> all = {&dell_oem(), &supermicro_oem()};
+  static const std::vector<const VendorOem*> all = {&dell_oem(), &supermicro_oem(), &hpe_oem(),
+                                                    &lenovo_oem()};
   return all;
 }
 

@@ -2,7 +2,9 @@
 // Oem.Supermicro.FanMode, "Mode" among Mode@Redfish.AllowableValues); there
 // is no standard property for it to contradict, so reading it changes no
 // snapshot value. The standard SerialConsole and IPMI properties are the
-// switches on these BMCs.
+// switches on these BMCs. The in-band IPMI (KCS) interface has no off
+// switch: Oem.Supermicro.KCSInterface "Privilege" restricts what host software
+// may do through it, Callback being the least.
 #include "redfish/oem.hpp"
 
 namespace bmcquiet::redfish {
@@ -13,17 +15,27 @@ class SupermicroOem final : public VendorOem {
   std::string name() const override { return "supermicro"; }
 
   std::vector<std::string> resources(const Json& manager, const Json&) const override {
-    const auto link = manager["Oem"]["Supermicro"]["FanMode"].link();
-    if (link.rfind("/redfish/v1/", 0) != 0) return {};  // only paths on this BMC
-    return {link};
+    std::vector<std::string> out;
+    for (const char* name : {"FanMode", "KCSInterface"}) {
+      const auto link = manager["Oem"]["Supermicro"][name].link();
+      if (link.rfind("/redfish/v1/", 0) == 0) out.push_back(link);  // only paths on this BMC
+    }
+    return out;
   }
 
   void read(const std::string&, const Json&, Snapshot&) const override {}
 
   std::vector<OemSwitch> switches(const std::string& path, const Json& body) const override {
-    if (!body["Mode"].is_string()) return {};
-    // The quiet value is the policy profile table's (policy/profiles.cpp).
-    return {{"fans", path, {"Mode"}, R"("FullSpeed")", "Supermicro FanMode Mode"}};
+    // The quiet values are the policy profile table's (policy/profiles.cpp).
+    if (body["Mode"].is_string())
+      return {{"fans", path, {"Mode"}, R"("FullSpeed")", "Supermicro FanMode Mode"}};
+    if (body["Privilege"].is_string())
+      return {{"inband_ipmi",
+               path,
+               {"Privilege"},
+               R"("Callback")",
+               "Supermicro KCSInterface Privilege"}};
+    return {};
   }
 };
 

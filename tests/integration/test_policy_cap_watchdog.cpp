@@ -18,6 +18,7 @@
 #include "support/helpers.hpp"
 #include "support/ipmi_sim.hpp"
 #include "support/policy_rig.hpp"
+#include "support/sim_resources.hpp"
 
 using namespace bmcquiet;
 using namespace bmcquiet::test;
@@ -34,18 +35,6 @@ const std::string kDellPower = kV1 + "/Chassis/System.Embedded.1/Power";
 const std::string kDellSystem = kV1 + "/Systems/System.Embedded.1";
 const std::string kIdrac = kV1 + "/Managers/iDRAC.Embedded.1";
 
-json::object resource(const BmcSim& sim, const std::string& path) {
-  return json::parse(sim.resource(path)).as_object();
-}
-void put(const BmcSim& sim, const std::string& path, const json::value& body) {
-  sim.control("POST", "/resource?path=" + path, json::serialize(body));
-}
-void edit(const BmcSim& sim, const std::string& path,
-          const std::function<void(json::object&)>& change) {
-  auto body = resource(sim, path);
-  change(body);
-  put(sim, path, body);
-}
 json::array writes(const BmcSim& sim) {
   return json::parse(sim.control("GET", "/writes")).as_array();
 }

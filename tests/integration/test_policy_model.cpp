@@ -4,6 +4,7 @@
 // listed second, a GPU server whose GPUs have their own power limits, Dell's
 // DellAttributes switches — and what reconciling costs the BMC in requests.
 
+#include <fmt/format.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
@@ -452,9 +453,22 @@ TEST_CASE("policy model: the vendor profiles and the vendor OEM readers name the
       check_aligned(profile, all);
     } else if (profile.name == "supermicro") {
       const auto& supermicro = vendor_named(std::string(profile.oem_reader));
-      auto body = redfish::Json::parse(R"({"Mode":"Optimal"})");
+      auto all = supermicro.switches("/redfish/v1/Managers/1/Oem/Supermicro/FanMode",
+                                     *redfish::Json::parse(R"({"Mode":"Optimal"})"));
+      auto kcs = supermicro.switches("/redfish/v1/Managers/1/Oem/Supermicro/KCSInterface",
+                                     *redfish::Json::parse(R"({"Privilege":"Administrator"})"));
+      all.insert(all.end(), kcs.begin(), kcs.end());
+      check_aligned(profile, all);
+    } else if (profile.name == "hpe-ilo") {
+      auto body = redfish::Json::parse(R"({"Oem":{"Hpe":{"KcsEnabled":true}}})");
       check_aligned(profile,
-                    supermicro.switches("/redfish/v1/Managers/1/Oem/Supermicro/FanMode", *body));
+                    vendor_named("hpe").switches("/redfish/v1/Managers/1/NetworkProtocol", *body));
+    } else if (profile.name == "lenovo-xcc") {
+      for (const char* kcs : {"true", R"("Enabled")"}) {
+        auto body =
+            redfish::Json::parse(fmt::format(R"({{"Oem":{{"Lenovo":{{"KCSEnabled":{}}}}}}})", kcs));
+        check_aligned(profile, vendor_named("lenovo").switches("/redfish/v1/Managers/1", *body));
+      }
     }
   }
 }
