@@ -29,6 +29,10 @@
 namespace bmcquiet {
 namespace {
 
+// How long a SIGHUP waits for the rest of its burst (an editor saving twice, a
+// loop of `kill -HUP`) before the one reload they share.
+constexpr std::chrono::milliseconds kReloadSettle{100};
+
 void wake_listener(const std::string& host, int port) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket socket(io);
@@ -65,6 +69,7 @@ class Daemon {
         signals_(io_),
         watchdog_timer_(io_),
         status_timer_(io_),
+        reload_timer_(io_),
         scheduler_(io_, metrics_) {}
 
   int run() {
@@ -160,11 +165,24 @@ class Daemon {
     signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
       if (ec) return;
       if (signo == SIGHUP) {
-        reload();
+        request_reload();
         handle_signals();
         return;
       }
       shutdown(signo);
+    });
+  }
+
+  // Asio queues every SIGHUP it sees and hands them out before a SIGTERM, so a
+  // storm once meant minutes of back-to-back reloads before a stop. A SIGHUP
+  // only asks: those arriving while one reload is pending join it.
+  void request_reload() {
+    if (reload_pending_ || stopping_) return;
+    reload_pending_ = true;
+    reload_timer_.expires_after(kReloadSettle);
+    reload_timer_.async_wait([this](const boost::system::error_code& ec) {
+      reload_pending_ = false;
+      if (!ec && !stopping_) reload();
     });
   }
 
@@ -235,6 +253,7 @@ class Daemon {
     signals_.cancel();
     watchdog_timer_.cancel();
     status_timer_.cancel();
+    reload_timer_.cancel();
     // The loop runs on until the BMC session is ended, whatever was in flight
     // (the owner bounds that to bmc::Bmc::kShutdownBudget): a session left
     // behind holds one of the BMC's few slots until it times out.
@@ -265,6 +284,8 @@ class Daemon {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer watchdog_timer_;
   boost::asio::steady_timer status_timer_;
+  boost::asio::steady_timer reload_timer_;
+  bool reload_pending_ = false;
   Metrics metrics_;
   Scheduler scheduler_;
   DaemonConfig config_;
