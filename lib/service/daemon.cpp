@@ -1,5 +1,6 @@
 #include "service/daemon.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <optional>
@@ -29,9 +30,12 @@
 namespace bmcquiet {
 namespace {
 
-// How long a SIGHUP waits for the rest of its burst (an editor saving twice, a
-// loop of `kill -HUP`) before the one reload they share.
+// A reload waits until SIGHUPs have been quiet this long (an editor saving
+// twice, a loop of `kill -HUP`), so a burst shares one reload of the file as it
+// is after the burst; a storm that never settles still reloads every
+// kReloadMaxDelay.
 constexpr std::chrono::milliseconds kReloadSettle{100};
+constexpr std::chrono::milliseconds kReloadMaxDelay{1000};
 
 void wake_listener(const std::string& host, int port) {
   boost::asio::io_context io;
@@ -177,12 +181,24 @@ class Daemon {
   // storm once meant minutes of back-to-back reloads before a stop. A SIGHUP
   // only asks: those arriving while one reload is pending join it.
   void request_reload() {
-    if (reload_pending_ || stopping_) return;
-    reload_pending_ = true;
-    reload_timer_.expires_after(kReloadSettle);
+    if (stopping_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!reload_pending_) {
+      reload_pending_ = true;
+      reload_first_request_ = now;
+      reload_due_ = now + kReloadSettle;
+      wait_for_reload_due();
+    }
+    reload_due_ = std::min(now + kReloadSettle, reload_first_request_ + kReloadMaxDelay);
+  }
+
+  void wait_for_reload_due() {
+    reload_timer_.expires_at(reload_due_);
     reload_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping_) return;
+      if (std::chrono::steady_clock::now() < reload_due_) return wait_for_reload_due();
       reload_pending_ = false;
-      if (!ec && !stopping_) reload();
+      reload();
     });
   }
 
@@ -286,6 +302,8 @@ class Daemon {
   boost::asio::steady_timer status_timer_;
   boost::asio::steady_timer reload_timer_;
   bool reload_pending_ = false;
+  std::chrono::steady_clock::time_point reload_first_request_;  // of the pending reload
+  std::chrono::steady_clock::time_point reload_due_;
   Metrics metrics_;
   Scheduler scheduler_;
   DaemonConfig config_;
