@@ -145,15 +145,29 @@ TEST_CASE("bmcquietctl pause: an overflowing or malformed duration is a usage er
   }
 }
 
-// Once: 1000 SIGHUPs queued ~52 s of reloads and a SIGTERM waited behind them.
-TEST_CASE("a SIGHUP storm is one or two reloads, and SIGTERM still stops within 2 s") {
-  TempDir dir;
+namespace {
+
+// bmcquietd with no BMC and the default collectors, on a port of its choice.
+std::string minimal_config(const TempDir& dir) {
   dir.write("proc/interrupts", fixture("interrupts/baremetal-8cpu-cpu3-offline.txt"));
   dir.write("sys/devices/system/cpu/online", "0-7\n");
-  auto config = dir.write("bmcquiet.yaml", config_with(dir.path()));
-  NotifySocket notify(dir.path());
-  Process daemon({built_binary("daemon/bmcquietd"), "--config", config, "--listen", "127.0.0.1:0"},
-                 {{"NOTIFY_SOCKET", notify.path()}});
+  return dir.write("bmcquiet.yaml", config_with(dir.path()));
+}
+
+struct MinimalDaemon {
+  TempDir dir;
+  NotifySocket notify{dir.path()};
+  Process daemon{{built_binary("daemon/bmcquietd"), "--config", minimal_config(dir), "--listen",
+                  "127.0.0.1:0"},
+                 {{"NOTIFY_SOCKET", notify.path()}}};
+};
+
+}  // namespace
+
+// Once: 1000 SIGHUPs queued ~52 s of reloads and a SIGTERM waited behind them.
+TEST_CASE("a SIGHUP storm is one or two reloads, and SIGTERM still stops within 2 s") {
+  MinimalDaemon d;
+  auto& [dir, notify, daemon] = d;
   REQUIRE(notify.wait_for("READY=1", 10s));
 
   // Spaced so that the daemon sees each one (the kernel merges a SIGHUP into
@@ -176,15 +190,9 @@ TEST_CASE("a SIGHUP storm is one or two reloads, and SIGTERM still stops within 
 }
 
 TEST_CASE("a SIGHUP burst reloads once, with the file as it is after the burst") {
-  TempDir dir;
-  dir.write("proc/interrupts", fixture("interrupts/baremetal-8cpu-cpu3-offline.txt"));
-  dir.write("sys/devices/system/cpu/online", "0-7\n");
-  auto config = dir.write("bmcquiet.yaml", config_with(dir.path()));
-  NotifySocket notify(dir.path());
-  Process daemon({built_binary("daemon/bmcquietd"), "--config", config, "--listen", "127.0.0.1:0"},
-                 {{"NOTIFY_SOCKET", notify.path()}});
-  auto ready = notify.wait_for("READY=1", 10s);
-  REQUIRE(ready);
+  MinimalDaemon d;
+  auto& [dir, notify, daemon] = d;
+  REQUIRE(notify.wait_for("READY=1", 10s));
 
   dir.write("bmcquiet.yaml",
             config_with(dir.path(), "collectors:\n  interrupts: {enabled: false}\n"));
