@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/log.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/names.hpp"
 
@@ -71,11 +72,15 @@ struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
               .count());
       if (!last_error.empty()) spdlog::info("collector {} recovered", name);
       last_error.clear();
+      last_problem.clear();
       return;
     }
     errors.Increment();
-    // One line per new problem, not one per interval.
-    if (outcome.error != last_error) spdlog::warn("collector {} is down: {}", name, outcome.error);
+    // One line per new problem, not one per interval, nor one per retry count
+    // or timing in its text.
+    auto problem = problem_key(outcome.error);
+    if (problem != last_problem) spdlog::warn("collector {} is down: {}", name, outcome.error);
+    last_problem = std::move(problem);
     last_error = std::move(outcome.error);
   }
 
@@ -87,6 +92,7 @@ struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
   prometheus::Counter& errors;
   std::chrono::steady_clock::time_point next_due;
   std::string last_error;
+  std::string last_problem;  // problem_key(last_error)
   bool in_flight = false;
   bool stopped = false;
   bool finished_once = false;

@@ -170,8 +170,8 @@ std::chrono::nanoseconds ConfigSection::get_duration(std::string_view key,
   if (!text) return fallback;
   auto d = parse_duration(*text);
   if (!d) {
-    error(key, fmt::format("'{}' is not a duration; write a number with a unit: us, ms, s, m, h "
-                           "(e.g. 500ms, 5s, 2m)",
+    error(key, fmt::format("'{}' is not a duration; write a number with a unit: us, ms, s, m, h, "
+                           "d (e.g. 500ms, 5s, 2m)",
                            *text));
     return fallback;
   }
@@ -308,6 +308,8 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
     scale = 60e9;
   else if (unit == "h")
     scale = 3600e9;
+  else if (unit == "d")
+    scale = 86400e9;
   else
     return std::nullopt;
   // Beyond ~292 years the nanoseconds overflow int64 (a float→int cast is then UB).

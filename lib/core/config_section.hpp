@@ -62,7 +62,7 @@ class ConfigSection {
   std::optional<std::string> get_optional_string(std::string_view key);
   std::string get_enum(std::string_view key, std::string fallback,
                        std::initializer_list<std::string_view> allowed);
-  // Durations are strings with a unit: "250ms", "1s", "5m", "1h", "10us".
+  // Durations are strings with a unit: "250ms", "1s", "5m", "1h", "2d", "10us".
   std::chrono::nanoseconds get_duration(std::string_view key, std::chrono::nanoseconds fallback,
                                         std::chrono::nanoseconds min, std::chrono::nanoseconds max);
   std::vector<std::string> get_string_list(std::string_view key);
@@ -89,7 +89,8 @@ class ConfigSection {
   std::shared_ptr<Impl> impl_;
 };
 
-// "1s" → 1e9 ns. Returns nullopt on malformed input.
+// "1s" → 1e9 ns; units ns, us, ms, s, m, h, d. Returns nullopt on malformed
+// input and on durations past int64 nanoseconds (~292 years).
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
 }  // namespace bmcquiet

@@ -47,7 +47,51 @@ int syslog_priority(spdlog::level::level_enum level) {
   }
 }
 
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_word_char(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+// Length of the number (digits, one decimal part) at the start of text.
+std::size_t number_length(std::string_view text) {
+  std::size_t n = 0;
+  while (n < text.size() && is_digit(text[n])) ++n;
+  if (n + 1 < text.size() && text[n] == '.' && is_digit(text[n + 1])) {
+    ++n;
+    while (n < text.size() && is_digit(text[n])) ++n;
+  }
+  return n;
+}
+
+// Length of a time unit glued to a number ("ms" in "250ms"), 0 if none.
+std::size_t unit_length(std::string_view text) {
+  std::size_t n = 0;
+  while (n < text.size() && is_word_char(text[n])) ++n;
+  static constexpr std::string_view kUnits[] = {"ns", "us", "ms", "s", "m", "min", "h", "d"};
+  for (auto unit : kUnits)
+    if (text.substr(0, n) == unit) return n;
+  return 0;
+}
+
 }  // namespace
+
+std::string problem_key(std::string_view message) {
+  std::string key;
+  key.reserve(message.size());
+  std::size_t i = 0;
+  while (i < message.size()) {
+    const bool word_start = i == 0 || !is_word_char(message[i - 1]);
+    const bool http_status = message.substr(0, i).ends_with("HTTP ");
+    if (!is_digit(message[i]) || !word_start || http_status) {
+      key += message[i++];
+      continue;
+    }
+    i += number_length(message.substr(i));
+    i += unit_length(message.substr(i));
+    key += '#';
+  }
+  return key;
+}
 
 void setup_logging(std::string_view level) {
   g_journal = stderr_is_journal();

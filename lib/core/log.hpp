@@ -26,4 +26,10 @@ struct LogField {
 void log_event(spdlog::level::level_enum level, std::string_view message,
                std::initializer_list<LogField> fields);
 
+// What a problem message is about, for one-line-per-problem de-duplication:
+// each number that starts a word, with a time unit glued to it, becomes '#'
+// ("timed out after 2001 ms", "3 failed polls" change on every retry). HTTP
+// status codes stay: a 503 turning into a 401 is a new problem.
+std::string problem_key(std::string_view message);
+
 }  // namespace bmcquiet

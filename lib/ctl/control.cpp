@@ -114,7 +114,7 @@ int simple(const char* command, const char* method, std::span<const std::string>
 // Without a bus, pause and resume write the pause file the daemon reads
 // before every write and at every pass (and logs when it sees it change).
 std::string state_dir(const std::string& config) {
-  auto text = read_small_file(config, 4 * 1024 * 1024).value_or("");
+  auto text = read_regular_file(config, 4 * 1024 * 1024).text.value_or("");
   auto diag = std::make_shared<ConfigDiagnostics>(config);
   auto root = ConfigSection::parse(text, diag);
   return root.section("paths").get_string("state", Paths{}.state);
@@ -170,13 +170,13 @@ int run_pause(std::span<const std::string> all_args) {
   }
   std::uint64_t seconds = 0;
   if (args[0] != "indefinite") {
-    auto text = args[0];
-    if (!text.empty() && text.back() == 'd')
-      text = std::to_string(std::stoll("0" + text.substr(0, text.size() - 1)) * 24) + "h";
-    auto d = parse_duration(text);
+    // The config's parser: days allowed, overflow and trailing junk are errors.
+    auto d = parse_duration(args[0]);
     if (!d || d->count() <= 0) {
-      std::fprintf(stderr, "bmcquietctl pause: '%s' is not a duration\n%s", args[0].c_str(),
-                   kUsage);
+      std::fprintf(stderr,
+                   "bmcquietctl pause: '%s' is not a duration (a number with a unit: s, m, h, d; "
+                   "at most 292 years)\n%s",
+                   args[0].c_str(), kUsage);
       return 2;
     }
     seconds = std::uint64_t(std::chrono::ceil<std::chrono::seconds>(*d).count());

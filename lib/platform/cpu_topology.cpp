@@ -36,7 +36,7 @@ std::optional<CpuSet> parse_cpu_list(std::string_view text) {
     auto dash = item.find('-');
     auto first = to_int(item.substr(0, dash));
     auto last = dash == std::string_view::npos ? first : to_int(item.substr(dash + 1));
-    if (!first || !last || *last < *first || *last - *first > 65536) return std::nullopt;
+    if (!first || !last || *last < *first || *last > kMaxCpuId) return std::nullopt;
     for (int cpu = *first; cpu <= *last; ++cpu) out.insert(cpu);
   }
   return out;

@@ -11,8 +11,12 @@ namespace bmcquiet {
 
 using CpuSet = std::set<int>;
 
+// The kernel's largest CPU id (CONFIG_NR_CPUS is at most 8192): a larger id in a
+// cpulist is a typo or hostile input, and expanding it would allocate without bound.
+inline constexpr int kMaxCpuId = 8191;
+
 // Parses the kernel's cpulist format ("0-3,8,10-11"; empty or "\n" → empty).
-// Returns nullopt on malformed input.
+// Returns nullopt on malformed input or an id above kMaxCpuId.
 std::optional<CpuSet> parse_cpu_list(std::string_view text);
 std::string format_cpu_list(const CpuSet& cpus);
 

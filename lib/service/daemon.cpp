@@ -1,5 +1,6 @@
 #include "service/daemon.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <optional>
@@ -28,6 +29,13 @@
 
 namespace bmcquiet {
 namespace {
+
+// A reload waits until SIGHUPs have been quiet this long (an editor saving
+// twice, a loop of `kill -HUP`), so a burst shares one reload of the file as it
+// is after the burst; a storm that never settles still reloads every
+// kReloadMaxDelay.
+constexpr std::chrono::milliseconds kReloadSettle{100};
+constexpr std::chrono::milliseconds kReloadMaxDelay{1000};
 
 void wake_listener(const std::string& host, int port) {
   boost::asio::io_context io;
@@ -65,6 +73,7 @@ class Daemon {
         signals_(io_),
         watchdog_timer_(io_),
         status_timer_(io_),
+        reload_timer_(io_),
         scheduler_(io_, metrics_) {}
 
   int run() {
@@ -160,11 +169,36 @@ class Daemon {
     signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
       if (ec) return;
       if (signo == SIGHUP) {
-        reload();
+        request_reload();
         handle_signals();
         return;
       }
       shutdown(signo);
+    });
+  }
+
+  // Asio queues every SIGHUP it sees and hands them out before a SIGTERM, so a
+  // storm once meant minutes of back-to-back reloads before a stop. A SIGHUP
+  // only asks: those arriving while one reload is pending join it.
+  void request_reload() {
+    if (stopping_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!reload_pending_) {
+      reload_pending_ = true;
+      reload_first_request_ = now;
+      reload_due_ = now + kReloadSettle;
+      wait_for_reload_due();
+    }
+    reload_due_ = std::min(now + kReloadSettle, reload_first_request_ + kReloadMaxDelay);
+  }
+
+  void wait_for_reload_due() {
+    reload_timer_.expires_at(reload_due_);
+    reload_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping_) return;
+      if (std::chrono::steady_clock::now() < reload_due_) return wait_for_reload_due();
+      reload_pending_ = false;
+      reload();
     });
   }
 
@@ -235,6 +269,7 @@ class Daemon {
     signals_.cancel();
     watchdog_timer_.cancel();
     status_timer_.cancel();
+    reload_timer_.cancel();
     // The loop runs on until the BMC session is ended, whatever was in flight
     // (the owner bounds that to bmc::Bmc::kShutdownBudget): a session left
     // behind holds one of the BMC's few slots until it times out.
@@ -265,6 +300,10 @@ class Daemon {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer watchdog_timer_;
   boost::asio::steady_timer status_timer_;
+  boost::asio::steady_timer reload_timer_;
+  bool reload_pending_ = false;
+  std::chrono::steady_clock::time_point reload_first_request_;  // of the pending reload
+  std::chrono::steady_clock::time_point reload_due_;
   Metrics metrics_;
   Scheduler scheduler_;
   DaemonConfig config_;

@@ -1,8 +1,5 @@
 #include "service/plan.hpp"
 
-#include <cerrno>
-#include <cstring>
-
 #include <fmt/format.h>
 
 #include "bmc/bmc.hpp"
@@ -15,14 +12,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A real config is a few KiB; YAML's memory and time grow with the text, and a
+// reload parses it on the loop that serves /metrics.
+constexpr std::size_t kMaxConfigBytes = 4 * 1024 * 1024;
+
 std::optional<CpuSet> read_cpu_override(ConfigSection& cpus, std::string_view key) {
   auto text = cpus.get_string(key, "auto");
   if (text == "auto") return std::nullopt;
   auto set = parse_cpu_list(text);
   if (!set || set->empty()) {
     cpus.error(key, fmt::format("'{}' is not a CPU list; write 'auto' or a kernel cpulist "
-                                "such as 0-3,8",
-                                text));
+                                "such as 0-3,8 (CPU ids 0 to {}, the kernel's limit)",
+                                text, kMaxCpuId));
     return std::nullopt;
   }
   return set;
@@ -114,19 +115,20 @@ PlanResult build_plan_from_text(std::string_view text, const std::string& file,
 
 PlanResult build_plan(const std::string& file, const CliOverrides& cli, boost::asio::io_context& io,
                       Metrics& metrics) {
-  errno = 0;
-  auto text = read_small_file(file, 4 * 1024 * 1024);
-  if (!text) {
+  auto read = read_regular_file(file, kMaxConfigBytes);
+  if (!read.text) {
     PlanResult result;
     result.diagnostics = std::make_shared<ConfigDiagnostics>(file);
     result.diagnostics->add(
         0, 0, "",
-        fmt::format("cannot read the config file ({}); pass --config PATH or install the "
-                    "default from config/bmcquiet.yaml",
-                    std::strerror(errno ? errno : ENOENT)));
+        read.refused
+            ? fmt::format("refusing the config file: {}", read.error)
+            : fmt::format("cannot read the config file ({}); pass --config PATH or install the "
+                          "default from config/bmcquiet.yaml",
+                          read.error));
     return result;
   }
-  return build_plan_from_text(*text, file, cli, io, metrics);
+  return build_plan_from_text(*read.text, file, cli, io, metrics);
 }
 
 }  // namespace bmcquiet

@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <thread>
 
 #include "support/helpers.hpp"
@@ -128,4 +129,81 @@ TEST_CASE("check-config accepts the shipped config") {
   INFO(r.output);
   CHECK(r.exit_code == 0);
   CHECK(r.output.find("OK") != std::string::npos);
+}
+
+// Once: an uncaught std::out_of_range, and "1xd" read as 24 h (a real pause).
+TEST_CASE("bmcquietctl pause: an overflowing or malformed duration is a usage error") {
+  TempDir dir;
+  auto config = dir.write("bmcquiet.yaml", config_with(dir.path()));
+  for (const std::string bad : {"99999999999999999999d", "1xd", "d", "1e400d", "0d"}) {
+    auto r = run_command(built_binary("daemon/bmcquietctl") + " pause --config " + config + " " +
+                         bad + " maintenance");
+    INFO(bad << ": " << r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("bmcquietctl pause: '" + bad + "' is not a duration") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.path() + "/state/policy-pause.json"));
+  }
+}
+
+namespace {
+
+// bmcquietd with no BMC and the default collectors, on a port of its choice.
+std::string minimal_config(const TempDir& dir) {
+  dir.write("proc/interrupts", fixture("interrupts/baremetal-8cpu-cpu3-offline.txt"));
+  dir.write("sys/devices/system/cpu/online", "0-7\n");
+  return dir.write("bmcquiet.yaml", config_with(dir.path()));
+}
+
+struct MinimalDaemon {
+  TempDir dir;
+  NotifySocket notify{dir.path()};
+  Process daemon{{built_binary("daemon/bmcquietd"), "--config", minimal_config(dir), "--listen",
+                  "127.0.0.1:0"},
+                 {{"NOTIFY_SOCKET", notify.path()}}};
+};
+
+}  // namespace
+
+// Once: 1000 SIGHUPs queued ~52 s of reloads and a SIGTERM waited behind them.
+TEST_CASE("a SIGHUP storm is one or two reloads, and SIGTERM still stops within 2 s") {
+  MinimalDaemon d;
+  auto& [dir, notify, daemon] = d;
+  REQUIRE(notify.wait_for("READY=1", 10s));
+
+  // Spaced so that the daemon sees each one (the kernel merges a SIGHUP into
+  // one still pending), as from a loop of `systemctl reload`.
+  for (int i = 0; i < 1000; ++i) {
+    daemon.signal(SIGHUP);
+    std::this_thread::sleep_for(100us);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  daemon.signal(SIGTERM);
+  auto status = daemon.wait(3s);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  REQUIRE(status);
+  CHECK(*status == 0);
+  CHECK(took < 2500ms);
+
+  int reloads = 0;
+  while (notify.wait_for("RELOADING=1", 200ms)) ++reloads;
+  CHECK(reloads <= 2);
+}
+
+TEST_CASE("a SIGHUP burst reloads once, with the file as it is after the burst") {
+  MinimalDaemon d;
+  auto& [dir, notify, daemon] = d;
+  REQUIRE(notify.wait_for("READY=1", 10s));
+
+  dir.write("bmcquiet.yaml",
+            config_with(dir.path(), "collectors:\n  interrupts: {enabled: false}\n"));
+  for (int i = 0; i < 50; ++i) daemon.signal(SIGHUP);
+  REQUIRE(notify.wait_for("RELOADING=1", 5s));
+  auto after = notify.wait_for("READY=1", 5s);
+  REQUIRE(after);
+  CHECK(after->find("reload failed") == std::string::npos);
+  CHECK_FALSE(notify.wait_for("RELOADING=1", 500ms));
+  auto scrape = http_get(metrics_url(*after));
+  CHECK_FALSE(sample_value(scrape.body, R"(bmcquiet_collector_up{collector="interrupts"})"));
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(2s) == 0);
 }

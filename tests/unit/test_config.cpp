@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
@@ -144,6 +146,15 @@ cpus:
   CHECK(m.size() == 6);
 }
 
+TEST_CASE("a CPU id above the kernel's limit is a config error with its position") {
+  auto l = load("cpus:\n  isolated: 2147483647\n  housekeeping: 0-9000\n");
+  REQUIRE_FALSE(l->result.plan);
+  auto m = l->messages();
+  CHECK(any_contains(m, "test.yaml:2:13: cpus.isolated: '2147483647' is not a CPU list"));
+  CHECK(any_contains(m, "cpus.housekeeping: '0-9000' is not a CPU list"));
+  CHECK(any_contains(m, "CPU ids 0 to 8191"));
+}
+
 TEST_CASE("durations out of range and empty values are errors") {
   auto l = load("collectors:\n  interrupts:\n    interval: 1ms\n    per_cpu:\n");
   REQUIRE_FALSE(l->result.plan);
@@ -171,6 +182,37 @@ TEST_CASE("a missing config file says what to do") {
   CHECK(s.find("--config") != std::string::npos);
 }
 
+TEST_CASE("a config over the size limit is refused, naming the limit, never truncated") {
+  test::TempDir dir;
+  // Valid YAML up to the limit; the typo after it once passed as OK.
+  std::string text = "# " + std::string(4 * 1024 * 1024, 'x') + "\nexporter: {listne: x}\n";
+  auto file = dir.write("big.yaml", text);
+  boost::asio::io_context io;
+  Metrics metrics;
+  auto r = build_plan(file, {}, io, metrics);
+  REQUIRE_FALSE(r.plan);
+  auto s = r.diagnostics->summary();
+  CHECK(s.find(file + ": refusing the config file: it is 4194329 bytes, over the limit of "
+                      "4194304 bytes (4 MiB)") == 0);
+}
+
+TEST_CASE("a FIFO or a directory as config path is refused at once") {
+  test::TempDir dir;
+  const auto fifo = dir.path() + "/fifo.yaml";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  boost::asio::io_context io;
+  Metrics metrics;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = build_plan(fifo, {}, io, metrics);  // a blocking open would wait for a writer forever
+  CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+  REQUIRE_FALSE(r.plan);
+  CHECK(r.diagnostics->summary().find("refusing the config file: it is a FIFO; point to a "
+                                      "regular file") != std::string::npos);
+  auto d = build_plan(dir.path(), {}, io, metrics);
+  REQUIRE_FALSE(d.plan);
+  CHECK(d.diagnostics->summary().find("it is a directory") != std::string::npos);
+}
+
 TEST_CASE("disabled collectors are validated but not built into the plan") {
   auto l = load("collectors:\n  interrupts: {enabled: false}\n");
   REQUIRE(l->result.plan);
@@ -188,4 +230,11 @@ TEST_CASE("parse_duration accepts units and rejects bare numbers") {
   CHECK_FALSE(parse_duration("-1s"));
   CHECK_FALSE(parse_duration("s"));
   CHECK_FALSE(parse_duration("3 days"));
+  CHECK(*parse_duration("2d") == 48h);
+  CHECK(*parse_duration("1.5d") == 36h);
+  CHECK_FALSE(parse_duration("1xd"));
+  CHECK_FALSE(parse_duration("99999999999999999999d"));  // past int64 nanoseconds
+  CHECK_FALSE(parse_duration("107000d"));
+  CHECK_FALSE(parse_duration("nand"));
+  CHECK_FALSE(parse_duration("infd"));
 }

@@ -12,7 +12,17 @@ TEST_CASE("cpulist parsing follows the kernel format") {
   CHECK_FALSE(parse_cpu_list("a-b"));
   CHECK_FALSE(parse_cpu_list("5-2"));
   CHECK_FALSE(parse_cpu_list("1,,2"));
+  CHECK(parse_cpu_list("8191")->count(8191));
   CHECK(format_cpu_list({0, 1, 2, 3, 8, 10, 11}) == "0-3,8,10-11");
+}
+
+// INT_MAX once overflowed the expansion loop and allocated until bad_alloc.
+TEST_CASE("cpulist ids above the kernel's limit are rejected, not expanded") {
+  CHECK_FALSE(parse_cpu_list("2147483647"));
+  CHECK_FALSE(parse_cpu_list("0-2147483647"));
+  CHECK_FALSE(parse_cpu_list("8192"));
+  CHECK_FALSE(parse_cpu_list("8000-8192"));
+  CHECK_FALSE(parse_cpu_list("99999999999999999999"));
   CHECK(format_cpu_list({}) == "");
 }
 

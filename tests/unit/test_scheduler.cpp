@@ -1,7 +1,12 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
 #include "collectors/scheduler.hpp"
+#include "core/log.hpp"
 #include "metrics/metrics.hpp"
 #include "support/helpers.hpp"
 
@@ -111,4 +116,48 @@ TEST_CASE("replace keeps the health series of kept collectors and drops the othe
   auto scrape = metrics.serialize();
   CHECK(value(metrics, R"(bmcquiet_collector_errors_total{collector="a"})") == 2);
   CHECK(scrape.find(R"(collector="b")") == std::string::npos);
+}
+
+TEST_CASE("problem_key drops counts and timings but keeps HTTP status and names") {
+  CHECK(problem_key("backing off after 3 failed polls; timed out after 2001 ms") ==
+        problem_key("backing off after 14 failed polls; timed out after 1998 ms"));
+  CHECK(problem_key("took 1.5s, retry in 250ms") == "took #, retry in #");
+  CHECK(problem_key("GET https://bmc/redfish/v1/Chassis: HTTP 503") !=
+        problem_key("GET https://bmc/redfish/v1/Chassis: HTTP 401"));
+  CHECK(problem_key("cannot read /dev/cpu/3/msr") == "cannot read /dev/cpu/#/msr");
+  CHECK(problem_key("ipmi0 missing; load ipmi_si") == "ipmi0 missing; load ipmi_si");
+  CHECK(problem_key("") == "");
+}
+
+// Once: a 16 s BMC outage logged 11 warnings, one per changed retry count.
+TEST_CASE("a problem whose text only changes in its numbers is logged once") {
+  auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", ring));
+  boost::asio::io_context io;
+  Metrics metrics;
+  int calls = 0;
+  std::vector<CollectOutcome> script;
+  for (int i = 1; i <= 11; ++i)
+    script.push_back(CollectOutcome::failure(fmt::format(
+        "backing off after {} failed polls of https://10.0.0.5:8443; the probe failed: GET "
+        "https://10.0.0.5:8443/redfish/v1: timed out after {} milliseconds",
+        i, 2000 + 7 * i)));
+  script.push_back(CollectOutcome::failure("GET https://10.0.0.5:8443/redfish/v1: HTTP 401"));
+  std::vector<PlannedCollector> plan;
+  plan.push_back({"redfish", 1ms, std::make_unique<ScriptedCollector>(script, &calls)});
+  Scheduler scheduler(io, metrics);
+  scheduler.start(std::move(plan));
+  for (int i = 0; i < 1000 && calls < 13; ++i) io.run_one_for(10ms);
+  scheduler.stop();
+  auto lines = ring->last_formatted();
+  spdlog::set_default_logger(previous);
+  REQUIRE(calls >= 13);
+  std::vector<std::string> warnings;
+  for (const auto& l : lines)
+    if (l.find("is down") != std::string::npos) warnings.push_back(l);
+  INFO(fmt::format("{}", fmt::join(lines, "")));
+  REQUIRE(warnings.size() == 2);
+  CHECK(warnings[0].find("after 1 failed polls") != std::string::npos);
+  CHECK(warnings[1].find("HTTP 401") != std::string::npos);
 }
