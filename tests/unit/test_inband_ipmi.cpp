@@ -8,6 +8,7 @@
 #include "collectors/inband_ipmi.hpp"
 #include "metrics/metrics.hpp"
 #include "platform/inband_ipmi_users.hpp"
+#include "support/collect_now.hpp"
 #include "support/helpers.hpp"
 
 using namespace bmcquiet;
@@ -54,11 +55,7 @@ struct Host {
     root.write(dir + "/short_timeouts", "3\n");
     root.write(dir + "/hosed", fmt::format("{}\n", hosed));
   }
-  CollectOutcome run() {
-    CollectOutcome out = CollectOutcome::failure("not called");
-    collector->collect([&](CollectOutcome o) { out = std::move(o); });
-    return out;
-  }
+  CollectOutcome run() { return test::collect_now(*collector); }
   std::optional<double> value(const std::string& series) {
     return test::sample_value(metrics.serialize(), series);
   }

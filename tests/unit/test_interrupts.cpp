@@ -9,6 +9,7 @@
 #include "collectors/interrupts.hpp"
 #include "metrics/metrics.hpp"
 #include "platform/proc_interrupts.hpp"
+#include "support/collect_now.hpp"
 #include "support/helpers.hpp"
 
 using namespace bmcquiet;
@@ -86,11 +87,7 @@ struct Fixture {
     auto section = ConfigSection::parse("per_cpu: true", diag);
     collector = make_interrupts_collector(env, section);
   }
-  CollectOutcome run() {
-    CollectOutcome out = CollectOutcome::failure("not called");
-    collector->collect([&](CollectOutcome o) { out = std::move(o); });
-    return out;
-  }
+  CollectOutcome run() { return test::collect_now(*collector); }
   double value(const std::string& series) {
     auto v = test::sample_value(metrics.serialize(), series);
     INFO(series);

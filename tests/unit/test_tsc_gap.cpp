@@ -9,6 +9,7 @@
 #include "platform/rt_throttle.hpp"
 #include "platform/tsc.hpp"
 #include "service/plan.hpp"
+#include "support/collect_now.hpp"
 #include "support/helpers.hpp"
 
 using namespace bmcquiet;
@@ -300,11 +301,7 @@ struct CollectorFixture {
     collector = make_tsc_gap_collector(env, section);
     section.finish();
   }
-  CollectOutcome run() {
-    CollectOutcome out = CollectOutcome::failure("not called");
-    collector->collect([&](CollectOutcome o) { out = std::move(o); });
-    return out;
-  }
+  CollectOutcome run() { return test::collect_now(*collector); }
   std::optional<double> value(const std::string& series) {
     return test::sample_value(metrics.serialize(), series);
   }
