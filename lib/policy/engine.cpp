@@ -173,6 +173,8 @@ void Engine::step(std::size_t index) {
 void Engine::observed(std::size_t index, Observation o) {
   auto& slot = slots_[index];
   auto& st = slot.status;
+  // The read may have moved the item to a fallback transport (policy/fallback.hpp).
+  if (slot.backend) st.transport = slot.backend->transport();
   st.detail = o.detail;
   if (!o.desired.empty()) st.desired = o.desired;
   st.current = o.current;
@@ -185,7 +187,9 @@ void Engine::observed(std::size_t index, Observation o) {
     case Observation::Status::drifted:
       if (slot.last_answer != Observation::Status::drifted)
         record_drift(slot, o, st.state == ItemState::error);
-      st.state = ItemState::drifted;
+      // Nothing enforce could do: said once as unsupported, never a failure.
+      st.state =
+          o.write_refused && st.mode == Mode::enforce ? ItemState::unsupported : ItemState::drifted;
       break;
     case Observation::Status::unsupported:
       st.state = ItemState::unsupported;

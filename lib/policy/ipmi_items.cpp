@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "ipmi/client.hpp"
+#include "policy/item_table.hpp"
 #include "policy/power_cap.hpp"
 
 namespace bmcquiet::policy {
@@ -332,9 +333,8 @@ void complete_with_ipmi(IpmiClient client, const PolicySettings& settings,
     auto fill = [&d](ItemId id, std::shared_ptr<ItemBackend> b) {
       if (d.backends.try_emplace(id, b).second) d.unsupported.erase(id);  // IPMI serves it
     };
-    fill(ItemId::sol, make_ipmi_sol(client));
-    fill(ItemId::watchdog, make_ipmi_watchdog(client, settings.watchdog_min_timeout));
-    fill(ItemId::power_cap, make_ipmi_power_cap(client, settings.power_floor_watts));
+    for (const auto& spec : item_specs())
+      if (spec.ipmi) fill(spec.id, spec.ipmi(client, settings));
     fill(ItemId::sel, make_sel_backend(make_ipmi_sel(client), sel_options));
     done(std::move(d));
   });

@@ -24,6 +24,11 @@ struct Observation {
   std::string current;  // what the BMC says now, e.g. "enabled", "1205 W"
   std::string desired;  // what the policy wants, e.g. "disabled", ">= 900 W or none"
   std::string detail;   // why unsupported / what failed, and what to do
+  // Drifted, but a write will not be tried here (the BMC marks the setting
+  // read-only, or writing it would cut bmcquiet's own transport); detail says
+  // why. Enforce shows the item `unsupported` with that reason, once, instead
+  // of failing and backing off on every pass; report still shows the drift.
+  bool write_refused = false;
 
   static Observation compliant(std::string current, std::string desired) {
     return {Status::compliant, std::move(current), std::move(desired), {}};
@@ -35,6 +40,11 @@ struct Observation {
     return {Status::unsupported, {}, {}, std::move(why)};
   }
   static Observation failed(std::string error) { return {Status::error, {}, {}, std::move(error)}; }
+  static Observation refused(Observation drift, std::string why) {
+    drift.detail = std::move(why);
+    drift.write_refused = true;
+    return drift;
+  }
 };
 
 // The power_cap item on any transport: no limit (nullopt), or a limit in W

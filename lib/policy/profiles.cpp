@@ -5,6 +5,10 @@
 
 #include <fmt/format.h>
 
+#include "policy/item_table.hpp"
+#include "policy/redfish_items.hpp"
+#include "redfish/oem.hpp"
+
 namespace bmcquiet::policy {
 namespace {
 
@@ -68,61 +72,45 @@ const OemSetting* Profile::oem(ItemId item) const {
   return nullptr;
 }
 
-const std::vector<Profile>& profiles() {
-  static const std::vector<Profile> table = {
+namespace {
+
+// "Managers/{id}/NetworkProtocol: Oem/Hpe/KcsEnabled=disabled", and the text
+// form where the row has both ("...=disabled or KCSEnabled=Disabled").
+std::string describe_row(const redfish::OemSwitchRow& row) {
+  const auto name = row.keys.substr(row.keys.rfind('/') + 1);
+  std::vector<std::string> values;
+  for (const auto& quiet : {row.off_bool, row.off_text})
+    if (!quiet.empty()) values.push_back(fmt::format("{}={}", name, describe_json_value(quiet)));
+  const auto path = row.keys.substr(0, row.keys.size() - name.size());
+  return fmt::format("{}: {}{}", row.resource, path, fmt::join(values, " or "));
+}
+
+// The identification signals of each vendor; what each may write comes from
+// its vendor's switch table (redfish/oem_<vendor>.cpp).
+std::vector<Profile> make_profiles() {
+  std::vector<Profile> table = {
       {Vendor::supermicro,
        "supermicro",
        {"supermicro", "super micro"},
        {"Supermicro"},
        {},
        {kIanaSupermicro},
-       {{ItemId::fans, "Managers/{id}/Oem/Supermicro/FanMode: Mode=FullSpeed"},
-        // Supermicro has no off switch for KCS: its lowest privilege is the
-        // quietest state the BMC offers.
-        {ItemId::inband_ipmi, "Managers/{id}/Oem/Supermicro/KCSInterface: Privilege=Callback"}},
        "supermicro"},
-      {Vendor::dell,
-       "dell-idrac",
-       {"dell"},
-       {"Dell"},
-       {"idrac"},
-       {kIanaDell},
-       // Each entry is a switch of the Dell OEM reader (redfish/oem_dell.cpp),
-       // which the policy writes: a test keeps the two aligned.
-       {{ItemId::sol, "DellAttributes iDRAC.Embedded.1: IPMISOL.1.Enable=Disabled"},
-        {ItemId::power_cap,
-         "DellAttributes System.Embedded.1: ServerPwr.1.PowerCapSetting=Disabled"},
-        {ItemId::kvm, "DellAttributes iDRAC.Embedded.1: VirtualConsole.1.Enable=Disabled"},
-        {ItemId::fans, "DellAttributes System.Embedded.1: ThermalSettings.1.FanSpeedOffset=Max"},
-        {ItemId::firmware_auto_update,
-         "DellAttributes LifecycleController.Embedded.1: LCAttributes.1.AutoUpdate=Disabled"}},
-       "dell"},
+      {Vendor::dell, "dell-idrac", {"dell"}, {"Dell"}, {"idrac"}, {kIanaDell}, "dell"},
       {Vendor::hpe,
        "hpe-ilo",
        {"hpe", "hewlett"},
        {"Hpe", "Hp"},
        {"ilo"},
        {kIanaHpe, kIanaHp},
-       {{ItemId::inband_ipmi,
-         "Managers/{id}/NetworkProtocol: Oem/Hpe/KcsEnabled=disabled (false)"}},
        "hpe"},
-      {Vendor::lenovo,
-       "lenovo-xcc",
-       {"lenovo"},
-       {"Lenovo"},
-       {"xcc"},
-       {kIanaLenovo},
-       {{ItemId::inband_ipmi,
-         "Managers/{id}: Oem/Lenovo/KCSEnabled=disabled (false; KCSEnabled=Disabled where the "
-         "firmware uses text)"}},
-       "lenovo"},
+      {Vendor::lenovo, "lenovo-xcc", {"lenovo"}, {"Lenovo"}, {"xcc"}, {kIanaLenovo}, "lenovo"},
       {Vendor::ami,
        "ami-megarac",
        {"ami", "american megatrends"},
        {"Ami"},
        {"megarac"},
        {kIanaAmi},
-       {},
        "ami"},
       {Vendor::openbmc,
        "openbmc",
@@ -130,9 +118,21 @@ const std::vector<Profile>& profiles() {
        {"OpenBmc"},
        {"openbmc"},
        {kIanaOpenBmc},
-       {},
        "openbmc"},
   };
+  for (auto& profile : table)
+    for (const auto* vendor : redfish::vendor_oems())
+      if (vendor->name() == profile.oem_reader)
+        for (const auto& row : vendor->table())
+          if (auto item = item_for_oem_switch(row.setting))
+            profile.oem_settings.push_back({*item, describe_row(row)});
+  return table;
+}
+
+}  // namespace
+
+const std::vector<Profile>& profiles() {
+  static const std::vector<Profile> table = make_profiles();
   return table;
 }
 
@@ -157,11 +157,6 @@ Identification identify(const BmcIdentity& identity) {
                                fmt::join(names, " vs "))};
 }
 
-bool needs_profile(ItemId item) {
-  // Fan modes, firmware auto-update, sensor polling and the in-band IPMI
-  // host interface have no standard Redfish or IPMI setting; everything else does.
-  return item == ItemId::fans || item == ItemId::firmware_auto_update ||
-         item == ItemId::sensor_polling || item == ItemId::inband_ipmi;
-}
+bool needs_profile(ItemId item) { return spec_of(item).needs_profile; }
 
 }  // namespace bmcquiet::policy

@@ -33,10 +33,10 @@ struct BmcIdentity {
 
 enum class Vendor { supermicro, dell, hpe, lenovo, ami, openbmc };
 
-// How a profile serves an OEM-only item (standard Redfish items need none).
+// How a profile serves an item through its vendor's switch.
 struct OemSetting {
   ItemId item;
-  std::string_view where;  // e.g. "Oem/Supermicro/FanMode Mode=FullSpeed"
+  std::string where;  // e.g. "Managers/{id}/Oem/Supermicro/FanMode: Mode=FullSpeed"
 };
 
 struct Profile {
@@ -46,10 +46,13 @@ struct Profile {
   std::vector<std::string_view> oem_namespaces;  // Redfish Oem keys
   std::vector<std::string_view> models;          // Manager.Model prefixes that identify it alone
   std::vector<std::uint32_t> ipmi_manufacturer_ids;
-  std::vector<OemSetting> oem_settings;  // what this profile knows how to do
   // The redfish::VendorOem (oem.hpp) whose switches this profile may write:
-  // the one source of the vendor's OEM paths, keys and quiet values.
+  // its switch table is the one source of the vendor's OEM paths, keys and
+  // quiet values.
   std::string_view oem_reader = {};
+  // What this profile knows how to do: the items its vendor's switch table
+  // serves (filled from that table, never written by hand).
+  std::vector<OemSetting> oem_settings = {};
 
   const OemSetting* oem(ItemId item) const;
 };
@@ -65,7 +68,7 @@ struct Identification {
 Identification identify(const BmcIdentity& identity);
 
 // True when only a vendor profile can serve the item (no standard Redfish or
-// IPMI for it).
+// IPMI for it): the item table says (item_table.cpp).
 bool needs_profile(ItemId item);
 
 }  // namespace bmcquiet::policy

@@ -5,6 +5,7 @@
 #include "bmc/bmc.hpp"
 #include "policy/fallback.hpp"
 #include "policy/ipmi_items.hpp"
+#include "policy/item_table.hpp"
 #include "policy/redfish_discovery.hpp"
 
 namespace bmcquiet::policy {
@@ -13,17 +14,8 @@ namespace {
 // The IPMI backend of an item Redfish serves, for when Redfish refuses the write.
 std::shared_ptr<ItemBackend> ipmi_equivalent(ItemId id, const IpmiClient& ipmi,
                                              const PolicySettings& s) {
-  if (!ipmi) return nullptr;
-  switch (id) {
-    case ItemId::sol:
-      return make_ipmi_sol(ipmi);
-    case ItemId::watchdog:
-      return make_ipmi_watchdog(ipmi, s.watchdog_min_timeout);
-    case ItemId::power_cap:
-      return make_ipmi_power_cap(ipmi, s.power_floor_watts);
-    default:
-      return nullptr;
-  }
+  const auto factory = spec_of(id).ipmi;
+  return ipmi && factory ? factory(ipmi, s) : nullptr;
 }
 
 // Every Redfish backend (standard property, or the profile's vendor switch
@@ -37,22 +29,23 @@ void add_fallbacks(Discovery& d, const IpmiClient& ipmi, const PolicySettings& s
 // transport: observing stays, every write is refused with the reason.
 class InbandSelfGuard final : public ItemBackend {
  public:
-  InbandSelfGuard(std::shared_ptr<ItemBackend> inner, std::string device)
+  InbandSelfGuard(ItemId id, std::shared_ptr<ItemBackend> inner, std::string device)
       : inner_(std::move(inner)),
         why_(fmt::format(
-            "inband_ipmi: not switching the BMC's in-band IPMI interface off because bmcquiet "
+            "{}: not switching the BMC's in-band IPMI interface off because bmcquiet "
             "itself talks to the BMC through it (bmc.ipmi.transport: inband, {}); set "
             "bmc.ipmi.transport to lanplus (or remove bmc.ipmi) first, or set this item to report",
-            device)) {}
+            to_string(id), device)) {}
   std::string transport() const override { return inner_->transport(); }
-  // A drift says up front (report mode, `check`) that enforce would not fix it.
+  // A drift says up front (report mode, `check`) that enforce would not fix
+  // it; enforce shows it unsupported with the reason, once, and never acts.
   void observe(std::function<void(Observation)> done) override {
     inner_->observe([why = why_, done = std::move(done)](Observation o) {
-      if (o.status == Observation::Status::drifted) o.detail = why;
+      if (o.status == Observation::Status::drifted) return done(Observation::refused(o, why));
       done(std::move(o));
     });
   }
-  void act(std::function<void(ActOutcome)> done) override { done(ActOutcome::failure(why_)); }
+  void act(std::function<void(ActOutcome)> done) override { done(ActOutcome::refusal(why_)); }
 
  private:
   std::shared_ptr<ItemBackend> inner_;
@@ -60,10 +53,10 @@ class InbandSelfGuard final : public ItemBackend {
 };
 
 void guard_own_inband(Discovery& d, const IpmiClient& ipmi) {
-  auto it = d.backends.find(ItemId::inband_ipmi);
-  if (!ipmi || it == d.backends.end() || std::string_view(ipmi->transport_name()) != "inband")
-    return;
-  it->second = std::make_shared<InbandSelfGuard>(it->second, ipmi->endpoint());
+  if (!ipmi || std::string_view(ipmi->transport_name()) != "inband") return;
+  for (auto& [id, backend] : d.backends)
+    if (spec_of(id).cuts_own_inband)
+      backend = std::make_shared<InbandSelfGuard>(id, backend, ipmi->endpoint());
 }
 
 class BmcProvider final : public Provider {
@@ -113,12 +106,8 @@ void explain_unsupported(Discovery& d, bool any_transport) {
     else if (const auto* oem = ident.profile ? ident.profile->oem(id) : nullptr)
       why = fmt::format("profile {} knows {}, but this BMC does not advertise it",
                         ident.profile->name, oem->where);
-    else if (id == ItemId::inband_ipmi)
-      why = fmt::format(
-          "no documented Redfish switch for the in-band IPMI (KCS) host interface "
-          "is known for profile {} (its IPMI-over-LAN setting is the network "
-          "channel, not KCS); check the vendor's documentation",
-          ident.profile->name);
+    else if (const auto no_switch = spec_of(id).no_switch; !no_switch.empty() && ident.profile)
+      why = fmt::format(fmt::runtime(no_switch), ident.profile->name);
     else if (needs_profile(id))
       why = fmt::format("profile {} has no setting for this item", ident.profile->name);
     else

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/log.hpp"
+#include "policy/item_table.hpp"
 #include "policy/redfish_util.hpp"
 #include "redfish/model.hpp"
 #include "redfish/oem.hpp"
@@ -61,19 +62,29 @@ std::vector<redfish::ManagerModel> chosen_manager(const Model& m) {
   return m.manager() ? std::vector{*m.manager()} : std::vector<redfish::ManagerModel>{};
 }
 
-// SOL is the system's IPMI serial console; older services only expose the
-// manager's serial console service (IPMI and SSH to the host's serial port).
-std::map<ItemId, Standard> standard_properties(const ModelBodies& b, const PolicySettings& s) {
+bool property_applies(const ItemSpec& spec, const PolicySettings& s) {
+  return !spec.property_applies || spec.property_applies(s);
+}
+
+std::optional<Standard> first_with(const ModelBodies& b, const StandardProperty& p) {
+  std::vector<std::string> keys(p.keys.begin(), p.keys.end());
   const auto& m = b.model();
+  if (p.on == StandardProperty::On::systems)
+    return first_with(b, m.systems, std::move(keys), std::string(p.off_json));
+  return first_with(b, chosen_manager(m), std::move(keys), std::string(p.off_json));
+}
+
+// Each item's standard properties (item_table.cpp), the first one found.
+std::map<ItemId, Standard> standard_properties(const ModelBodies& b, const PolicySettings& s) {
   std::map<ItemId, Standard> out;
-  auto sol = first_with(b, m.systems, {"SerialConsole", "IPMI", "ServiceEnabled"}, "false");
-  if (!sol) sol = first_with(b, chosen_manager(m), {"SerialConsole", "ServiceEnabled"}, "false");
-  if (sol) out.emplace(ItemId::sol, std::move(*sol));
-  if (auto kvm = first_with(b, chosen_manager(m), {"GraphicalConsole", "ServiceEnabled"}, "false"))
-    out.emplace(ItemId::kvm, std::move(*kvm));
-  if (s.watchdog_min_timeout.count() == 0)
-    if (auto w = first_with(b, m.systems, {"HostWatchdogTimer", "FunctionEnabled"}, "false"))
-      out.emplace(ItemId::watchdog, std::move(*w));
+  for (const auto& spec : item_specs()) {
+    if (!property_applies(spec, s)) continue;
+    for (const auto& property : spec.standard)
+      if (auto found = first_with(b, property)) {
+        out.emplace(spec.id, std::move(*found));
+        break;
+      }
+  }
   return out;
 }
 
@@ -220,15 +231,15 @@ void add_vendor_switches(const ModelBodies& b, const Profile& p, const RedfishCl
     if (body.is_null()) continue;  // its GET failed: the standard property stays
     for (const auto& sw : m.vendor->switches(path, body)) {
       PropertySpec spec{sw.path, sw.keys, sw.quiet_json, transport};
-      if (sw.setting == "power_cap") {
+      const auto id = item_for_oem_switch(sw.setting);
+      if (!id || !property_applies(spec_of(*id), s)) continue;
+      if (*id == ItemId::power_cap) {
         const auto range = vendor_power_range(*m.vendor, path, body);
         if (auto limit = standard_power_cap(b, c, s.power_floor_watts, range))
           d.backends[ItemId::power_cap] =
               make_oem_gated_power_cap(c, spec, sw.where, limit, s.power_floor_watts);
         continue;
       }
-      const auto id = item_for_oem_switch(sw.setting);
-      if (!id || (*id == ItemId::watchdog && s.watchdog_min_timeout.count() > 0)) continue;
       if (auto st = standard.find(*id); st != standard.end())
         log_disagreement(*id, st->second, sw, rf::at(body, sw.keys));
       d.backends[*id] = make_redfish_property(c, std::move(spec));
@@ -281,10 +292,6 @@ std::vector<std::string> control_reads(const ModelBodies& b) {
 }
 
 }  // namespace
-
-std::optional<ItemId> item_for_oem_switch(const std::string& setting) {
-  return setting == "ipmi_sol" ? std::optional(ItemId::sol) : item_from_string(setting);
-}
 
 redfish::Json ModelBodies::at(const std::string& path) const {
   if (path.empty()) return {};

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "policy/item.hpp"
+#include "policy/item_table.hpp"
 #include "policy/redfish_items.hpp"
 #include "redfish/json.hpp"
 
@@ -42,11 +43,6 @@ class ModelBodies {
   std::shared_ptr<const redfish::Model> model_;
   std::map<std::string, redfish::Json> fetched_;
 };
-
-// The policy item a vendor switch (redfish::OemSwitch::setting) serves:
-// "ipmi_sol" is the sol item; "power_cap" gates the power cap; settings with
-// no item of their own ("serial_console", "ipmi_lan") give nullopt.
-std::optional<ItemId> item_for_oem_switch(const std::string& setting);
 
 // The backends for a model whose bodies are all at hand (no request made;
 // the backends use the client later). Exposed for tests over hand-made models.

@@ -38,8 +38,14 @@ class PropertyBackend final : public ItemBackend,
         return done(Observation::unsupported(
             fmt::format("{} has no {}", spec.path, fmt::join(spec.keys, "/"))));
       const auto current = describe_json_value(value.dump());
-      done(value.dump() == spec.desired_json ? Observation::compliant(current, desired)
-                                             : Observation::drifted(current, desired));
+      if (value.dump() == spec.desired_json) return done(Observation::compliant(current, desired));
+      // The BMC says up front that it will not take the write: no PATCH is
+      // ever tried, and a fallback can take over before the first write.
+      auto drift = Observation::drifted(current, desired);
+      const auto read_only =
+          rf::read_only_in(r.body, nested_body(spec.keys, spec.desired_json), spec.path);
+      done(read_only.empty() ? std::move(drift)
+                             : Observation::refused(std::move(drift), read_only));
     });
   }
 

@@ -63,6 +63,16 @@ std::string read_only_member(const redfish::Json& current, const redfish::Json& 
   return {};
 }
 
+}  // namespace
+
+std::string read_only_in(const redfish::Json& current, const std::string& patch,
+                         const std::string& path) {
+  auto parsed = redfish::Json::parse(patch);
+  return parsed ? read_only_member(current, *parsed, path) : std::string();
+}
+
+namespace {
+
 ActOutcome patch_outcome(const redfish::Response& p, const std::string& path) {
   if (p.status == 412)
     return ActOutcome::failure(
@@ -78,16 +88,15 @@ ActOutcome patch_outcome(const redfish::Response& p, const std::string& path) {
 void patch_current(const std::shared_ptr<redfish::Client>& client, const std::string& path,
                    std::function<std::string(const redfish::Json& current)> body,
                    std::function<void(ActOutcome)> done) {
-  client->get(
-      path, [client, path, body = std::move(body), done = std::move(done)](redfish::Response r) {
-        if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", path)));
-        const auto text = body(r.body);
-        if (auto patch = redfish::Json::parse(text))
-          if (auto read_only = read_only_member(r.body, *patch, path); !read_only.empty())
-            return done(ActOutcome::refusal(fmt::format("{}; nothing was sent", read_only)));
-        client->patch(path, text, etag_of(r),
-                      [path, done](redfish::Response p) { done(patch_outcome(p, path)); });
-      });
+  client->get(path,
+              [client, path, body = std::move(body), done = std::move(done)](redfish::Response r) {
+                if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", path)));
+                const auto text = body(r.body);
+                if (auto read_only = read_only_in(r.body, text, path); !read_only.empty())
+                  return done(ActOutcome::refusal(fmt::format("{}; nothing was sent", read_only)));
+                client->patch(path, text, etag_of(r),
+                              [path, done](redfish::Response p) { done(patch_outcome(p, path)); });
+              });
 }
 
 std::vector<std::string> member_links(const redfish::Json& collection) {

@@ -28,6 +28,11 @@ std::string etag_of(const redfish::Response& r);
 void patch_current(const std::shared_ptr<redfish::Client>& client, const std::string& path,
                    std::function<std::string(const redfish::Json& current)> body,
                    std::function<void(ActOutcome)> done);
+// Why the resource as read (`current`) marks a member of the patch as not
+// writable (@Redfish.AllowableValues without the value, or
+// @Redfish.WriteableProperties without the member); "" when nothing says so.
+std::string read_only_in(const redfish::Json& current, const std::string& patch,
+                         const std::string& path);
 // The @odata.id of each member of a collection.
 std::vector<std::string> member_links(const redfish::Json& collection);
 // The member down the keys ({"SerialConsole","IPMI","ServiceEnabled"}); null when absent.

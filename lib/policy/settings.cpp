@@ -2,16 +2,12 @@
 
 #include <string>
 
+#include "policy/item_table.hpp"
+
 namespace bmcquiet::policy {
 namespace {
 
 using namespace std::chrono_literals;
-
-constexpr std::array<std::string_view, kItemCount> kItemNames = {
-    "sol",        "virtual_media",  "sel",
-    "watchdog",   "power_cap",      "fans",
-    "kvm",        "sensor_polling", "firmware_auto_update",
-    "inband_ipmi"};
 
 Mode read_mode(ConfigSection& item) {
   auto text = item.get_enum("mode", "report", {"off", "report", "enforce"});
@@ -20,40 +16,15 @@ Mode read_mode(ConfigSection& item) {
   return Mode::report;
 }
 
-std::chrono::seconds whole_seconds(std::chrono::nanoseconds d) {
-  return std::chrono::duration_cast<std::chrono::seconds>(d);
-}
-
-// Each item's section: `mode` plus the parameters that item has.
+// Each item's section: `mode` plus the parameters its row reads.
 void read_item(ConfigSection& item, ItemId id, PolicySettings& s) {
   s.set_mode(id, read_mode(item));
-  switch (id) {
-    case ItemId::sel:
-      s.sel_max_fill_ratio = item.get_double("max_fill_ratio", s.sel_max_fill_ratio, 0.05, 1.0);
-      s.sel_archive_max_bytes = static_cast<std::uint64_t>(
-          item.get_int("archive_max_bytes", std::int64_t(s.sel_archive_max_bytes), 64 * 1024,
-                       std::int64_t(1) << 34));
-      s.sel_archive_keep = int(item.get_int("archive_keep", s.sel_archive_keep, 1, 1000));
-      break;
-    case ItemId::watchdog:
-      s.watchdog_min_timeout =
-          whole_seconds(item.get_duration("min_timeout", s.watchdog_min_timeout, 0s, 24h));
-      break;
-    case ItemId::power_cap:
-      s.power_floor_watts = item.get_double("floor_watts", s.power_floor_watts, 0, 100000);
-      break;
-    case ItemId::sensor_polling:
-      s.sensor_poll_min_interval =
-          whole_seconds(item.get_duration("min_interval", s.sensor_poll_min_interval, 0s, 24h));
-      break;
-    default:
-      break;
-  }
+  if (const auto read = spec_of(id).read_parameters) read(item, s);
 }
 
 }  // namespace
 
-std::string_view to_string(ItemId id) { return kItemNames[static_cast<std::size_t>(id)]; }
+std::string_view to_string(ItemId id) { return spec_of(id).name; }
 
 std::string_view to_string(Mode mode) {
   switch (mode) {

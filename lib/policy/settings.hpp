@@ -15,7 +15,7 @@ namespace bmcquiet::policy {
 enum class Mode { off, report, enforce };
 
 // One per mitigation of the seed article, in a fixed order (metric label
-// values and table rows follow it).
+// values and table rows follow it). Each has its row in item_table.cpp.
 enum class ItemId {
   sol,
   virtual_media,
@@ -28,12 +28,12 @@ enum class ItemId {
   firmware_auto_update,
   inband_ipmi,  // the BMC's in-band IPMI host interface (KCS/BT/SSIF)
 };
-inline constexpr std::size_t kItemCount = 10;
-inline constexpr std::array<ItemId, kItemCount> kAllItems = {
-    ItemId::sol,        ItemId::virtual_media,  ItemId::sel,
-    ItemId::watchdog,   ItemId::power_cap,      ItemId::fans,
-    ItemId::kvm,        ItemId::sensor_polling, ItemId::firmware_auto_update,
-    ItemId::inband_ipmi};
+inline constexpr std::size_t kItemCount = std::size_t(ItemId::inband_ipmi) + 1;  // the last one
+inline constexpr std::array<ItemId, kItemCount> kAllItems = [] {
+  std::array<ItemId, kItemCount> all{};
+  for (std::size_t i = 0; i < kItemCount; ++i) all[i] = ItemId(i);
+  return all;
+}();
 
 std::string_view to_string(ItemId id);  // config key and `setting` label
 std::string_view to_string(Mode mode);

@@ -26,6 +26,41 @@ const VendorOem* vendor_oem_for(const Json& manager, const Json& system) {
   return nullptr;
 }
 
+std::vector<std::string> row_keys(const OemSwitchRow& row) {
+  std::vector<std::string> keys;
+  std::string_view rest = row.keys;
+  for (auto slash = rest.find('/'); !rest.empty(); slash = rest.find('/')) {
+    keys.emplace_back(rest.substr(0, slash));
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  }
+  return keys;
+}
+
+std::string_view quiet_value(const OemSwitchRow& row, const Json& member) {
+  if (member.is_bool()) return row.off_bool;
+  if (member.is_string()) return row.off_text;
+  return {};
+}
+
+std::vector<OemSwitch> VendorOem::switches(const std::string& path, const Json& body) const {
+  std::string_view last = path;
+  while (!last.empty() && last.back() == '/') last.remove_suffix(1);
+  last = last.substr(last.rfind('/') + 1);
+  std::vector<OemSwitch> out;
+  for (const auto& row : table()) {
+    auto keys = row_keys(row);
+    auto member = body;
+    for (const auto& k : keys) member = member[k];
+    const auto quiet = quiet_value(row, member);
+    if (quiet.empty()) continue;
+    std::string where(row.source);
+    if (auto at = where.find("{resource}"); at != std::string::npos)
+      where.replace(at, std::string_view("{resource}").size(), last);
+    out.push_back({std::string(row.setting), path, std::move(keys), std::string(quiet), where});
+  }
+  return out;
+}
+
 namespace {
 
 OemDisagreement* find_setting(std::vector<OemDisagreement>& list, const std::string& setting) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "redfish/json.hpp"
@@ -24,6 +25,20 @@ struct OemSwitch {
   std::string where;              // "DellAttributes iDRAC.Embedded.1 IPMISOL.1.Enable"
 };
 
+// One row of a vendor's switch table: the vendor profile as data. `keys`
+// and `source` are resolved against whichever of the vendor's resources()
+// holds the member; the quiet value follows the member's JSON type, and a
+// member of another type is not a switch this row knows.
+struct OemSwitchRow {
+  std::string setting;   // as OemSwitch::setting
+  std::string resource;  // where it lives, for people: "Managers/{id}/NetworkProtocol"
+  std::string keys;      // JSON members down to it, '/'-separated: "Oem/Hpe/KcsEnabled"
+  std::string off_bool;  // quiet value when the member is a boolean ("false"), or ""
+  std::string off_text;  // quiet value when it is a string ("\"Disabled\""), or ""
+  // OemSwitch::where; "{resource}" becomes the last segment of the path read.
+  std::string source;
+};
+
 class VendorOem {
  public:
   virtual ~VendorOem() = default;
@@ -34,9 +49,18 @@ class VendorOem {
   // Applies what one of those resources says: the OEM value overrides the
   // standard one in the snapshot, and a disagreement is recorded.
   virtual void read(const std::string& path, const Json& body, Snapshot& s) const = 0;
-  // The switches one of those resources holds (for the policy's writes).
-  virtual std::vector<OemSwitch> switches(const std::string& path, const Json& body) const = 0;
+  // This vendor's switches, as data (the one place a vendor switch is added).
+  virtual const std::vector<OemSwitchRow>& table() const = 0;
+  // The switches one of those resources holds (for the policy's writes): the
+  // rows of table() whose member the body has, in a type the row knows.
+  std::vector<OemSwitch> switches(const std::string& path, const Json& body) const;
 };
+
+// The quiet value a row wants for this member, or "" when the member is absent
+// or of a type the row does not know.
+std::string_view quiet_value(const OemSwitchRow& row, const Json& member);
+// The row's keys, split at '/'.
+std::vector<std::string> row_keys(const OemSwitchRow& row);
 
 // Every vendor's reader, in one place.
 const std::vector<const VendorOem*>& vendor_oems();

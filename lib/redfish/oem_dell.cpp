@@ -15,20 +15,28 @@ namespace {
 constexpr std::string_view kGroups[] = {"iDRAC.Embedded.1", "System.Embedded.1",
                                         "LifecycleController.Embedded.1"};
 
-struct DellSwitch {
-  const char* setting;
-  const char* attribute;
-  const char* quiet_json;
-};
-// The quiet values match the policy's profile table (policy/profiles.cpp).
-constexpr DellSwitch kSwitches[] = {
-    {"power_cap", "ServerPwr.1.PowerCapSetting", R"("Disabled")"},
-    {"ipmi_sol", "IPMISOL.1.Enable", R"("Disabled")"},
-    {"serial_console", "SerialRedirection.1.Enable", R"("Disabled")"},
-    {"ipmi_lan", "IPMILan.1.Enable", R"("Disabled")"},
-    {"kvm", "VirtualConsole.1.Enable", R"("Disabled")"},
-    {"fans", "ThermalSettings.1.FanSpeedOffset", R"("Max")"},
-    {"firmware_auto_update", "LCAttributes.1.AutoUpdate", R"("Disabled")"},
+// One attribute of a DellAttributes group, whose quiet value is text.
+OemSwitchRow attribute(const char* setting, const char* group, const char* name,
+                       const char* quiet) {
+  return {setting,
+          fmt::format("DellAttributes {}", group),
+          fmt::format("Attributes/{}", name),
+          "",
+          quiet,
+          fmt::format("DellAttributes {{resource}} {}", name)};
+}
+
+// Dell's switches, one row each; read() decides the standard flags from the
+// same attributes.
+const std::vector<OemSwitchRow> kSwitches = {
+    attribute("power_cap", "System.Embedded.1", "ServerPwr.1.PowerCapSetting", R"("Disabled")"),
+    attribute("ipmi_sol", "iDRAC.Embedded.1", "IPMISOL.1.Enable", R"("Disabled")"),
+    attribute("serial_console", "iDRAC.Embedded.1", "SerialRedirection.1.Enable", R"("Disabled")"),
+    attribute("ipmi_lan", "iDRAC.Embedded.1", "IPMILan.1.Enable", R"("Disabled")"),
+    attribute("kvm", "iDRAC.Embedded.1", "VirtualConsole.1.Enable", R"("Disabled")"),
+    attribute("fans", "System.Embedded.1", "ThermalSettings.1.FanSpeedOffset", R"("Max")"),
+    attribute("firmware_auto_update", "LifecycleController.Embedded.1", "LCAttributes.1.AutoUpdate",
+              R"("Disabled")"),
 };
 
 std::string_view last_segment(std::string_view path) {
@@ -79,18 +87,7 @@ class DellOem final : public VendorOem {
     read_power_cap(path, attributes, source("ServerPwr.1.PowerCapSetting"), s);
   }
 
-  std::vector<OemSwitch> switches(const std::string& path, const Json& body) const override {
-    std::vector<OemSwitch> out;
-    const auto attributes = body["Attributes"];
-    for (const auto& sw : kSwitches)
-      if (attributes.contains(sw.attribute))
-        out.push_back({sw.setting,
-                       path,
-                       {"Attributes", sw.attribute},
-                       sw.quiet_json,
-                       fmt::format("DellAttributes {} {}", last_segment(path), sw.attribute)});
-    return out;
-  }
+  const std::vector<OemSwitchRow>& table() const override { return kSwitches; }
 
  private:
   static void read_power_cap(const std::string& path, const Json& attributes,

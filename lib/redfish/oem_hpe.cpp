@@ -20,14 +20,11 @@ class HpeOem final : public VendorOem {
 
   void read(const std::string&, const Json&, Snapshot&) const override {}
 
-  std::vector<OemSwitch> switches(const std::string& path, const Json& body) const override {
-    if (!body["Oem"]["Hpe"]["KcsEnabled"].is_bool()) return {};
-    // The quiet value is the policy profile table's (policy/profiles.cpp).
-    return {{"inband_ipmi",
-             path,
-             {"Oem", "Hpe", "KcsEnabled"},
-             "false",
-             "HPE NetworkProtocol Oem.Hpe.KcsEnabled"}};
+  const std::vector<OemSwitchRow>& table() const override {
+    static const std::vector<OemSwitchRow> rows = {{"inband_ipmi", "Managers/{id}/NetworkProtocol",
+                                                    "Oem/Hpe/KcsEnabled", "false", "",
+                                                    "HPE NetworkProtocol Oem.Hpe.KcsEnabled"}};
+    return rows;
   }
 };
 

@@ -20,16 +20,11 @@ class LenovoOem final : public VendorOem {
 
   void read(const std::string&, const Json&, Snapshot&) const override {}
 
-  std::vector<OemSwitch> switches(const std::string& path, const Json& body) const override {
-    const auto kcs = body["Oem"]["Lenovo"]["KCSEnabled"];
-    // The quiet value is the policy profile table's (policy/profiles.cpp).
-    const char* quiet = kcs.is_bool() ? "false" : kcs.is_string() ? R"("Disabled")" : nullptr;
-    if (!quiet) return {};
-    return {{"inband_ipmi",
-             path,
-             {"Oem", "Lenovo", "KCSEnabled"},
-             quiet,
-             "Lenovo Manager Oem.Lenovo.KCSEnabled"}};
+  const std::vector<OemSwitchRow>& table() const override {
+    static const std::vector<OemSwitchRow> rows = {
+        {"inband_ipmi", "Managers/{id}", "Oem/Lenovo/KCSEnabled", "false", R"("Disabled")",
+         "Lenovo Manager Oem.Lenovo.KCSEnabled"}};
+    return rows;
   }
 };
 

@@ -25,17 +25,14 @@ class SupermicroOem final : public VendorOem {
 
   void read(const std::string&, const Json&, Snapshot&) const override {}
 
-  std::vector<OemSwitch> switches(const std::string& path, const Json& body) const override {
-    // The quiet values are the policy profile table's (policy/profiles.cpp).
-    if (body["Mode"].is_string())
-      return {{"fans", path, {"Mode"}, R"("FullSpeed")", "Supermicro FanMode Mode"}};
-    if (body["Privilege"].is_string())
-      return {{"inband_ipmi",
-               path,
-               {"Privilege"},
-               R"("Callback")",
-               "Supermicro KCSInterface Privilege"}};
-    return {};
+  const std::vector<OemSwitchRow>& table() const override {
+    static const std::vector<OemSwitchRow> rows = {
+        {"fans", "Managers/{id}/Oem/Supermicro/FanMode", "Mode", "", R"("FullSpeed")",
+         "Supermicro FanMode Mode"},
+        // No off switch for KCS: its lowest privilege is the quietest state.
+        {"inband_ipmi", "Managers/{id}/Oem/Supermicro/KCSInterface", "Privilege", "",
+         R"("Callback")", "Supermicro KCSInterface Privilege"}};
+    return rows;
   }
 };
 

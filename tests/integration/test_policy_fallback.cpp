@@ -32,12 +32,13 @@ struct PolicyRig {
   std::shared_ptr<bmc::Bmc> owner;
   std::shared_ptr<policy::Engine> engine;
 
-  PolicyRig(const BmcSim& sim, std::optional<ipmi::ClientConfig> ipmi = std::nullopt) {
+  PolicyRig(const BmcSim& sim, std::optional<ipmi::ClientConfig> ipmi = std::nullopt,
+            policy::Mode mode = policy::Mode::enforce) {
     owner = bmc::Bmc::create(rig.io, nullptr, {.redfish = rig.options(sim), .ipmi = ipmi});
     owner->borrow();
     policy::PolicySettings s;
     s.modes.fill(policy::Mode::off);
-    s.set_mode(policy::ItemId::sol, policy::Mode::enforce);
+    s.set_mode(policy::ItemId::sol, mode);
     engine = std::make_shared<policy::Engine>(metrics,
                                               policy::Engine::Options{s, rig.dir.path(), nullptr},
                                               policy::make_bmc_provider(owner, {rig.dir.path()}));
@@ -66,6 +67,12 @@ json::object& ipmi_console(json::object& system) {
   return system["SerialConsole"].as_object()["IPMI"].as_object();
 }
 
+void mark_sol_read_only(const BmcSim& sim, const std::string& annotation) {
+  edit_system(sim, [&](json::object& s) {
+    ipmi_console(s)[annotation] = annotation[0] == '@' ? json::array{"Port"} : json::array{true};
+  });
+}
+
 bool redfish_sol_enabled(const BmcSim& sim) {
   auto body = json::parse(sim.resource(kSystem)).as_object();
   return ipmi_console(body).at("ServiceEnabled").as_bool();
@@ -77,6 +84,17 @@ json::array patches_to_system(const BmcSim& sim) {
   for (const auto& w : writes.as_array())
     if (w.at("method") == "PATCH" && w.at("path") == json::string_view(kSystem)) out.push_back(w);
   return out;
+}
+
+// ipmi_sim on an ephemeral port; null (the test skips, saying why) when absent.
+std::unique_ptr<IpmiSim> started_ipmi_sim() {
+  if (auto why = IpmiSim::unavailable(); !why.empty()) {
+    WARN("SKIPPED: " << why);
+    return nullptr;
+  }
+  auto sim = std::make_unique<IpmiSim>(0);
+  REQUIRE(sim->start());
+  return sim;
 }
 
 bool ipmi_sol_enabled(const IpmiSim& sim) {
@@ -114,13 +132,20 @@ TEST_CASE("a standard setting marked read-only is unsupported (read-only here), 
   // client write in that object.
   const std::string annotation = GENERATE(std::string("ServiceEnabled@Redfish.AllowableValues"),
                                           std::string("@Redfish.WriteableProperties"));
-  edit_system(sim, [&](json::object& s) {
-    ipmi_console(s)[annotation] = annotation[0] == '@' ? json::array{"Port"} : json::array{true};
-  });
+  mark_sol_read_only(sim, annotation);
   PolicyRig p(sim);
   auto sol = p.pass();
+  // The mark is seen while reading: unsupported from the first pass, and no
+  // write was tried, so no failure and no back-off.
+  CHECK(sol.state == policy::ItemState::unsupported);
+  CHECK(sol.reapplies == 0);
+  CHECK(sol.failures == 0);
+  CHECK_FALSE(sol.backing_off);
   sol = p.pass();  // the refusal is final: not retried, no back-off churn
   INFO(sol.detail);
+  CHECK(sol.failures == 0);
+  CHECK(sample_value(p.metrics.serialize(),
+                     "bmcquiet_policy_reapply_failures_total{setting=\"sol\"}") == 0.0);
   CHECK(sol.state == policy::ItemState::unsupported);
   CHECK(sol.detail.find("unsupported (read-only here)") != std::string::npos);
   CHECK(sol.detail.find(annotation) != std::string::npos);
@@ -133,12 +158,9 @@ TEST_CASE("a standard setting marked read-only is unsupported (read-only here), 
 
 TEST_CASE("a standard write refused with 405 falls back to IPMI SOL, read back over IPMI",
           "[policy][e2e][fallback][ipmi_sim]") {
-  if (auto why = IpmiSim::unavailable(); !why.empty()) {
-    WARN("SKIPPED: " << why);
-    return;
-  }
-  IpmiSim ipmi(0);
-  REQUIRE(ipmi.start());
+  auto sim_ipmi = started_ipmi_sim();
+  if (!sim_ipmi) return;
+  auto& ipmi = *sim_ipmi;
   REQUIRE(ipmi_sol_enabled(ipmi));
   BmcSim sim({fixture_dir("redfish/supermicro")});
   sim.control("POST", "/fault",
@@ -155,4 +177,23 @@ TEST_CASE("a standard write refused with 405 falls back to IPMI SOL, read back o
   CHECK(sol.state == policy::ItemState::compliant);
   CHECK_FALSE(ipmi_sol_enabled(ipmi));
   CHECK(sol.failures == 0);
+}
+
+TEST_CASE("a read-only standard setting is reported through the IPMI fallback from the first pass",
+          "[policy][e2e][fallback][ipmi_sim]") {
+  auto sim_ipmi = started_ipmi_sim();
+  if (!sim_ipmi) return;
+  auto& ipmi = *sim_ipmi;
+  REQUIRE(run_command(ipmi.ipmitool("sol set enabled false")).exit_code == 0);
+  BmcSim sim({fixture_dir("redfish/supermicro")});
+  mark_sol_read_only(sim, "@Redfish.WriteableProperties");
+  REQUIRE(redfish_sol_enabled(sim));  // Redfish says enabled, but cannot be written
+  // Report mode writes nothing, so only the read can have switched transports:
+  // what the policy would write is what it reports.
+  PolicyRig p(sim, ipmi.client_config(), policy::Mode::report);
+  auto sol = p.pass();
+  INFO(sol.detail);
+  CHECK(sol.transport == "ipmi");
+  CHECK(sol.state == policy::ItemState::compliant);  // ipmitool set it off above
+  CHECK(patches_to_system(sim).empty());
 }

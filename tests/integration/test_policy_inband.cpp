@@ -182,16 +182,26 @@ TEST_CASE("inband_ipmi: enforce never writes while bmcquiet's own IPMI transport
       std::make_shared<policy::Engine>(metrics, policy::Engine::Options{s, rig.dir.path(), nullptr},
                                        policy::make_bmc_provider(owner, {rig.dir.path()}));
   sim.reset_stats();
-  bool done = false;
-  engine->reconcile([&] { done = true; });
-  rig.run_until([&] { return done; });
-  const auto item = engine->status().items[std::size_t(ItemId::inband_ipmi)];
+  auto pass = [&] {
+    bool done = false;
+    engine->reconcile([&] { done = true; });
+    rig.run_until([&] { return done; });
+    return engine->status().items[std::size_t(ItemId::inband_ipmi)];
+  };
+  auto item = pass();
+  item = pass();  // the refusal holds: said once, never a failure with back-off
   engine->detach();
   INFO(to_string(mode) << ": " << item.detail);
   CHECK(item.current == "enabled");  // still observed and reported
   CHECK(item.detail.find("bmc.ipmi.transport: inband") != std::string::npos);
   for (const auto& w : writes(sim)) CHECK(w.rfind("PATCH", 0) != 0);
   CHECK(resource(sim, protocol).at("Oem").at("Hpe").at("KcsEnabled").as_bool());
+  CHECK(item.reapplies == 0);
+  CHECK(item.failures == 0);
+  CHECK_FALSE(item.backing_off);
+  CHECK(item.visible == (mode == policy::Mode::enforce ? "unsupported" : "drifted"));
+  CHECK(sample_value(metrics.serialize(),
+                     "bmcquiet_policy_reapply_failures_total{setting=\"inband_ipmi\"}") == 0.0);
 }
 
 TEST_CASE("bmcquietctl check shows the inband_ipmi item and who uses in-band IPMI on the host",

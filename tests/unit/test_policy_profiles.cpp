@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include "policy/item_table.hpp"
 #include "policy/profiles.hpp"
 #include "policy/provider.hpp"
+#include "redfish/oem.hpp"
 
 using namespace bmcquiet::policy;
 
@@ -58,4 +60,38 @@ TEST_CASE("an unidentified or contradictory BMC gets no profile", "[policy][prof
   Discovery nothing;
   explain_unsupported(nothing, false);
   CHECK(nothing.unsupported.at(ItemId::sol).find("bmc.redfish") != std::string::npos);
+}
+
+TEST_CASE("items and profiles are tables: one row per item, profiles from the vendors' rows",
+          "[policy][profiles]") {
+  for (auto id : kAllItems) {
+    const auto& spec = spec_of(id);
+    CHECK(spec.id == id);
+    CHECK(item_from_string(spec.name) == id);
+    // An item only a profile can serve has no standard property and no IPMI.
+    if (spec.needs_profile) CHECK((spec.standard.empty() && !spec.ipmi));
+  }
+  CHECK(item_for_oem_switch("ipmi_sol") == ItemId::sol);
+  CHECK_FALSE(item_for_oem_switch("serial_console"));
+  // A profile writes exactly the rows of its vendor's table that serve an item.
+  for (const auto& profile : profiles()) {
+    std::size_t rows = 0;
+    for (const auto* vendor : bmcquiet::redfish::vendor_oems())
+      if (vendor->name() == profile.oem_reader)
+        for (const auto& row : vendor->table()) {
+          const auto item = item_for_oem_switch(row.setting);
+          if (!item) continue;
+          ++rows;
+          INFO(profile.name << ": " << row.keys);
+          REQUIRE(profile.oem(*item));
+          CHECK(profile.oem(*item)->where.find(row.resource) == 0);
+        }
+    CHECK(profile.oem_settings.size() == rows);
+  }
+  BmcIdentity ilo;
+  ilo.service_vendor = "HPE";
+  const auto& hpe = *identify(ilo).profile;
+  REQUIRE(hpe.oem(ItemId::inband_ipmi));
+  CHECK(hpe.oem(ItemId::inband_ipmi)->where ==
+        "Managers/{id}/NetworkProtocol: Oem/Hpe/KcsEnabled=disabled");
 }
