@@ -1,10 +1,12 @@
 #include "collectors/redfish.hpp"
 
+#include <malloc.h>
+
 #include <map>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
-#include <set>
 
 #include "bmc/bmc.hpp"
 #include "core/log.hpp"
@@ -101,6 +103,9 @@ class RedfishCollector final : public Collector {
       log_event(spdlog::level::info, "BMC: its series fit under bmc.redfish.max_series again",
                 {{"URL", client_->options().url}});
     capped_ = total > 0;
+    // Such a BMC's bodies are megabytes per poll: hand what their parse
+    // freed back to the kernel instead of keeping it mapped until exit.
+    if (capped_) ::malloc_trim(0);
   }
 
   void publish_readings(const redfish::Snapshot& s) {

@@ -161,7 +161,9 @@ TEST_CASE("D-Bus control: status for all, pause/resume for root, pause survives 
     auto absent = run_command(ctl(bus, "status"));
     INFO(absent.output);
     CHECK(absent.exit_code == 69);  // EX_UNAVAILABLE: no daemon on the bus
+    dir.write("bmcquiet.yaml", good);
     daemon = start_daemon();
+    REQUIRE(wait_until([&] { return run_command(ctl(bus, "status --json")).exit_code == 0; }));
   }
   daemon->signal(SIGTERM);
   CHECK(daemon->wait(5s) == 0);
