@@ -57,6 +57,7 @@ class Bmc : public std::enable_shared_from_this<Bmc> {
 
   bool has_redfish() const { return transports_.redfish.has_value(); }
   bool has_ipmi() const { return transports_.ipmi.has_value(); }
+  const Transports& transports() const { return transports_; }
 
   // Reload: the owner whose clients borrow() takes over when it finds the
   // same section and passwords (same Redfish session, no new login).

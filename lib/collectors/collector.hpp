@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/paths.hpp"
+#include "core/problem.hpp"
 #include "platform/cpu_topology.hpp"
 
 namespace boost::asio {
@@ -26,13 +27,17 @@ class Bmc;
 }
 
 // How one collection went. `error` says what is missing or wrong and what to
-// do about it; the framework logs it once per change, not once per interval.
+// do about it; the framework logs it once per change of its kind (of its text
+// where the kind is unknown), not once per interval.
 struct CollectOutcome {
   bool ok = true;
   std::string error;
+  ProblemKind kind = ProblemKind::unknown;
 
   static CollectOutcome success() { return {}; }
-  static CollectOutcome failure(std::string message) { return {false, std::move(message)}; }
+  static CollectOutcome failure(std::string message, ProblemKind kind = ProblemKind::unknown) {
+    return {false, std::move(message), kind};
+  }
 };
 
 using CollectDone = std::function<void(CollectOutcome)>;

@@ -1,12 +1,18 @@
 #include "collectors/redfish.hpp"
 
+#include <malloc.h>
+
 #include <map>
+#include <optional>
 #include <set>
+
+#include <fmt/format.h>
 
 #include "bmc/bmc.hpp"
 #include "core/log.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/names.hpp"
+#include "metrics/series_set.hpp"
 #include "redfish/client.hpp"
 
 namespace bmcquiet {
@@ -34,40 +40,17 @@ constexpr const char* kIpmi = "bmcquiet_bmc_ipmi_enabled";
 constexpr const char* kWatchdog = "bmcquiet_host_watchdog_enabled";
 constexpr const char* kPollRequests = "bmcquiet_redfish_poll_requests";
 
-// Gauges set this poll; whatever the last poll set and this one did not is
-// removed, so a sensor that went null (or a BMC that went down) leaves no
-// stale value behind.
-class SeriesSet {
- public:
-  explicit SeriesSet(Metrics& m) : metrics_(m) {}
-  void set(const char* name, const char* help, const Labels& labels, double value) {
-    metrics_.gauge(name, help, labels).Set(value);
-    now_.insert({name, labels});
-  }
-  void set(const char* name, const char* help, const Labels& labels, std::optional<bool> value) {
-    if (value) set(name, help, labels, *value ? 1.0 : 0.0);
-  }
-  void sweep() {
-    for (const auto& [name, labels] : before_)
-      if (!now_.count({name, labels})) metrics_.remove_gauge(name, labels);
-    before_ = std::move(now_);
-    now_.clear();
-  }
-
- private:
-  Metrics& metrics_;
-  std::set<std::pair<std::string, Labels>> before_, now_;
-};
+constexpr const char* kDropped = "bmcquiet_redfish_series_dropped_total";
 
 class RedfishCollector final : public Collector {
  public:
-  explicit RedfishCollector(const CollectorEnv& env)
-      : metrics_(env.metrics), bmc_(env.bmc), series_(env.metrics) {}
+  explicit RedfishCollector(const CollectorEnv& env) : metrics_(env.metrics), bmc_(env.bmc) {}
 
   // The client belongs to the BMC's owner: borrowed here, never shut down here.
   void start() override {
     bmc_->borrow();
     client_ = bmc_->redfish();
+    series_.emplace(metrics_, client_->options().max_series);
   }
 
   void collect(CollectDone done) override {
@@ -76,7 +59,8 @@ class RedfishCollector final : public Collector {
       if (!alive.lock()) return;  // stopped meanwhile
       publish(*snap);
       bmc_->refresh_health();
-      done(snap->up ? CollectOutcome::success() : CollectOutcome::failure(snap->error));
+      done(snap->up ? CollectOutcome::success()
+                    : CollectOutcome::failure(snap->error, snap->error_kind));
     });
   }
 
@@ -90,7 +74,38 @@ class RedfishCollector final : public Collector {
                          {"model", s.model.value_or("")},
                          {"firmware", s.firmware.value_or("")}});
     if (s.up) publish_readings(s);
-    series_.sweep();  // down: every reading disappears instead of freezing
+    report_dropped(series_->sweep());  // down: every reading disappears instead of freezing
+  }
+
+  // Counted every poll; logged once when the cap starts to bite and once
+  // when it stops, not at every poll.
+  void report_dropped(const std::map<std::string, std::size_t>& dropped) {
+    std::size_t total = 0;
+    std::string which;
+    for (const auto& [name, count] : dropped) {
+      metrics_
+          .counter(kDropped,
+                   "Series a BMC's lists (sensors, fans, chassis, logs, media) would have "
+                   "made beyond bmc.redfish.max_series, not exported, by metric",
+                   {{"metric", name}})
+          .Increment(double(count));
+      total += count;
+      which += fmt::format("{}{} ({})", which.empty() ? "" : ", ", name, count);
+    }
+    const auto max = client_->options().max_series;
+    if (total && !capped_)
+      log_event(spdlog::level::warn,
+                fmt::format("BMC: {} series over bmc.redfish.max_series ({}) are not exported; "
+                            "raise bmc.redfish.max_series to export them",
+                            total, max),
+                {{"URL", client_->options().url}, {"DROPPED", which}});
+    if (!total && capped_)
+      log_event(spdlog::level::info, "BMC: its series fit under bmc.redfish.max_series again",
+                {{"URL", client_->options().url}});
+    capped_ = total > 0;
+    // Such a BMC's bodies are megabytes per poll: hand what their parse
+    // freed back to the kernel instead of keeping it mapped until exit.
+    if (capped_) ::malloc_trim(0);
   }
 
   void publish_readings(const redfish::Snapshot& s) {
@@ -98,18 +113,18 @@ class RedfishCollector final : public Collector {
     publish_power(s);
     publish_logs(s);
     for (const auto& m : s.media) {
-      series_.set(kMediaInserted, "1 when virtual media is inserted", {{"media", m.id}},
-                  m.inserted);
-      series_.set(kMediaConnected, "1 when virtual media is connected", {{"media", m.id}},
-                  m.connected);
+      series_->listed(kMediaInserted, "1 when virtual media is inserted", {{"media", m.id}},
+                      m.inserted);
+      series_->listed(kMediaConnected, "1 when virtual media is connected", {{"media", m.id}},
+                      m.connected);
     }
-    series_.set(kConsole, "1 when a BMC serial console is enabled", {{"interface", "manager"}},
-                s.serial_console_enabled);
-    series_.set(kConsole, "1 when a BMC serial console is enabled", {{"interface", "ipmi_sol"}},
-                s.ipmi_sol_enabled);
-    series_.set(kIpmi, "1 when IPMI over LAN is enabled on the BMC", {}, s.ipmi_enabled);
-    series_.set(kWatchdog, "1 when the BMC's host watchdog is enabled", {}, s.watchdog_enabled);
-    series_.set(kPollRequests, "HTTP requests the last Redfish poll made", {}, double(s.requests));
+    series_->set(kConsole, "1 when a BMC serial console is enabled", {{"interface", "manager"}},
+                 s.serial_console_enabled);
+    series_->set(kConsole, "1 when a BMC serial console is enabled", {{"interface", "ipmi_sol"}},
+                 s.ipmi_sol_enabled);
+    series_->set(kIpmi, "1 when IPMI over LAN is enabled on the BMC", {}, s.ipmi_enabled);
+    series_->set(kWatchdog, "1 when the BMC's host watchdog is enabled", {}, s.watchdog_enabled);
+    series_->set(kPollRequests, "HTTP requests the last Redfish poll made", {}, double(s.requests));
     publish_disagreements(s);
   }
 
@@ -117,37 +132,39 @@ class RedfishCollector final : public Collector {
   // sensors of the same Name apart.
   void publish_thermal(const redfish::Snapshot& s) {
     for (const auto& t : s.temperatures)
-      series_.set(kTemperature, "Temperature reported by the BMC",
-                  {{"chassis", t.chassis}, {"sensor", t.name}, {"id", t.id}}, t.value);
+      series_->listed(kTemperature, "Temperature reported by the BMC",
+                      {{"chassis", t.chassis}, {"sensor", t.name}, {"id", t.id}}, t.value);
     for (const auto& f : s.fans) {
       const Labels l{{"chassis", f.chassis}, {"fan", f.name}, {"id", f.id}};
-      if (f.rpm) series_.set(kFanRpm, "Fan speed reported by the BMC", l, *f.rpm);
-      if (f.ratio) series_.set(kFanRatio, "Fan speed as a fraction of its maximum", l, *f.ratio);
+      if (f.rpm) series_->listed(kFanRpm, "Fan speed reported by the BMC", l, *f.rpm);
+      if (f.ratio)
+        series_->listed(kFanRatio, "Fan speed as a fraction of its maximum", l, *f.ratio);
     }
   }
 
   void publish_power(const redfish::Snapshot& s) {
     const Labels src{{"source", "redfish"}};
     if (s.power_consumed_watts)
-      series_.set(kPower, names::kPowerConsumedHelp, src, *s.power_consumed_watts);
+      series_->set(kPower, names::kPowerConsumedHelp, src, *s.power_consumed_watts);
     // Active from the effective limit: the vendor's switch decides (a Dell
     // with PowerCapSetting Disabled shows a LimitInWatts it does not enforce).
     if (s.power_limit.known)
-      series_.set(kLimitActive, names::kPowerLimitActiveHelp, src,
-                  s.power_limit.watts.has_value() || s.power_limit.ratio.has_value());
-    if (s.power_limit.watts) series_.set(kLimit, names::kPowerLimitHelp, src, *s.power_limit.watts);
+      series_->set(kLimitActive, names::kPowerLimitActiveHelp, src,
+                   s.power_limit.watts.has_value() || s.power_limit.ratio.has_value());
+    if (s.power_limit.watts)
+      series_->set(kLimit, names::kPowerLimitHelp, src, *s.power_limit.watts);
     if (s.power_limit.ratio)
-      series_.set(kLimitRatio, "Power limit as a fraction, where the BMC sets it in percent", src,
-                  *s.power_limit.ratio);
+      series_->set(kLimitRatio, "Power limit as a fraction, where the BMC sets it in percent", src,
+                   *s.power_limit.ratio);
     for (const auto& p : s.chassis_power)
-      series_.set(kChassisPower,
-                  "Power drawn by one chassis or device (GPU, CPU module, PSUs' input, the "
-                  "server's chassis), by its role in the BMC's model",
-                  {{"chassis", p.chassis}, {"role", p.role}}, p.watts);
+      series_->listed(kChassisPower,
+                      "Power drawn by one chassis or device (GPU, CPU module, PSUs' input, the "
+                      "server's chassis), by its role in the BMC's model",
+                      {{"chassis", p.chassis}, {"role", p.role}}, p.watts);
     for (const auto& d : s.device_limits)
       if (d.watts && d.enabled)
-        series_.set(kDeviceLimit, "Power limit of one device or chassis, not the whole server",
-                    {{"chassis", d.chassis}, {"role", d.role}}, *d.watts);
+        series_->listed(kDeviceLimit, "Power limit of one device or chassis, not the whole server",
+                        {{"chassis", d.chassis}, {"role", d.role}}, *d.watts);
   }
 
   // Only the SEL feeds bmcquiet_sel_*: a full diagnostic or maintenance log
@@ -156,20 +173,20 @@ class RedfishCollector final : public Collector {
     for (const auto& log : s.logs) {
       const Labels l{{"log", log.id}, {"kind", log.kind}};
       if (log.entries)
-        series_.set(kLogEntries,
-                    "Entries in a BMC log service, by kind (sel, event, diagnostic, "
-                    "other)",
-                    l, *log.entries);
+        series_->listed(kLogEntries,
+                        "Entries in a BMC log service, by kind (sel, event, diagnostic, "
+                        "other)",
+                        l, *log.entries);
       if (log.capacity)
-        series_.set(kLogCapacity, "Capacity of a BMC log service (MaxNumberOfRecords)", l,
-                    *log.capacity);
+        series_->listed(kLogCapacity, "Capacity of a BMC log service (MaxNumberOfRecords)", l,
+                        *log.capacity);
       if (log.kind != "sel") continue;
       if (log.entries)
-        series_.set(kSelEntries, "Entries in the BMC's System Event Log", {{"log", log.id}},
-                    *log.entries);
+        series_->listed(kSelEntries, "Entries in the BMC's System Event Log", {{"log", log.id}},
+                        *log.entries);
       if (log.capacity)
-        series_.set(kSelCapacity, "Capacity of the BMC's System Event Log (MaxNumberOfRecords)",
-                    {{"log", log.id}}, *log.capacity);
+        series_->listed(kSelCapacity, "Capacity of the BMC's System Event Log (MaxNumberOfRecords)",
+                        {{"log", log.id}}, *log.capacity);
     }
   }
 
@@ -180,10 +197,10 @@ class RedfishCollector final : public Collector {
     for (const auto& d : s.disagreements) {
       Labels l{
           {"setting", d.setting}, {"standard", d.standard}, {"oem", d.oem}, {"source", d.source}};
-      series_.set(kOemOverride,
-                  "1 where the BMC vendor's OEM switch decides a setting and the standard "
-                  "Redfish property says otherwise",
-                  l, 1.0);
+      series_->listed(kOemOverride,
+                      "1 where the BMC vendor's OEM switch decides a setting and the standard "
+                      "Redfish property says otherwise",
+                      l, 1.0);
       if (!logged_disagreements_.count(l))
         log_event(spdlog::level::warn,
                   "BMC: the vendor's OEM switch overrides the standard Redfish property; "
@@ -200,7 +217,8 @@ class RedfishCollector final : public Collector {
   Metrics& metrics_;
   std::shared_ptr<bmc::Bmc> bmc_;
   std::shared_ptr<redfish::Client> client_;
-  SeriesSet series_;
+  std::optional<SeriesSet> series_;  // capped by the client's max_series, from start()
+  bool capped_ = false;
   std::set<Labels> logged_disagreements_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -37,11 +37,13 @@ struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
     if (next_due <= now) next_due = now + interval;
     schedule(next_due);
     if (in_flight) {
-      record(CollectOutcome::failure(fmt::format(
-                 "still running after its interval ({} ms): waiting on something slow (a BMC "
-                 "that stopped answering?), or the interval is too short for it — see the next "
-                 "message, or raise collectors.{}.interval",
-                 std::chrono::duration_cast<std::chrono::milliseconds>(interval).count(), name)),
+      record(CollectOutcome::failure(
+                 fmt::format(
+                     "still running after its interval ({} ms): waiting on something slow (a BMC "
+                     "that stopped answering?), or the interval is too short for it — see the next "
+                     "message, or raise collectors.{}.interval",
+                     std::chrono::duration_cast<std::chrono::milliseconds>(interval).count(), name),
+                 ProblemKind::timeout),
              now);
       return;
     }
@@ -76,9 +78,9 @@ struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
       return;
     }
     errors.Increment();
-    // One line per new problem, not one per interval, nor one per retry count
-    // or timing in its text.
-    auto problem = problem_key(outcome.error);
+    // One line per new kind of problem, not one per interval, nor one per
+    // retry count, timing or URL in its text.
+    auto problem = dedup_key({outcome.kind, outcome.error});
     if (problem != last_problem) spdlog::warn("collector {} is down: {}", name, outcome.error);
     last_problem = std::move(problem);
     last_error = std::move(outcome.error);
@@ -92,7 +94,7 @@ struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
   prometheus::Counter& errors;
   std::chrono::steady_clock::time_point next_due;
   std::string last_error;
-  std::string last_problem;  // problem_key(last_error)
+  std::string last_problem;  // dedup_key() of the last failure
   bool in_flight = false;
   bool stopped = false;
   bool finished_once = false;

@@ -238,10 +238,10 @@ std::optional<int> read_cpu(ConfigSection& section) {
   if (text == "auto") return std::nullopt;
   int cpu = -1;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), cpu);
-  if (ec != std::errc() || end != text.data() + text.size() || cpu < 0) {
+  if (ec != std::errc() || end != text.data() + text.size() || cpu < 0 || cpu > kMaxCpuId) {
     section.error("cpu", fmt::format("'{}' is not a CPU number; write auto (the first "
-                                     "housekeeping CPU) or a number such as 0",
-                                     text));
+                                     "housekeeping CPU) or a number from 0 to {}",
+                                     text, kMaxCpuId));
     return std::nullopt;
   }
   return cpu;

@@ -16,5 +16,6 @@ inline constexpr const char* kPath = "/org/bmcquiet/Daemon1";
 inline constexpr const char* kInterface = "org.bmcquiet.Daemon1";
 inline constexpr const char* kErrorFailed = "org.bmcquiet.Daemon1.Error.Failed";
 inline constexpr const char* kErrorNoPolicy = "org.bmcquiet.Daemon1.Error.PolicyDisabled";
+inline constexpr const char* kErrorConfig = "org.bmcquiet.Daemon1.Error.Config";
 
 }  // namespace bmcquiet::dbus

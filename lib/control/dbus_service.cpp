@@ -92,7 +92,8 @@ int method_resume(sd_bus_message* m, void*, sd_bus_error* error) {
 int method_reload(sd_bus_message* m, void* userdata, sd_bus_error* error) {
   auto* hooks = static_cast<ControlHooks*>(userdata);
   if (!hooks->reload) return fail(error, "this daemon cannot reload");
-  if (auto problem = hooks->reload(); !problem.empty()) return fail(error, problem);
+  if (auto problem = hooks->reload(); !problem.empty())
+    return sd_bus_error_set(error, dbus::kErrorConfig, problem.c_str());
   return sd_bus_reply_method_return(m, "");
 }
 

@@ -20,6 +20,10 @@ void ConfigDiagnostics::add(int line, int column, std::string key, std::string m
   issues_.push_back({file_, line, column, std::move(key), std::move(message)});
 }
 
+void ConfigDiagnostics::warn(int line, int column, std::string key, std::string message) {
+  warnings_.push_back({file_, line, column, std::move(key), std::move(message)});
+}
+
 std::string ConfigDiagnostics::summary() const {
   std::string out;
   for (const auto& issue : issues_) {
@@ -176,8 +180,8 @@ std::chrono::nanoseconds ConfigSection::get_duration(std::string_view key,
     return fallback;
   }
   if (*d < min || *d > max) {
-    error(key, fmt::format("{} is out of range; allowed: {}ns to {}ns", *text, min.count(),
-                           max.count()));
+    error(key, fmt::format("{} is out of range; allowed: {} to {}", *text, format_duration(min),
+                           format_duration(max)));
     return fallback;
   }
   return *d;
@@ -253,6 +257,14 @@ void ConfigSection::error(std::string_view key, std::string message) {
   impl_->report(kv ? kv->second.Mark() : impl_->mark, key, std::move(message));
 }
 
+void ConfigSection::warn(std::string_view key, std::string message) {
+  auto kv = impl_->find(key);
+  const auto at = kv ? kv->second.Mark() : impl_->mark;
+  const bool known_pos = !at.is_null();
+  impl_->diag->warn(known_pos ? at.line + 1 : 0, known_pos ? at.column + 1 : 0,
+                    impl_->key_path(key), std::move(message));
+}
+
 void ConfigSection::finish() {
   if (!impl_->node.IsMap()) return;
   for (const auto& kv : impl_->node) {
@@ -316,6 +328,16 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   const double ns = value * scale;
   if (ns >= 9.2e18) return std::nullopt;
   return std::chrono::nanoseconds(static_cast<std::int64_t>(ns));
+}
+
+std::string format_duration(std::chrono::nanoseconds d) {
+  static constexpr std::pair<std::int64_t, const char*> kUnits[] = {
+      {86400'000'000'000, "d"}, {3600'000'000'000, "h"}, {60'000'000'000, "m"},
+      {1'000'000'000, "s"},     {1'000'000, "ms"},       {1'000, "us"}};
+  const auto ns = d.count();
+  for (auto [scale, unit] : kUnits)
+    if (ns != 0 && ns % scale == 0) return fmt::format("{}{}", ns / scale, unit);
+  return ns == 0 ? "0s" : fmt::format("{}ns", ns);
 }
 
 }  // namespace bmcquiet

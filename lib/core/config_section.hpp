@@ -32,14 +32,18 @@ class ConfigDiagnostics {
  public:
   explicit ConfigDiagnostics(std::string file) : file_(std::move(file)) {}
   void add(int line, int column, std::string key, std::string message);
+  // Legal but likely wrong (an interval shorter than its deadline): logged at
+  // load and printed by --check-config; the file is still accepted.
+  void warn(int line, int column, std::string key, std::string message);
   const std::vector<ConfigIssue>& issues() const { return issues_; }
+  const std::vector<ConfigIssue>& warnings() const { return warnings_; }
   bool ok() const { return issues_.empty(); }
   const std::string& file() const { return file_; }
   std::string summary() const;  // one issue per line
 
  private:
   std::string file_;
-  std::vector<ConfigIssue> issues_;
+  std::vector<ConfigIssue> issues_, warnings_;
 };
 
 class ConfigSection {
@@ -75,6 +79,7 @@ class ConfigSection {
 
   // Reports a semantic problem at key's position (or the section's, if absent).
   void error(std::string_view key, std::string message);
+  void warn(std::string_view key, std::string message);
   // Reports every key that no getter asked for.
   void finish();
 
@@ -92,5 +97,7 @@ class ConfigSection {
 // "1s" → 1e9 ns; units ns, us, ms, s, m, h, d. Returns nullopt on malformed
 // input and on durations past int64 nanoseconds (~292 years).
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
+// The largest unit that divides d: 1500ms, 5m, 2d ("0s" for zero).
+std::string format_duration(std::chrono::nanoseconds d);
 
 }  // namespace bmcquiet

@@ -11,6 +11,7 @@
 
 #include "control/dbus_names.hpp"
 #include "core/config_section.hpp"
+#include "core/problem.hpp"
 #include "ctl/policy_table.hpp"
 #include "platform/sysfs.hpp"
 #include "policy/pause.hpp"
@@ -22,10 +23,20 @@ namespace {
 // One method call on the daemon; the reply's string (if any) or an error.
 struct Reply {
   bool ok = false;
-  bool no_daemon = false;  // no bus, or nobody owns the daemon's name on it
-  std::string text;        // the "s" result, or ""
-  std::string error;       // what failed and what to do
+  bool no_daemon = false;                   // no bus, or nobody owns the daemon's name on it
+  std::string text;                         // the "s" result, or ""
+  std::string error;                        // what failed and what to do
+  ProblemKind kind = ProblemKind::unknown;  // of error: the exit code
 };
+
+ProblemKind kind_of(const sd_bus_error& e, bool absent) {
+  const std::string name = e.name ? e.name : "";
+  if (absent) return ProblemKind::unavailable;
+  if (name == SD_BUS_ERROR_ACCESS_DENIED) return ProblemKind::denied;
+  if (name == dbus::kErrorNoPolicy) return ProblemKind::disabled;
+  if (name == dbus::kErrorConfig) return ProblemKind::config;
+  return ProblemKind::unknown;
+}
 
 bool daemon_absent(const sd_bus_error& e, int r) {
   const std::string name = e.name ? e.name : "";
@@ -53,6 +64,7 @@ Reply call(const char* method, const char* reply_type, const char* signature, Ar
   if (int r = sd_bus_open_system(&bus); r < 0) {
     out.error = fmt::format("cannot connect to the system bus: {}", std::strerror(-r));
     out.no_daemon = true;
+    out.kind = ProblemKind::unavailable;
     return out;
   }
   sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -62,6 +74,7 @@ Reply call(const char* method, const char* reply_type, const char* signature, Ar
   if (r < 0) {
     out.error = explain(error, r);
     out.no_daemon = daemon_absent(error, r);
+    out.kind = kind_of(error, out.no_daemon);
   } else {
     out.ok = true;
     const char* s = nullptr;
@@ -79,10 +92,12 @@ bool has_flag(std::span<const std::string> args, std::string_view flag) {
   return false;
 }
 
-int fail(const char* command, const std::string& error) {
+int fail(const char* command, const std::string& error, ProblemKind kind = ProblemKind::unknown) {
   std::fprintf(stderr, "bmcquietctl %s: %s\n", command, error.c_str());
-  return 1;
+  return exit_code(kind);
 }
+
+int fail(const char* command, const Reply& reply) { return fail(command, reply.error, reply.kind); }
 
 // status, plan, apply: JSON with --json, else the table.
 int show(const char* command, const char* method, std::span<const std::string> args,
@@ -93,7 +108,7 @@ int show(const char* command, const char* method, std::span<const std::string> a
       return 2;
     }
   auto reply = call(method, "s", "");
-  if (!reply.ok) return fail(command, reply.error);
+  if (!reply.ok) return fail(command, reply);
   auto table = has_flag(args, "--json") ? "" : render(reply.text);
   std::fputs(table.empty() ? (reply.text + "\n").c_str() : table.c_str(), stdout);
   return 0;
@@ -106,7 +121,7 @@ int simple(const char* command, const char* method, std::span<const std::string>
     return 2;
   }
   auto reply = call(method, "", "");
-  if (!reply.ok) return fail(command, reply.error);
+  if (!reply.ok) return fail(command, reply);
   std::puts(done_message);
   return 0;
 }
@@ -197,7 +212,7 @@ int run_pause(std::span<const std::string> all_args) {
       if (seconds) record.until_unix = record.since_unix + double(seconds);
       return policy::save_pause(dir, record);
     });
-  if (!reply.ok) return fail("pause", reply.error);
+  if (!reply.ok) return fail("pause", reply);
   std::printf("paused %s: %s\n",
               seconds ? fmt::format("for {} s", seconds).c_str() : "until resumed", reason.c_str());
   return 0;
@@ -214,7 +229,7 @@ int run_resume(std::span<const std::string> all_args) {
   if (!reply.ok && reply.no_daemon)
     return without_bus("resume", reply, config,
                        [](const std::string& dir) { return policy::clear_pause(dir); });
-  if (!reply.ok) return fail("resume", reply.error);
+  if (!reply.ok) return fail("resume", reply);
   std::puts("resumed: the policy enforces again");
   return 0;
 }

@@ -84,6 +84,15 @@ std::string failure_reason(CURLcode code, bool too_large) {
   return "connection";
 }
 
+// The kind behind a failure reason: one log line per kind of outage.
+ProblemKind problem_kind(std::string_view reason, long status) {
+  if (reason == "timeout") return ProblemKind::timeout;
+  if (reason == "tls") return ProblemKind::tls;
+  if (reason == "connection") return ProblemKind::unavailable;
+  if (status == 401 || status == 403) return ProblemKind::denied;
+  return reason.empty() ? ProblemKind::unknown : ProblemKind::protocol;
+}
+
 std::string describe(const Transfer& t, CURLcode code) {
   const auto& r = t.request;
   if (t.too_large || code == CURLE_FILESIZE_EXCEEDED)
@@ -366,6 +375,7 @@ void Client::Impl::finished(const std::shared_ptr<Transfer>& t, CURLcode code) {
   if (!transfers.erase(t->easy)) return;  // cancelled: its handler was told already
   std::string reason;
   Response resp = read_response(*t, code, reason);
+  resp.kind = problem_kind(reason, resp.status);
   if (metrics) {
     const double seconds = std::chrono::duration<double>(Clock::now() - t->started).count();
     metrics

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "core/problem.hpp"
 #include "redfish/json.hpp"
 #include "redfish/model.hpp"
 #include "redfish/snapshot.hpp"
@@ -51,6 +52,9 @@ struct ClientOptions {
   std::string data_model = "auto";                  // "auto" | "legacy" | "subsystem"
   std::chrono::milliseconds log_interval = 5min;    // log entry counts, off the poll path
   std::chrono::milliseconds slow_interval = 10min;  // Manager, NetworkProtocol, media, OEM
+  // Series the BMC's own lists (sensors, fans, chassis, logs, media) may make:
+  // a BMC with 15,000 sensors must not take the exporter's memory with it.
+  std::size_t max_series = 5000;
 };
 
 // Reads `bmc.redfish`; nullopt when no url is set and SMBIOS type 42 under
@@ -64,6 +68,7 @@ struct Response {
   std::string etag;
   std::string location;
   std::string error;  // what went wrong (transport, status, parse), never a secret
+  ProblemKind kind = ProblemKind::unknown;  // of error, where it is set
   // Never sent: the link leads outside the configured BMC origin. The BMC's
   // bug, not an outage: readers skip that part, health is unchanged.
   bool refused = false;

@@ -5,6 +5,7 @@
 #include "core/log.hpp"
 #include "platform/smbios.hpp"
 #include "redfish/client.hpp"
+#include "redfish/origin.hpp"
 
 namespace bmcquiet::redfish {
 namespace {
@@ -42,9 +43,11 @@ std::optional<ClientOptions> read_client_options(ConfigSection& s, const std::st
   o.max_in_flight = static_cast<unsigned>(s.get_int("max_in_flight", 2, 1, 16));
   o.backoff_initial = ms(s.get_duration("backoff_initial", 1s, 0ms, 1h));
   o.backoff_max = ms(s.get_duration("backoff_max", 5min, 0ms, 24h));
+  if (o.backoff_max < o.backoff_initial) s.error("backoff_max", "must be at least backoff_initial");
   o.data_model = s.get_enum("data_model", "auto", {"auto", "legacy", "subsystem"});
   o.log_interval = ms(s.get_duration("log_interval", o.log_interval, 0ms, 24h));
   o.slow_interval = ms(s.get_duration("slow_interval", o.slow_interval, 0ms, 24h));
+  o.max_series = static_cast<std::size_t>(s.get_int("max_series", 5000, 100, 1'000'000));
 
   if (o.url.empty() && host_interface) {
     auto hi = find_redfish_host_interface(sysfs);
@@ -54,8 +57,11 @@ std::optional<ClientOptions> read_client_options(ConfigSection& s, const std::st
                 {{"ERROR", hi.error}});
   }
   if (o.url.empty()) return std::nullopt;  // no BMC to talk to: Redfish stays off
-  if (!o.url.starts_with("https://") && !o.url.starts_with("http://"))
-    s.error("url", fmt::format("'{}' is not an http(s) URL; write https://HOST[:PORT]", o.url));
+  if (auto parsed = parse_origin(o.url); !parsed.origin) {
+    std::string_view why = parsed.error;  // names the key itself, as the client's errors do
+    if (why.starts_with("bmc.redfish.url ")) why.remove_prefix(16);
+    s.error("url", std::string(why));
+  }
   if (o.url.starts_with("http://") && !o.insecure)
     s.error("url",
             "plain http:// sends the BMC password in clear; use https:// or set "

@@ -87,7 +87,7 @@ struct Run : std::enable_shared_from_this<Run> {
     if (failure(r)) failed = true;
     if (discovering && !failure(r)) return;  // a dangling link is the BMC's bug: skipped
     if (r.status == 404) stale = true;       // a known resource is gone: walk again
-    if (snap.error.empty()) snap.error = r.error;
+    if (snap.error.empty()) snap.error = r.error, snap.error_kind = r.kind;
   }
 
   // Readings first, for every chassis known so far (so what a poll publishes
@@ -229,6 +229,7 @@ struct Run : std::enable_shared_from_this<Run> {
           "{}: the poll deadline (bmc.redfish.poll_deadline, {} ms) passed with {} reads and "
           "{} discovery links left; the next poll goes on from there",
           self->opt.url, self->opt.poll_deadline.count(), left, discovery->left());
+    if (snap.error_kind == ProblemKind::unknown) snap.error_kind = ProblemKind::timeout;
     finish();
   }
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "core/problem.hpp"
+
 namespace bmcquiet::redfish {
 
 struct SensorReading {
@@ -95,6 +97,7 @@ struct Snapshot {
   bool up = false;
   bool complete = false;
   std::string error;  // the first problem of this poll, "" when complete
+  ProblemKind error_kind = ProblemKind::unknown;
   std::chrono::system_clock::time_point taken{};
   std::string data_model;  // "legacy", "subsystem", "mixed" or "" (no thermal resources)
 

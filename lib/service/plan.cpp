@@ -1,6 +1,7 @@
 #include "service/plan.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "bmc/bmc.hpp"
 #include "collectors/registry.hpp"
@@ -32,7 +33,10 @@ std::optional<CpuSet> read_cpu_override(ConfigSection& cpus, std::string_view ke
 void read_daemon_keys(ConfigSection& root, const CliOverrides& cli, DaemonConfig& config) {
   auto exporter = root.section("exporter");
   config.listen = cli.listen.value_or(exporter.get_string("listen", kDefaultListen));
-  if (auto problem = validate_listen_address(config.listen); !problem.empty()) {
+  // Port 0 (any free port, reported in the READY status) only from the
+  // command line, for tests and tools: Prometheus could not find it.
+  if (auto problem = validate_listen_address(config.listen, cli.listen.has_value());
+      !problem.empty()) {
     if (cli.listen) {
       root.diagnostics()->add(0, 0, "--listen", problem);
     } else {
@@ -59,6 +63,28 @@ void read_daemon_keys(ConfigSection& root, const CliOverrides& cli, DaemonConfig
   cpus.finish();
 }
 
+// Legal, but the scheduler would mark the collector down whenever the peer is
+// slow: a run still going when the next is due counts as a failure.
+void warn_interval_below_deadline(ConfigSection& section, std::string_view collector,
+                                  std::chrono::nanoseconds interval, const bmc::Bmc& bmc) {
+  std::chrono::nanoseconds deadline{};
+  std::string what;
+  const auto& t = bmc.transports();
+  if (collector == "redfish" && t.redfish) {
+    deadline = t.redfish->poll_deadline;
+    what = "bmc.redfish.poll_deadline";
+  } else if (collector == "dcmi" && t.ipmi) {
+    deadline = t.ipmi->timeout * (t.ipmi->retries + 1);
+    what = "bmc.ipmi.timeout x (retries + 1)";
+  }
+  if (interval >= deadline) return;
+  section.warn("interval",
+               fmt::format("{} is shorter than {} ({}): a slow BMC's run outlasts the interval "
+                           "and the collector is marked down; raise the interval or lower that "
+                           "deadline",
+                           format_duration(interval), what, format_duration(deadline)));
+}
+
 void read_collectors(ConfigSection& root, const CollectorEnv& env, Plan& plan) {
   auto all = root.section("collectors");
   for (const auto& factory : collector_factories()) {
@@ -72,6 +98,8 @@ void read_collectors(ConfigSection& root, const CollectorEnv& env, Plan& plan) {
     CollectorEnv own{env.io, env.metrics.owned_by(std::string(factory.name)), env.paths, env.cpus,
                      env.bmc};
     auto collector = factory.make(own, section);
+    if (enabled && collector && env.bmc)
+      warn_interval_below_deadline(section, factory.name, interval, *env.bmc);
     section.finish();
     if (enabled && collector)
       plan.collectors.push_back({std::string(factory.name), interval, std::move(collector)});
@@ -81,15 +109,20 @@ void read_collectors(ConfigSection& root, const CollectorEnv& env, Plan& plan) {
 
 }  // namespace
 
-std::string validate_listen_address(const std::string& address) {
+std::string validate_listen_address(const std::string& address, bool any_port) {
   auto colon = address.rfind(':');
   const std::string hint = "write HOST:PORT, e.g. 127.0.0.1:19100 or [::1]:19100";
   if (colon == std::string::npos || colon == 0) return fmt::format("'{}': {}", address, hint);
   auto port = address.substr(colon + 1);
+  const int lowest = any_port ? 0 : 1;
   if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != port.npos ||
-      std::stoi(port) > 65535)
-    return fmt::format("'{}' has no valid port (0-65535): {}", address, hint);
+      std::stoi(port) > 65535 || std::stoi(port) < lowest)
+    return fmt::format("'{}' has no valid port ({}-65535): {}", address, lowest, hint);
   return {};
+}
+
+void log_config_warnings(const ConfigDiagnostics& diagnostics) {
+  for (const auto& warning : diagnostics.warnings()) spdlog::warn("config: {}", warning.str());
 }
 
 PlanResult build_plan_from_text(std::string_view text, const std::string& file,

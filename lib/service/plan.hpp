@@ -58,6 +58,9 @@ PlanResult build_plan(const std::string& file, const CliOverrides& cli, boost::a
                       Metrics& metrics);
 
 // "host:port" with a numeric port, or "[v6]:port"; empty string when valid.
-std::string validate_listen_address(const std::string& address);
+// Port 0 (any free port) only where any_port.
+std::string validate_listen_address(const std::string& address, bool any_port = false);
+// Logs what the file allows but is likely wrong, with file:line.
+void log_config_warnings(const ConfigDiagnostics& diagnostics);
 
 }  // namespace bmcquiet

@@ -117,7 +117,7 @@ TEST_CASE("D-Bus control: status for all, pause/resume for root, pause survives 
     for (const auto* mutating : {"pause 1h test", "resume", "apply", "reload"}) {
       auto denied = run_command(ctl(bus, mutating, true));
       INFO(mutating << ": " << denied.output);
-      CHECK(denied.exit_code == 1);
+      CHECK(denied.exit_code == 77);  // EX_NOPERM: the kind of problem, for scripts
       CHECK(denied.output.find("sudo") != std::string::npos);
     }
     CHECK_FALSE(std::filesystem::exists(dir.path() + "/state/policy-pause.json"));
@@ -145,6 +145,25 @@ TEST_CASE("D-Bus control: status for all, pause/resume for root, pause survives 
     auto applied = run_command(ctl(bus, "apply --json"));
     CHECK(applied.exit_code == 0);
     CHECK(applied.output.find("\"paused\":false") != std::string::npos);
+  }
+  SECTION("bmcquietctl's exit code is the kind of problem") {
+    const auto good = read_file(config);
+    dir.write("bmcquiet.yaml", good + "    bogus: 1\n");
+    auto refused = run_command(ctl(bus, "reload"));
+    INFO(refused.output);
+    CHECK(refused.exit_code == 78);  // EX_CONFIG, with file:line
+    CHECK(refused.output.find("bmcquiet.yaml:") != std::string::npos);
+    dir.write("bmcquiet.yaml", good + "    enabled: false\n");
+    REQUIRE(run_command(ctl(bus, "reload")).exit_code == 0);
+    CHECK(run_command(ctl(bus, "status")).exit_code == 78);  // the policy is switched off
+    daemon->signal(SIGTERM);
+    REQUIRE(daemon->wait(5s) == 0);
+    auto absent = run_command(ctl(bus, "status"));
+    INFO(absent.output);
+    CHECK(absent.exit_code == 69);  // EX_UNAVAILABLE: no daemon on the bus
+    dir.write("bmcquiet.yaml", good);
+    daemon = start_daemon();
+    REQUIRE(wait_until([&] { return run_command(ctl(bus, "status --json")).exit_code == 0; }));
   }
   daemon->signal(SIGTERM);
   CHECK(daemon->wait(5s) == 0);

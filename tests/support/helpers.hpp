@@ -79,6 +79,10 @@ struct CommandResult {
 CommandResult run_command(const std::string& command, const std::string& stdin_data = "");
 bool have_command(const std::string& name);
 
+// A process's resident memory (VmRSS) in MiB and its open file descriptors.
+double rss_mib(pid_t pid);
+int open_fds(pid_t pid);
+
 // A TCP port that was free a moment ago on 127.0.0.1.
 int free_tcp_port();
 

@@ -129,14 +129,33 @@ TEST_CASE("problem_key drops counts and timings but keeps HTTP status and names"
   CHECK(problem_key("") == "");
 }
 
-// Once: a 16 s BMC outage logged 11 warnings, one per changed retry count.
-TEST_CASE("a problem whose text only changes in its numbers is logged once") {
+// The "is down" lines the scheduler logs while a collector runs `script`.
+std::vector<std::string> down_lines(const std::vector<CollectOutcome>& script) {
   auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
   auto previous = spdlog::default_logger();
   spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", ring));
   boost::asio::io_context io;
   Metrics metrics;
   int calls = 0;
+  std::vector<PlannedCollector> plan;
+  plan.push_back({"redfish", 1ms, std::make_unique<ScriptedCollector>(script, &calls)});
+  Scheduler scheduler(io, metrics);
+  scheduler.start(std::move(plan));
+  const int wanted = int(script.size()) + 1;
+  for (int i = 0; i < 1000 && calls < wanted; ++i) io.run_one_for(10ms);
+  scheduler.stop();
+  auto lines = ring->last_formatted();
+  spdlog::set_default_logger(previous);
+  REQUIRE(calls >= wanted);
+  std::vector<std::string> warnings;
+  for (const auto& l : lines)
+    if (l.find("is down") != std::string::npos) warnings.push_back(l);
+  UNSCOPED_INFO(fmt::format("{}", fmt::join(lines, "")));
+  return warnings;
+}
+
+// Once: a 16 s BMC outage logged 11 warnings, one per changed retry count.
+TEST_CASE("a problem whose text only changes in its numbers is logged once") {
   std::vector<CollectOutcome> script;
   for (int i = 1; i <= 11; ++i)
     script.push_back(CollectOutcome::failure(fmt::format(
@@ -144,20 +163,38 @@ TEST_CASE("a problem whose text only changes in its numbers is logged once") {
         "https://10.0.0.5:8443/redfish/v1: timed out after {} milliseconds",
         i, 2000 + 7 * i)));
   script.push_back(CollectOutcome::failure("GET https://10.0.0.5:8443/redfish/v1: HTTP 401"));
-  std::vector<PlannedCollector> plan;
-  plan.push_back({"redfish", 1ms, std::make_unique<ScriptedCollector>(script, &calls)});
-  Scheduler scheduler(io, metrics);
-  scheduler.start(std::move(plan));
-  for (int i = 0; i < 1000 && calls < 13; ++i) io.run_one_for(10ms);
-  scheduler.stop();
-  auto lines = ring->last_formatted();
-  spdlog::set_default_logger(previous);
-  REQUIRE(calls >= 13);
-  std::vector<std::string> warnings;
-  for (const auto& l : lines)
-    if (l.find("is down") != std::string::npos) warnings.push_back(l);
-  INFO(fmt::format("{}", fmt::join(lines, "")));
+  auto warnings = down_lines(script);
   REQUIRE(warnings.size() == 2);
   CHECK(warnings[0].find("after 1 failed polls") != std::string::npos);
   CHECK(warnings[1].find("HTTP 401") != std::string::npos);
+}
+
+TEST_CASE("a problem of known kind is logged once per kind, whatever its text says") {
+  using K = ProblemKind;
+  auto warnings = down_lines({
+      CollectOutcome::failure("GET https://bmc/redfish/v1/Chassis/1/Thermal: no answer",
+                              K::timeout),
+      CollectOutcome::failure("GET https://bmc/redfish/v1/Systems/1: no answer", K::timeout),
+      CollectOutcome::failure("the poll deadline passed with 7 reads left", K::timeout),
+      CollectOutcome::failure("GET https://bmc/redfish/v1/Chassis: HTTP 503", K::protocol),
+      CollectOutcome::failure("GET https://bmc/redfish/v1/Managers: HTTP 500", K::protocol),
+      CollectOutcome::failure("certificate not trusted", K::tls),
+      CollectOutcome::failure("certificate not trusted"),  // unclassified: its own text's key
+  });
+  REQUIRE(warnings.size() == 4);
+  CHECK(warnings[0].find("Thermal") != std::string::npos);
+  CHECK(warnings[1].find("HTTP 503") != std::string::npos);
+  CHECK(warnings[2].find("certificate") != std::string::npos);
+}
+
+TEST_CASE("a problem's kind gives bmcquietctl's exit code") {
+  CHECK(exit_code(ProblemKind::usage) == 2);
+  CHECK(exit_code(ProblemKind::unavailable) == 69);
+  CHECK(exit_code(ProblemKind::denied) == 77);
+  CHECK(exit_code(ProblemKind::config) == 78);
+  CHECK(exit_code(ProblemKind::disabled) == 78);
+  CHECK(exit_code(ProblemKind::timeout) == 1);
+  CHECK(exit_code(ProblemKind::unknown) == 1);
+  CHECK(dedup_key({ProblemKind::timeout, "a"}) == dedup_key({ProblemKind::timeout, "b"}));
+  CHECK(dedup_key({ProblemKind::unknown, "timeout"}) != dedup_key({ProblemKind::timeout, "x"}));
 }
