@@ -442,7 +442,9 @@ TEST_CASE(
     const auto from = purge.find("leftovers:\n");
     REQUIRE(from != std::string::npos);
     const auto leftovers = purge.substr(from, purge.find("archive_lines=") - from);
-    CHECK(leftovers == "leftovers:\n+/var/lib/bmcquiet\n+/var/lib/bmcquiet/sel-archive.jsonl\n");
+    // (/var/lib/bmcquiet itself is in the guest's root before the install:
+    // make-initramfs makes it.)
+    CHECK(leftovers == "leftovers:\n+/var/lib/bmcquiet/sel-archive.jsonl\n");
     std::smatch lines;
     REQUIRE(std::regex_search(purge, lines, std::regex("archive_lines=(\\d+)")));
     CHECK(std::stoi(lines[1]) > 0);
