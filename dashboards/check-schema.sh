@@ -6,7 +6,7 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")" && pwd)
 work=${1:?usage: check-schema.sh WORKDIR}
 if ! command -v npm >/dev/null 2>&1; then
-  echo "check-schema.sh: npm not found; run scripts/setup (it installs node and npm)" >&2
+  echo "check-schema.sh: npm not found; run scripts/setup-test (it installs node and npm)" >&2
   exit 77
 fi
 mkdir -p "$work/schema-check"

@@ -1,5 +1,5 @@
 # Static checks of the shipped Prometheus rules and Grafana dashboard. They
-# need promtool (Debian prometheus) and npm; scripts/setup installs both. A
+# need promtool (Debian prometheus) and npm; scripts/setup-test installs both. A
 # missing tool makes the check skip (exit 77) with a message, not pass.
 set(BMCQUIET_DASHBOARDS ${CMAKE_SOURCE_DIR}/dashboards)
 
@@ -11,7 +11,7 @@ endfunction()
 
 find_program(BMCQUIET_PROMTOOL promtool)
 if(NOT BMCQUIET_PROMTOOL)
-  set(BMCQUIET_PROMTOOL sh -c "echo 'promtool not found: run scripts/setup (Debian prometheus)' && exit 77" --)
+  set(BMCQUIET_PROMTOOL sh -c "echo 'promtool not found: run scripts/setup-test (Debian prometheus)' && exit 77" --)
 endif()
 
 bmcquiet_static_check("promtool check rules dashboards/rules/bmcquiet.rules.yml"

@@ -69,6 +69,32 @@ std::shared_ptr<Bmc> Bmc::from_config(ConfigSection& section, boost::asio::io_co
   return create(io, &metrics, std::move(t));
 }
 
+std::vector<std::string> Bmc::secret_problems() const {
+  std::vector<std::string> problems;
+  if (const auto& r = transports_.redfish; r && !r->username.empty())
+    if (auto p = check_secret(r->password_credential, r->password_file); !p.empty())
+      problems.push_back("bmc.redfish: " + p);
+  if (const auto& i = transports_.ipmi; i && i->transport == ipmi::TransportKind::lanplus)
+    if (auto p = check_secret(i->password_credential, i->password_file); !p.empty())
+      problems.push_back("bmc.ipmi: " + p);
+  return problems;
+}
+
+std::string Bmc::not_configured_note() const {
+  if (configured()) return {};
+  return "no BMC configured (bmc.redfish found no url or Host Interface, bmc.ipmi.transport is "
+         "none): BMC sensors, power, SEL and every policy item on the BMC are off; only the "
+         "host-side collectors (SMIs, TSC gaps, interrupts) run. Set bmc.redfish.url (or "
+         "bmc.ipmi.transport: inband or lanplus) in the configuration and reload";
+}
+
+void Bmc::publish_configured(Metrics& metrics) const {
+  metrics
+      .gauge("bmcquiet_bmc_configured",
+             "1 when the configuration names a BMC transport (Redfish or IPMI), 0 when none")
+      .Set(configured() ? 1 : 0);
+}
+
 void Bmc::inherit_from(std::shared_ptr<Bmc> running) { predecessor_ = std::move(running); }
 
 void Bmc::borrow() {

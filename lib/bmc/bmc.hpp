@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/paths.hpp"
 #include "ipmi/client.hpp"
@@ -58,6 +59,17 @@ class Bmc : public std::enable_shared_from_this<Bmc> {
   bool has_redfish() const { return transports_.redfish.has_value(); }
   bool has_ipmi() const { return transports_.ipmi.has_value(); }
   const Transports& transports() const { return transports_; }
+  bool configured() const { return has_redfish() || has_ipmi(); }
+
+  // --check-config: each configured transport whose password is missing,
+  // empty or readable by others ("bmc.redfish: ..."); empty when all are fine.
+  std::vector<std::string> secret_problems() const;
+  // What an unconfigured BMC turns off and how to turn it on (start-up log,
+  // --check-config); "" when a transport is configured.
+  std::string not_configured_note() const;
+  // bmcquiet_bmc_configured: 0 makes a node without a BMC visible (alert
+  // BmcquietBmcNotConfigured) where bmcquiet_bmc_up is simply absent.
+  void publish_configured(Metrics& metrics) const;
 
   // Reload: the owner whose clients borrow() takes over when it finds the
   // same section and passwords (same Redfish session, no new login).

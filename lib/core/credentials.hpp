@@ -31,4 +31,16 @@ struct SecretResult {
 // readable or writable by group or others. One trailing newline is dropped.
 SecretResult load_secret(const std::string& credential, const std::string& file);
 
+// systemd's credential stores, searched by LoadCredential=NAME (no path).
+inline constexpr const char* kCredentialStores[] = {"/etc/credstore", "/run/credstore",
+                                                    "/usr/lib/credstore"};
+
+// For --check-config, run by hand outside the unit: the problem with the
+// secret the daemon would get (what, which path, the fix), or "" when it is
+// there. Looks where the unit's LoadCredential= looks (the stores above, or
+// their .encrypted twins for LoadCredentialEncrypted=, whose content only
+// systemd can check), then at `file`. Under systemd ($CREDENTIALS_DIRECTORY)
+// it checks what the daemon itself would load.
+std::string check_secret(const std::string& credential, const std::string& file);
+
 }  // namespace bmcquiet

@@ -53,9 +53,9 @@ struct ClientConfig {
   std::string host;  // name or address of the BMC
   std::uint16_t port = 623;
   std::string username;
-  std::string password_credential = "bmc-ipmi-password";  // systemd credential name
-  std::string password_file;                              // or a private file
-  Privilege privilege = Privilege::admin;                 // asked for in Open Session and then set
+  std::string password_credential = "bmcquiet.ipmi-password";  // systemd credential name
+  std::string password_file;                                   // or a private file
+  Privilege privilege = Privilege::admin;         // asked for in Open Session and then set
   int cipher_suite = 17;                          // 3 (SHA1) or 17 (SHA256), both AES-CBC-128
   std::chrono::milliseconds session_idle{30000};  // close an idle session after this
   // inband

@@ -34,7 +34,7 @@ struct ClientOptions {
   std::string auth = "session";  // "session" | "basic"
   bool basic_fallback = false;   // basic auth when the BMC offers no sessions
   std::string username;
-  std::string password_credential = "bmc-redfish-password";  // $CREDENTIALS_DIRECTORY name
+  std::string password_credential = "bmcquiet.redfish-password";  // $CREDENTIALS_DIRECTORY name
   std::string password_file;      // fallback file, must be private (0600/0400)
   std::string ca_file;            // extra CA bundle for the BMC certificate
   std::string pinned_public_key;  // "sha256//base64[;sha256//...]"

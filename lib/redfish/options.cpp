@@ -32,7 +32,7 @@ std::optional<ClientOptions> read_client_options(ConfigSection& s, const std::st
   const bool host_interface = s.get_bool("host_interface", true);
   o.username = s.get_string("username", "");
   o.password_credential = s.get_string("password_credential", o.password_credential);
-  o.password_file = s.get_string("password_file", "/etc/bmcquiet/bmc-redfish-password");
+  o.password_file = s.get_string("password_file", "");
   o.auth = s.get_enum("auth", "session", {"session", "basic"});
   o.basic_fallback = s.get_bool("basic_fallback", false);
   read_tls(s, o);

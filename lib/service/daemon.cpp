@@ -83,11 +83,7 @@ class Daemon {
     if (!loaded.plan) return report_config_errors(*loaded.diagnostics);
     set_log_level(loaded.plan->config.log_level);
     log_config_warnings(*loaded.diagnostics);
-    if (options_.check_only) {
-      std::printf("%s: OK (%zu collectors enabled)\n", options_.config_path.c_str(),
-                  loaded.plan->collectors.size());
-      return 0;
-    }
+    if (options_.check_only) return check_only(*loaded.plan);
     std::string error;
     exposer_ = open_exporter(loaded.plan->config.listen, metrics_, error);
     if (!exposer_) {
@@ -105,6 +101,7 @@ class Daemon {
     refresh_status();
     notify::ready(status_line());
     spdlog::info("bmcquietd {} ready: {}", BMCQUIET_VERSION, status_line());
+    if (auto note = bmc_->not_configured_note(); !note.empty()) spdlog::warn("{}", note);
     io_.run();
     close_exporter();
     return 0;
@@ -124,6 +121,19 @@ class Daemon {
                       {{"version", BMCQUIET_VERSION}, {"revision", BMCQUIET_REVISION}});
   }
 
+  // Valid syntax is not enough: a configured BMC without its password would
+  // start and then fail every login, so that is an error here too (exit 1).
+  int check_only(const Plan& plan) const {
+    const auto& path = options_.config_path;
+    const auto problems = plan.bmc->secret_problems();
+    for (const auto& p : problems) std::fprintf(stderr, "%s: %s\n", path.c_str(), p.c_str());
+    if (auto note = plan.bmc->not_configured_note(); !note.empty())
+      std::printf("%s: note: %s\n", path.c_str(), note.c_str());
+    if (!problems.empty()) return 1;
+    std::printf("%s: OK (%zu collectors enabled)\n", path.c_str(), plan.collectors.size());
+    return 0;
+  }
+
   void apply(Plan plan) {
     config_ = plan.config;
     collector_names_.clear();
@@ -135,6 +145,7 @@ class Daemon {
     plan.bmc->inherit_from(nullptr);
     if (bmc_) retire(std::move(bmc_));  // ends whatever was not taken over
     bmc_ = std::move(plan.bmc);
+    bmc_->publish_configured(metrics_);
     // The old collectors are stopped: a disabled one leaves no frozen series.
     metrics_.drop_owners_except(live_owners());
   }

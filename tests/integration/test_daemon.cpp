@@ -60,7 +60,7 @@ TEST_CASE("bmcquietd notifies READY, serves valid metrics, survives a bad reload
     INFO(check.output);
     CHECK(check.exit_code == 0);
   } else {
-    WARN("promtool not installed (scripts/setup installs it): metric lint skipped");
+    WARN("promtool not installed (scripts/setup-test installs it): metric lint skipped");
   }
 
   dir.write("bmcquiet.yaml", "collectors:\n  interrupts:\n    interval: fast\n");

@@ -124,7 +124,7 @@ json::object item(const json::value& check, const std::string& setting) {
 }
 
 // The only proof of the in-band path: in CI a missing guest is a failure
-// (scripts/setup provides everything), elsewhere a skip that says what to run.
+// (scripts/setup-test provides everything), elsewhere a skip that says what to run.
 bool skip_without_guest() {
   for (const auto& why : {IpmiSim::unavailable(), QemuGuest::unavailable()}) {
     if (why.empty()) continue;

@@ -78,7 +78,9 @@ bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds li
 TEST_CASE("D-Bus control: status for all, pause/resume for root, pause survives restart",
           "[policy][dbus]") {
   if (!have_command("dbus-daemon") || !have_command("setpriv")) {
-    WARN("dbus-daemon or setpriv missing (scripts/setup installs dbus and util-linux): skipped");
+    WARN(
+        "dbus-daemon or setpriv missing (scripts/setup-test installs dbus and util-linux): "
+        "skipped");
     return;
   }
   TempDir dir;

@@ -270,7 +270,8 @@ TEST_CASE(
     "a real Prometheus scrapes bmcquietd, raises the SMI alert, answers every dashboard query",
     "[prometheus]") {
   if (!have_command("prometheus")) {
-    WARN("prometheus not installed (scripts/setup installs Debian's): end-to-end test skipped");
+    WARN(
+        "prometheus not installed (scripts/setup-test installs Debian's): end-to-end test skipped");
     return;
   }
   TempDir dir;

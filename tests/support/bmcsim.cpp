@@ -32,7 +32,7 @@ std::size_t collect(char* data, std::size_t size, std::size_t n, void* out) {
 
 std::optional<TestPki> make_test_pki(const std::string& dir) {
   if (!have_command("openssl")) {
-    WARN("openssl not installed (scripts/setup installs it): TLS tests skipped");
+    WARN("openssl not installed (scripts/setup-test installs it): TLS tests skipped");
     return std::nullopt;
   }
   TestPki p{dir + "/ca.pem",

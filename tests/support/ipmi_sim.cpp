@@ -36,7 +36,8 @@ int free_udp_port() {
 }
 
 std::string IpmiSim::unavailable() {
-  if (!have_command("ipmi_sim")) return "ipmi_sim not installed (scripts/setup installs openipmi)";
+  if (!have_command("ipmi_sim"))
+    return "ipmi_sim not installed (scripts/setup-test installs openipmi)";
   if (!std::filesystem::exists(module_path()))
     return "tests/tools/ipmi_sim_dcmi module not built (needs libopenipmi-dev)";
   return {};

@@ -74,16 +74,16 @@ std::string GuestRun::section(const std::string& name) const {
 std::string QemuGuest::unavailable() {
   for (const char* tool : {"qemu-system-x86_64", "cpio", "gzip"})
     if (!have_command(tool))
-      return fmt::format("{} not installed (scripts/setup installs it)", tool);
+      return fmt::format("{} not installed (scripts/setup-test installs it)", tool);
   if (!std::filesystem::exists("/bin/busybox"))
-    return "busybox-static not installed (scripts/setup installs it)";
+    return "busybox-static not installed (scripts/setup-test installs it)";
   if (!std::filesystem::exists(kernel_dir() + "/vmlinuz"))
     return fmt::format("no guest kernel in {}: run scripts/fetch-guest-kernel", kernel_dir());
   return {};
 }
 
 std::string QemuGuest::rootfs_dir() {
-  return env_or("BMCQUIET_GUEST_ROOTFS", "/var/cache/bmcquiet/guest-rootfs");
+  return env_or("BMCQUIET_GUEST_ROOTFS", "/var/cache/bmcquiet/guest-rootfs-v2");
 }
 
 std::string QemuGuest::rootfs_unavailable() {

@@ -26,7 +26,7 @@ struct GuestRun {
   std::string section(const std::string& name) const;
 };
 
-// Under CI=true a missing guest fails the test (scripts/setup provides it);
+// Under CI=true a missing guest fails the test (scripts/setup-test provides it);
 // elsewhere the test skips and says what to run.
 bool guest_required();
 

@@ -35,5 +35,36 @@ TEST_CASE("systemd credentials win over the file", "[credentials]") {
   CHECK(r.secret->reveal() == "from-systemd");
   auto missing = load_secret("other", "");
   CHECK_FALSE(missing.secret);
-  CHECK(missing.error.find("LoadCredential=other") != std::string::npos);
+  CHECK(missing.error.find("/etc/credstore/other") != std::string::npos);
+}
+
+// The credstore lookup itself runs in the systemd guest test (a real
+// /etc/credstore); here the parts that need no root: the file and the
+// directory systemd hands over.
+TEST_CASE("check_secret names a missing, empty or readable secret and the fix", "[credentials]") {
+  test::TempDir dir;
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  const std::string name = "bmcquiet.test-absent-credential";
+  auto missing = check_secret(name, dir.path() + "/absent");
+  CHECK(missing.find("/etc/credstore/" + name) != std::string::npos);
+  CHECK(missing.find("nor " + dir.path() + "/absent") != std::string::npos);
+  CHECK(missing.find("sudo install -m 0600 /dev/stdin /etc/credstore/" + name) !=
+        std::string::npos);
+
+  auto file = dir.write("pw", "");
+  ::chmod(file.c_str(), 0600);
+  CHECK(check_secret(name, file).find(file + " is empty") != std::string::npos);
+  dir.write("pw", "s3cret-never-printed\n");
+  ::chmod(file.c_str(), 0644);
+  auto readable = check_secret(name, file);
+  CHECK(readable.find("mode 0644") != std::string::npos);
+  CHECK(readable.find("chmod 600 " + file) != std::string::npos);
+  CHECK(readable.find("s3cret") == std::string::npos);
+  ::chmod(file.c_str(), 0600);
+  CHECK(check_secret(name, file).empty());
+
+  dir.write("creds/" + name, "from-systemd");
+  ::setenv("CREDENTIALS_DIRECTORY", (dir.path() + "/creds").c_str(), 1);
+  CHECK(check_secret(name, "").empty());
+  ::unsetenv("CREDENTIALS_DIRECTORY");
 }

@@ -197,7 +197,7 @@ int main(int argc, char** argv) {
       !why.empty() || !have_command("prometheus-ipmi-exporter")) {
     std::fprintf(
         stderr, "skipped: %s\n",
-        why.empty() ? "prometheus-ipmi-exporter not installed (scripts/setup)" : why.c_str());
+        why.empty() ? "prometheus-ipmi-exporter not installed (scripts/setup-test)" : why.c_str());
     return 77;
   }
   IpmiSim sim;
