@@ -32,6 +32,8 @@ class ConfigDiagnostics {
  public:
   explicit ConfigDiagnostics(std::string file) : file_(std::move(file)) {}
   void add(int line, int column, std::string key, std::string message);
+  // An issue found in another file this one names (e.g. the web config).
+  void add_issue(ConfigIssue issue) { issues_.push_back(std::move(issue)); }
   const std::vector<ConfigIssue>& issues() const { return issues_; }
   bool ok() const { return issues_.empty(); }
   const std::string& file() const { return file_; }
