@@ -70,6 +70,10 @@ struct Connection {
   virtual ~Connection() = default;
   virtual void close() = 0;
   bool answering = false;  // writing a response: not evicted
+  // In the server's list until closed: a closed connection lingers until its
+  // aborted operation completes and must not be chosen for eviction again.
+  std::list<Connection*>::iterator position;
+  bool listed = true;
 };
 
 struct WebServer::Impl {
@@ -112,11 +116,11 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   template <class... Args>
   Session(WebServer::Impl& server, std::shared_ptr<const Settings> settings, Args&&... args)
       : server_(server), settings_(std::move(settings)), stream_(std::forward<Args>(args)...) {
-    position_ = server_.connections.insert(server_.connections.end(), this);
+    position = server_.connections.insert(server_.connections.end(), this);
     server_.open_connections->Increment();
   }
   ~Session() override {
-    server_.connections.erase(position_);
+    if (listed) server_.connections.erase(position);
     server_.open_connections->Decrement();
   }
 
@@ -133,8 +137,9 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   }
 
   void close() override {
-    beast::error_code ec;
-    lowest().socket().close(ec);
+    if (listed) server_.connections.erase(position);
+    listed = false;
+    lowest().close();
   }
 
  private:
@@ -240,7 +245,6 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::list<Connection*>::iterator position_;
 };
 
 }  // namespace
@@ -302,7 +306,7 @@ void WebServer::Impl::on_accept(tcp::socket socket) {
 bool WebServer::Impl::evict_oldest() {
   for (auto* c : connections) {
     if (c->answering) continue;
-    c->close();
+    c->close();  // leaves the list
     evicted->Increment();
     return true;
   }
@@ -335,6 +339,11 @@ std::unique_ptr<WebServer> WebServer::open(const std::string& listen, Metrics& s
   beast::error_code ec;
   auto& acceptor = impl->acceptor;
   acceptor.open(endpoint->protocol(), ec);
+  // "[::]" on a host without IPv6 serves IPv4's any address, as Go's listeners do.
+  if (ec && endpoint->address().is_v6() && endpoint->address().is_unspecified()) {
+    endpoint = tcp::endpoint(asio::ip::address_v4::any(), endpoint->port());
+    acceptor.open(endpoint->protocol(), ec);
+  }
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   // "[::]" serves IPv4 too, as Go's listeners (and so every other exporter) do.
   if (!ec && endpoint->address().is_v6() && endpoint->address().is_unspecified())
