@@ -211,6 +211,16 @@ TEST_CASE("web config: TLS with a client CA and basic auth, checked with curl; r
   REQUIRE(d.notify.wait_for("READY=1", 5s));
   CHECK(curl_code("--cacert " + renewed.ca_cert, url) == "200");
   CHECK(curl_code("--cacert " + tls.ca_cert, url) == "000");
+
+  // min_version: a TLS 1.2 client is refused once TLS13 is the minimum.
+  CHECK(curl_code("--cacert " + renewed.ca_cert + " --tls-max 1.2", url) == "200");
+  d.dir.write("web.yml", "tls_server_config:\n  cert_file: " + renewed.server_cert +
+                             "\n  key_file: " + renewed.server_key + "\n  min_version: TLS13\n");
+  d.process->signal(SIGHUP);
+  REQUIRE(d.notify.wait_for("RELOADING=1", 5s));
+  REQUIRE(d.notify.wait_for("READY=1", 5s));
+  CHECK(curl_code("--cacert " + renewed.ca_cert + " --tls-max 1.2", url) == "000");
+  CHECK(curl_code("--cacert " + renewed.ca_cert, url) == "200");
 }
 
 TEST_CASE("a bad web config file is a config error with file:line, and secrets stay out of it") {

@@ -86,3 +86,26 @@ TEST_CASE("web server: when full, a new connection closes the oldest idle one an
   CHECK(test::sample_value(scrape.body, "bmcquiet_exporter_connections_evicted_total") == 1.0);
   for (int fd : idle) ::close(fd);
 }
+
+TEST_CASE("web server: a kept-alive connection serves a second request, then closes when idle") {
+  WebServerLimits limits;
+  limits.idle_timeout = 300ms;
+  Server s(limits);
+  int fd = connect_to(s.server->port());
+  const std::string head = "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(::send(fd, head.data(), head.size(), MSG_NOSIGNAL) == ssize_t(head.size()));
+    pollfd p{fd, POLLIN, 0};
+    REQUIRE(::poll(&p, 1, 1000) == 1);
+    char buf[4096];
+    auto n = ::recv(fd, buf, sizeof buf, 0);
+    REQUIRE(n > 0);
+    std::string response(buf, std::size_t(n));
+    CHECK(response.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+    CHECK(response.find("Content-Length: 0\r\n") == std::string::npos);  // HEAD: the GET's length
+    CHECK(response.substr(response.find("\r\n\r\n") + 4).empty());       // and no body
+  }
+  CHECK_FALSE(closed_within(fd, 100ms));
+  CHECK(closed_within(fd, 1000ms));
+  ::close(fd);
+}
