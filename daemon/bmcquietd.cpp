@@ -13,6 +13,9 @@ constexpr const char* kUsage = R"(usage: bmcquietd [options]
   --config PATH         configuration file (default /etc/bmcquiet/bmcquiet.yaml)
   --check-config        validate the configuration and exit (0 = valid)
   --listen ADDR:PORT    metrics address, overrides exporter.listen (default 127.0.0.1:19100)
+  --web.config.file PATH
+                        TLS and basic auth for /metrics (exporter-toolkit format),
+                        overrides exporter.web_config_file
   --path.procfs PATH    procfs mount point (default /proc)
   --path.sysfs PATH     sysfs mount point (default /sys)
   --path.devfs PATH     devfs mount point (default /dev)
@@ -57,6 +60,8 @@ int main(int argc, char** argv) {
       options.config_path = value;
     } else if (take_value(argc, argv, i, "--listen", value)) {
       options.cli.listen = value;
+    } else if (take_value(argc, argv, i, "--web.config.file", value)) {
+      options.cli.web_config_file = value;
     } else if (take_value(argc, argv, i, "--path.procfs", value)) {
       options.cli.procfs = value;
     } else if (take_value(argc, argv, i, "--path.sysfs", value)) {

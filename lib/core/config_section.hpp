@@ -35,6 +35,8 @@ class ConfigDiagnostics {
   // Legal but likely wrong (an interval shorter than its deadline): logged at
   // load and printed by --check-config; the file is still accepted.
   void warn(int line, int column, std::string key, std::string message);
+  // An issue found in another file this one names (e.g. the web config).
+  void add_issue(ConfigIssue issue) { issues_.push_back(std::move(issue)); }
   const std::vector<ConfigIssue>& issues() const { return issues_; }
   const std::vector<ConfigIssue>& warnings() const { return warnings_; }
   bool ok() const { return issues_.empty(); }

@@ -9,14 +9,9 @@
 #include <set>
 #include <vector>
 
-#include <atomic>
-#include <thread>
-
 #include <fmt/format.h>
-#include <prometheus/exposer.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -28,6 +23,8 @@
 #include "core/notify.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/names.hpp"
+#include "metrics/process_metrics.hpp"
+#include "service/web_server.hpp"
 
 namespace bmcquiet {
 namespace {
@@ -39,33 +36,18 @@ namespace {
 constexpr std::chrono::milliseconds kReloadSettle{100};
 constexpr std::chrono::milliseconds kReloadMaxDelay{1000};
 
-void wake_listener(const std::string& host, int port) {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::socket socket(io);
-  boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address(
-      host.front() == '[' ? host.substr(1, host.size() - 2) : host, ec);
-  if (ec || address.is_unspecified()) address = boost::asio::ip::make_address("127.0.0.1");
-  socket.connect({address, static_cast<unsigned short>(port)}, ec);
-}
-
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::unique_ptr<prometheus::Exposer> open_exporter(const std::string& listen, Metrics& metrics,
-                                                   std::string& error) {
-  try {
-    auto exposer = std::make_unique<prometheus::Exposer>(listen, 2);
-    exposer->RegisterCollectable(metrics.registry());
-    return exposer;
-  } catch (const std::exception&) {
-    error = fmt::format(
-        "cannot listen on {} (address in use, not local, or not permitted); "
-        "choose another with --listen or exporter.listen",
-        listen);
-    return nullptr;
-  }
+std::unique_ptr<WebServer> open_exporter(const DaemonConfig& config, Metrics& metrics,
+                                         std::string& error) {
+  auto server = WebServer::open(config.listen, metrics, error);
+  if (!server) return nullptr;
+  server->configure(config.web);
+  server->serve(metrics.registry());
+  server->serve(make_process_metrics());
+  return server;
 }
 
 class Daemon {
@@ -85,7 +67,7 @@ class Daemon {
     log_config_warnings(*loaded.diagnostics);
     if (options_.check_only) return check_only(*loaded.plan);
     std::string error;
-    exposer_ = open_exporter(loaded.plan->config.listen, metrics_, error);
+    exposer_ = open_exporter(loaded.plan->config, metrics_, error);
     if (!exposer_) {
       spdlog::error("{}", error);
       return 1;
@@ -103,7 +85,7 @@ class Daemon {
     spdlog::info("bmcquietd {} ready: {}", BMCQUIET_VERSION, status_line());
     if (auto note = bmc_->not_configured_note(); !note.empty()) spdlog::warn("{}", note);
     io_.run();
-    close_exporter();
+    exposer_.reset();
     return 0;
   }
 
@@ -170,10 +152,9 @@ class Daemon {
   }
 
   std::string status_line() const {
-    auto ports = exposer_->GetListeningPorts();
     auto host = config_.listen.substr(0, config_.listen.rfind(':'));
-    return fmt::format("metrics on http://{}:{}/metrics; {}", host, ports.empty() ? 0 : ports[0],
-                       scheduler_.summary());
+    return fmt::format("metrics on {}://{}:{}/metrics; {}", exposer_->scheme(), host,
+                       exposer_->port(), scheduler_.summary());
   }
 
   void handle_signals() {
@@ -223,9 +204,9 @@ class Daemon {
     auto loaded = build_plan(options_.config_path, options_.cli, io_, metrics_);
     std::string error = loaded.plan ? "" : loaded.diagnostics->summary();
     release_memory();
-    std::unique_ptr<prometheus::Exposer> new_exposer;
+    std::unique_ptr<WebServer> new_exposer;
     if (loaded.plan && loaded.plan->config.listen != config_.listen) {
-      new_exposer = open_exporter(loaded.plan->config.listen, metrics_, error);
+      new_exposer = open_exporter(loaded.plan->config, metrics_, error);
     }
     if (!error.empty()) {
       spdlog::error("reload failed, still running the previous configuration:\n{}", error);
@@ -234,6 +215,8 @@ class Daemon {
       return error;
     }
     if (new_exposer) exposer_ = std::move(new_exposer);
+    // New certificates, users and headers: new connections and requests use them.
+    exposer_->configure(loaded.plan->config.web);
     set_log_level(loaded.plan->config.log_level);
     log_config_warnings(*loaded.diagnostics);
     apply(std::move(*loaded.plan));
@@ -298,23 +281,6 @@ class Daemon {
     if (retiring_.empty()) io_.stop();
   }
 
-  // civetweb's listener polls in 1 s quanta before it sees the stop flag, which
-  // would eat half of the 2 s stop budget; a connection to our own port wakes it.
-  void close_exporter() {
-    auto ports = exposer_->GetListeningPorts();
-    auto host = config_.listen.substr(0, config_.listen.rfind(':'));
-    std::atomic<bool> closed = false;
-    std::thread closer([&closed, exposer = std::move(exposer_)]() mutable {
-      exposer.reset();
-      closed = true;
-    });
-    for (int attempt = 0; attempt < 50 && !closed && !ports.empty(); ++attempt) {
-      wake_listener(host, ports.front());
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    closer.join();
-  }
-
   DaemonOptions options_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
@@ -331,7 +297,7 @@ class Daemon {
   std::shared_ptr<bmc::Bmc> bmc_;                    // the running plan's BMC owner
   std::vector<std::shared_ptr<bmc::Bmc>> retiring_;  // replaced, still ending their sessions
   bool stopping_ = false;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<WebServer> exposer_;
   std::unique_ptr<ControlService> control_;
 };
 

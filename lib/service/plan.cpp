@@ -30,6 +30,31 @@ std::optional<CpuSet> read_cpu_override(ConfigSection& cpus, std::string_view ke
   return set;
 }
 
+// The web config's own problems keep their file:line; the key (or flag) that
+// names the file is where a missing file is reported.
+void read_web_config(ConfigSection& exporter, const CliOverrides& cli, DaemonConfig& config) {
+  auto file =
+      cli.web_config_file ? cli.web_config_file : exporter.get_optional_string("web_config_file");
+  if (!file || file->empty()) return;
+  // A relative path in the config file is beside it; on the command line, from the cwd.
+  if (!cli.web_config_file && file->front() != '/') {
+    auto main = exporter.diagnostics()->file();
+    auto slash = main.rfind('/');
+    if (slash != std::string::npos) *file = main.substr(0, slash + 1) + *file;
+  }
+  auto web_diag = std::make_shared<ConfigDiagnostics>(*file);
+  config.web = load_web_config(*file, web_diag);
+  for (const auto& issue : web_diag->issues()) {
+    if (issue.line > 0) {
+      exporter.diagnostics()->add_issue(issue);
+    } else if (cli.web_config_file) {
+      exporter.diagnostics()->add(0, 0, "--web.config.file", *file + ": " + issue.message);
+    } else {
+      exporter.error("web_config_file", *file + ": " + issue.message);
+    }
+  }
+}
+
 void read_daemon_keys(ConfigSection& root, const CliOverrides& cli, DaemonConfig& config) {
   auto exporter = root.section("exporter");
   config.listen = cli.listen.value_or(exporter.get_string("listen", kDefaultListen));
@@ -43,6 +68,7 @@ void read_daemon_keys(ConfigSection& root, const CliOverrides& cli, DaemonConfig
       exporter.error("listen", problem);
     }
   }
+  read_web_config(exporter, cli, config);
   exporter.finish();
 
   auto paths = root.section("paths");

@@ -13,6 +13,7 @@
 #include "core/config_section.hpp"
 #include "core/paths.hpp"
 #include "platform/cpu_topology.hpp"
+#include "service/web_config.hpp"
 
 namespace bmcquiet {
 
@@ -24,6 +25,7 @@ inline constexpr const char* kDefaultListen = "127.0.0.1:19100";
 struct DaemonConfig {
   std::string file;
   std::string listen = kDefaultListen;
+  WebConfig web;  // web.file empty: plain HTTP, no authentication
   Paths paths;
   std::string log_level = "info";
   CpuSelection cpus;
@@ -31,7 +33,7 @@ struct DaemonConfig {
 
 // Command-line settings; they win over the file and survive reloads.
 struct CliOverrides {
-  std::optional<std::string> listen, procfs, sysfs, devfs, log_level;
+  std::optional<std::string> listen, web_config_file, procfs, sysfs, devfs, log_level;
 };
 
 struct PlannedCollector {
