@@ -26,6 +26,7 @@
 #include "core/notify.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/names.hpp"
+#include "service/confinement.hpp"
 
 namespace bmcquiet {
 namespace {
@@ -85,6 +86,8 @@ class Daemon {
                   loaded.plan->collectors.size());
       return 0;
     }
+    // Before the exporter and the collectors start: their threads inherit it.
+    confinement_.apply(loaded.plan->config);
     std::string error;
     exposer_ = open_exporter(loaded.plan->config.listen, metrics_, error);
     if (!exposer_) {
@@ -99,6 +102,7 @@ class Daemon {
     // The control service (D-Bus) lives across reloads; it finds the current
     // plan's policy engine by itself.
     control_ = start_control_service(io_, {[this] { return reload(); }});
+    confinement_.publish(metrics_);
     refresh_status();
     notify::ready(status_line());
     spdlog::info("bmcquietd {} ready: {}", BMCQUIET_VERSION, status_line());
@@ -221,6 +225,8 @@ class Daemon {
     if (new_exposer) exposer_ = std::move(new_exposer);
     set_log_level(loaded.plan->config.log_level);
     apply(std::move(*loaded.plan));
+    confinement_.apply(config_);  // the new sets, to every thread that exists now
+    confinement_.publish(metrics_);
     record_reload(true);
     notify::ready(status_line());
     refresh_status();  // re-armed: the new collectors' first runs are due now
@@ -246,6 +252,7 @@ class Daemon {
     status_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
       notify::status(status_line());
+      confinement_.publish(metrics_);
       refresh_status();
     });
   }
@@ -296,6 +303,7 @@ class Daemon {
   }
 
   DaemonOptions options_;
+  Confinement confinement_;  // first: it reads the mask before any thread exists
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer watchdog_timer_;
