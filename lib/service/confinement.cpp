@@ -39,12 +39,16 @@ void Confinement::apply(const DaemonConfig& config) {
   }
   last_warning_ = why;
   if (inherited_.empty()) return;
-  in_force_ = why.empty() ? roles.housekeeping : inherited_;
-  auto result = confine_threads(in_force_);
+  const auto target = why.empty() ? roles.housekeeping : inherited_;
+  auto result = confine_threads(target);
   for (const auto& error : result.errors)
-    spdlog::warn("cannot confine bmcquietd's {} to CPUs {}", error, format_cpu_list(in_force_));
-  spdlog::debug("{} thread(s) confined to CPUs {}, {} placing themselves", result.confined,
-                format_cpu_list(in_force_), result.placed);
+    spdlog::warn("cannot confine bmcquietd's {} to CPUs {}", error, format_cpu_list(target));
+  if (target != in_force_)
+    spdlog::info(
+        "bmcquietd's threads run on CPUs {} (the TSC detector and SMI sampler "
+        "place themselves)",
+        format_cpu_list(target));
+  in_force_ = target;
 }
 
 void Confinement::publish(Metrics& metrics) {
