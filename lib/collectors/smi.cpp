@@ -11,6 +11,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "platform/thread_affinity.hpp"
+
 namespace bmcquiet {
 namespace {
 
@@ -53,6 +55,8 @@ class SmiCollector final : public Collector {
 
  private:
   void run() {
+    // It moves itself onto each CPU it reads: the daemon's confinement leaves it be.
+    PlacedThread placed;
     ::pthread_setname_np(::pthread_self(), "bmcquiet-smi");
     // Built on this thread: the fds it caches and the pinning belong here.
     SmiSampler sampler(metrics_, paths_, cpus_, settings_, hardware_);

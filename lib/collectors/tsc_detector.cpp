@@ -15,6 +15,7 @@
 #include "platform/rt_throttle.hpp"
 #include "platform/smi_source.hpp"
 #include "platform/sysfs.hpp"
+#include "platform/thread_affinity.hpp"
 
 namespace bmcquiet {
 
@@ -212,6 +213,9 @@ std::optional<TscDetectorInfo> TscDetector::info() const {
 }
 
 void TscDetector::run() {
+  // Registered before it pins itself: the daemon's confinement leaves it be.
+  PlacedThread placed;
+  ::pthread_setname_np(::pthread_self(), "bmcquiet-tsc");
   auto problem = setup();
   if (!problem.empty()) {
     std::lock_guard lock(mutex_);

@@ -13,6 +13,8 @@ inline constexpr const char* kCollectorErrors = "bmcquiet_collector_errors_total
 inline constexpr const char* kReloadSuccessful = "bmcquiet_config_last_reload_successful";
 inline constexpr const char* kReloadTimestamp =
     "bmcquiet_config_last_reload_success_timestamp_seconds";
+inline constexpr const char* kDaemonCpuAllowed = "bmcquiet_daemon_cpu_allowed";
+inline constexpr const char* kDaemonThreadsOnIsolated = "bmcquiet_daemon_threads_on_isolated_cpus";
 
 // Exported by both the Redfish and the DCMI collector, told apart by `source`.
 inline constexpr const char* kPowerConsumed = "bmcquiet_power_consumed_watts";

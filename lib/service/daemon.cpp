@@ -25,6 +25,7 @@
 #include "metrics/names.hpp"
 #include "metrics/process_metrics.hpp"
 #include "service/web_server.hpp"
+#include "service/confinement.hpp"
 
 namespace bmcquiet {
 namespace {
@@ -66,6 +67,8 @@ class Daemon {
     set_log_level(loaded.plan->config.log_level);
     log_config_warnings(*loaded.diagnostics);
     if (options_.check_only) return check_only(*loaded.plan);
+    // Before the exporter and the collectors start: their threads inherit it.
+    confinement_.apply(loaded.plan->config);
     std::string error;
     exposer_ = open_exporter(loaded.plan->config, metrics_, error);
     if (!exposer_) {
@@ -80,6 +83,7 @@ class Daemon {
     // The control service (D-Bus) lives across reloads; it finds the current
     // plan's policy engine by itself.
     control_ = start_control_service(io_, {[this] { return reload(); }});
+    confinement_.publish(metrics_);
     refresh_status();
     notify::ready(status_line());
     spdlog::info("bmcquietd {} ready: {}", BMCQUIET_VERSION, status_line());
@@ -220,6 +224,8 @@ class Daemon {
     set_log_level(loaded.plan->config.log_level);
     log_config_warnings(*loaded.diagnostics);
     apply(std::move(*loaded.plan));
+    confinement_.apply(config_);  // the new sets, to every thread that exists now
+    confinement_.publish(metrics_);
     record_reload(true);
     notify::ready(status_line());
     refresh_status();  // re-armed: the new collectors' first runs are due now
@@ -249,6 +255,7 @@ class Daemon {
     status_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
       notify::status(status_line());
+      confinement_.publish(metrics_);
       refresh_status();
     });
   }
@@ -282,6 +289,7 @@ class Daemon {
   }
 
   DaemonOptions options_;
+  Confinement confinement_;  // first: it reads the mask before any thread exists
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer watchdog_timer_;
