@@ -10,11 +10,17 @@ struct Threshold {
   const char* alert;
 };
 
+// BmcQuietSmiRateHigh
 inline constexpr Threshold kSmiRate{1, "warning", "BmcQuietSmiRateHigh"};
+// BmcQuietStolenTimeHigh
 inline constexpr Threshold kStolenRatio{0.001, "warning", "BmcQuietStolenTimeHigh"};
+// BmcQuietPolicyPausedTooLong
 inline constexpr Threshold kPauseMaxSeconds{86400, "warning", "BmcQuietPolicyPausedTooLong"};
-inline constexpr const char* kPowerCapSeverity = "critical";  // BmcQuietPowerCapBelowFloor
-inline constexpr const char* kDriftSeverity = "warning";      // BmcQuietPolicyDrift
+// BmcQuietPowerCapBelowFloor
+inline constexpr const char* kPowerCapSeverity = "critical";
+// BmcQuietPolicyDrift
+inline constexpr const char* kDriftSeverity = "warning";
+// no alert: check only
 inline constexpr const char* kBmcNotConfiguredSeverity = "warning";
 
 }  // namespace bmcquiet::ctl::thresholds

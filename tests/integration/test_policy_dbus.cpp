@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "policy/pause.hpp"
 #include "support/helpers.hpp"
 
 using namespace bmcquiet::test;
