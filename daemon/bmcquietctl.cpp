@@ -134,7 +134,6 @@ int main(int argc, char** argv) {
   app.set_version_flag(
       "--version", std::string("bmcquietctl ") + BMCQUIET_VERSION + " (" + BMCQUIET_REVISION + ")");
   app.require_subcommand(1);
-  app.footer("`bmcquietctl COMMAND --help` shows a command's options.");
   Parsed parsed;
   CheckOptions check;
   DetectOptions detect;
@@ -150,6 +149,11 @@ int main(int argc, char** argv) {
   add_pause(app, parsed, pause, resume_config);
   command(app, parsed, "reload", "reload the daemon's configuration (root)", &run_reload);
   add_detect(app, parsed, detect);
+  // After the commands: a subcommand inherits the footer set before it.
+  app.footer(
+      "`bmcquietctl COMMAND --help` shows a command's options.\n"
+      "Exit status: 0 done; 1 the daemon refused or could not be reached (the reason on "
+      "stderr); 2 usage error; `check` has its own (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).");
   if (bmcquiet::cli::help_dump(app, argc, argv)) return 0;
   if (argc < 2 || !known(app, argv[1])) {
     if (argc >= 2) std::fprintf(stderr, "bmcquietctl: unknown command '%s'\n", argv[1]);

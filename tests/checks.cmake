@@ -38,3 +38,7 @@ bmcquiet_static_check("dashboards/rules and check thresholds match dashboards/mi
 bmcquiet_static_check("mixin override: another job selector and threshold render valid rules"
   ${BMCQUIET_DASHBOARDS}/mixin/test-override.sh ${CMAKE_BINARY_DIR}/mixin-override
   ${BMCQUIET_PROMTOOL})
+
+bmcquiet_static_check("man pages and bash completion match --help and config/bmcquiet.yaml"
+  ${CMAKE_SOURCE_DIR}/docs/man/check.sh ${CMAKE_BINARY_DIR}/man-check
+  $<TARGET_FILE:bmcquietd> $<TARGET_FILE:bmcquietctl>)
