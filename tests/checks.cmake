@@ -24,7 +24,7 @@ bmcquiet_static_check("promtool test rules dashboards/rules/tests"
 bmcquiet_static_check("every alert has a firing and a silent promtool test"
   ${BMCQUIET_DASHBOARDS}/rules/check-coverage.sh)
 
-bmcquiet_static_check("dashboards/bmcquiet.json matches @grafana/schema (tsc)"
+bmcquiet_static_check("dashboards/*.json (node and fleet) match @grafana/schema (tsc)"
   ${BMCQUIET_DASHBOARDS}/check-schema.sh ${CMAKE_BINARY_DIR}/dashboards-schema-check)
 
 bmcquiet_static_check("every metric in dashboards/ is defined in lib/"

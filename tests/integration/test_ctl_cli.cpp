@@ -138,7 +138,7 @@ TEST_CASE("check: an unreachable BMC is UNKNOWN (3) with the reason, not a warni
 }
 
 TEST_CASE(
-    "check: every finding with its severity; no BMC configured is a WARNING, and a "
+    "check: every finding with its severity, no BMC configured is a WARNING, and a "
     "pause older than the alert's maximum is a WARNING",
     "[cli][check]") {
   TempDir dir;
