@@ -231,6 +231,9 @@ int report(const CheckOptions& o, const Findings& findings, const Platform* plat
     std::puts(json::serialize(out).c_str());
     return int(severity);
   }
+  for (const auto& f : findings.all())  // e.g. built-in defaults: no config file
+    if (f.check == "config" && f.severity == Severity::ok)
+      std::printf("Note       %s\n", f.reason.c_str());
   if (platform) std::fputs(platform_text(*platform).c_str(), stdout);
   if (inband) std::fputs(inband_text(*inband).c_str(), stdout);
   if (engine) {
