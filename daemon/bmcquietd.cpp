@@ -27,9 +27,10 @@ int main(int argc, char** argv) {
       ->type_name("PATH");
   app.add_option("--path.sysfs", cli.sysfs, "sysfs mount point (default /sys)")->type_name("PATH");
   app.add_option("--path.devfs", cli.devfs, "devfs mount point (default /dev)")->type_name("PATH");
-  app.add_option("--log-level", cli.log_level, "overrides log.level (default info)")
+  app.add_option("--log-level", cli.log_level,
+                 "trace, debug, info, warn or error; overrides log.level (default info)")
       ->type_name("LEVEL")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}).description(""));
   app.footer(
       "Exit status: 0 after a clean stop (SIGTERM) or a valid --check-config; 2 for a usage "
       "error or an invalid configuration (file:line and what to do on stderr); 1 when serving "

@@ -57,7 +57,8 @@ json::object finding(const json::object& report, const std::string& check) {
 
 }  // namespace
 
-TEST_CASE("--help goes to stdout with exit 0 for both programs and every subcommand", "[cli]") {
+TEST_CASE("CLI: --help goes to stdout with exit 0 for both programs and every subcommand",
+          "[cli]") {
   for (const auto& [command, expect] : std::vector<std::pair<std::string, std::string>>{
            {kDaemon + " --help", "--check-config"},
            {kDaemon + " -h", "--path.procfs"},
@@ -84,7 +85,7 @@ TEST_CASE("--help goes to stdout with exit 0 for both programs and every subcomm
   CHECK(unknown.output.find("frobnicate") != std::string::npos);
 }
 
-TEST_CASE("--version: both programs, the same version, on stdout", "[cli]") {
+TEST_CASE("CLI: --version, both programs, the same version, on stdout", "[cli]") {
   auto daemon = stdout_of(kDaemon + " --version");
   auto ctl = stdout_of(kCtl + " --version");
   CHECK(daemon.exit_code == 0);
@@ -94,7 +95,7 @@ TEST_CASE("--version: both programs, the same version, on stdout", "[cli]") {
   CHECK(daemon.output.substr(10) == ctl.output.substr(12));
 }
 
-TEST_CASE("--opt=value and --opt value mean the same in both programs", "[cli]") {
+TEST_CASE("CLI: --opt=value and --opt value mean the same in both programs", "[cli]") {
   const std::string shipped = std::string(BMCQUIET_SOURCE_DIR) + "/config/bmcquiet.yaml";
   CHECK(run_command(kDaemon + " --check-config --config=" + shipped).exit_code == 0);
   CHECK(run_command(kDaemon + " --check-config --config " + shipped).exit_code == 0);
@@ -167,7 +168,7 @@ TEST_CASE(
   CHECK(finding(check_json("--config " + config), "pause").at("severity") == "OK");
 }
 
-TEST_CASE("check and detect show a progress line on a terminal, and only there", "[cli]") {
+TEST_CASE("CLI: check and detect show a progress line on a terminal, and only there", "[cli]") {
   TempDir dir;
   const auto config = no_bmc_config(dir);
   // script(1) gives the command a pseudo-terminal, as an operator's shell has.
