@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks bmcquiet.json against Grafana's dashboard schema (@grafana/schema
+# Checks every dashboard (bmcquiet.json, bmcquiet-fleet.json) against Grafana's dashboard schema (@grafana/schema
 # types, tsc) in a scratch copy under WORKDIR, so the source tree stays clean
 # and two build trees can check at once. Installs exactly package-lock.json.
 set -euo pipefail
@@ -15,6 +15,9 @@ cp "$src/schema-check/types.ts" "$src/schema-check/generate.mjs" "$src/schema-ch
   "$work/schema-check/"
 cd "$work"
 npm ci --no-audit --no-fund --loglevel=error
-node schema-check/generate.mjs "$src/bmcquiet.json"
-npx --no-install tsc -p schema-check
-echo "check-schema.sh: $src/bmcquiet.json matches @grafana/schema"
+for dashboard in "$src"/*.json; do
+  case $dashboard in */package*.json) continue ;; esac
+  node schema-check/generate.mjs "$dashboard"
+  npx --no-install tsc -p schema-check
+  echo "check-schema.sh: $dashboard matches @grafana/schema"
+done

@@ -24,8 +24,21 @@ bmcquiet_static_check("promtool test rules dashboards/rules/tests"
 bmcquiet_static_check("every alert has a firing and a silent promtool test"
   ${BMCQUIET_DASHBOARDS}/rules/check-coverage.sh)
 
-bmcquiet_static_check("dashboards/bmcquiet.json matches @grafana/schema (tsc)"
+bmcquiet_static_check("dashboards/*.json (node and fleet) match @grafana/schema (tsc)"
   ${BMCQUIET_DASHBOARDS}/check-schema.sh ${CMAKE_BINARY_DIR}/dashboards-schema-check)
 
 bmcquiet_static_check("every metric in dashboards/ is defined in lib/"
   ${BMCQUIET_DASHBOARDS}/check-metric-names.sh)
+
+# The shipped rules and check's thresholds are the mixin generator's output;
+# an override renders valid rules with another job and threshold.
+find_program(BMCQUIET_PYTHON3 python3 REQUIRED)
+bmcquiet_static_check("dashboards/rules and check thresholds match dashboards/mixin/generate.py"
+  ${BMCQUIET_PYTHON3} ${BMCQUIET_DASHBOARDS}/mixin/generate.py --check)
+bmcquiet_static_check("mixin override: another job selector and threshold render valid rules"
+  ${BMCQUIET_DASHBOARDS}/mixin/test-override.sh ${CMAKE_BINARY_DIR}/mixin-override
+  ${BMCQUIET_PROMTOOL})
+
+bmcquiet_static_check("man pages and bash completion match --help and config/bmcquiet.yaml"
+  ${CMAKE_SOURCE_DIR}/docs/man/check.sh ${CMAKE_BINARY_DIR}/man-check
+  $<TARGET_FILE:bmcquietd> $<TARGET_FILE:bmcquietctl>)

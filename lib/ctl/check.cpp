@@ -1,14 +1,12 @@
-// `bmcquietctl check [--config PATH] [--sample SECONDS] [--cpu N] [--json]`
-//
-// The safe successor of the seed article's ipmi-silence.sh: it changes
-// nothing. It samples SMIs and TSC gaps on one housekeeping CPU, then runs one
-// policy pass with every item forced to `report` (report never writes) over
-// the configuration's BMC (borrowed from its owner, as the daemon's consumers
-// do), and prints what it found, what the
-// policy would change, and an exit code by severity:
-//   0 OK, 1 WARNING (drift, SMIs, TSC gaps), 2 CRITICAL (power cap below the
-//   floor, SMIs at 1/s or more), 3 UNKNOWN (bad config, BMC unreachable).
-#include "ctl/check.hpp"
+// `bmcquietctl check`: the safe successor of the seed article's
+// ipmi-silence.sh; it changes nothing. It samples SMIs and TSC gaps on one
+// housekeeping CPU, then runs one policy pass with every item forced to
+// `report` (report never writes) over the configuration's BMC (borrowed from
+// its owner, as the daemon's consumers do), and prints what it found, what
+// the policy would change, and an exit code by the monitoring-plugin
+// convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN). Thresholds and
+// severities come from the alert rules' source (check_thresholds.hpp).
+#include "ctl/command.hpp"
 
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
@@ -18,12 +16,14 @@
 
 #include "bmc/bmc.hpp"
 #include "collectors/tsc_detector.hpp"
+#include "ctl/check_findings.hpp"
 #include "ctl/policy_table.hpp"
 #include "metrics/metrics.hpp"
 #include "platform/cpu_topology.hpp"
 #include "platform/inband_ipmi_users.hpp"
 #include "platform/sysfs.hpp"
 #include "policy/engine.hpp"
+#include "policy/pause.hpp"
 #include "policy/provider.hpp"
 #include "policy/report.hpp"
 #include "service/plan.hpp"
@@ -34,75 +34,9 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kUsage =
-    "usage: bmcquietctl check [--config PATH] [--sample SECONDS] [--cpu N] [--json]\n"
-    "Read-only: samples SMIs and TSC gaps on one housekeeping CPU (default 2 s), reads\n"
-    "the BMC settings the policy covers and shows what the policy would change.\n"
-    "Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
-
-enum class Severity { ok = 0, warning = 1, critical = 2, unknown = 3 };
-
-int rank(Severity s) { return s == Severity::ok ? 0 : s == Severity::unknown ? 1 : int(s) + 1; }
-void raise(Severity& current, Severity s) {
-  if (rank(s) > rank(current)) current = s;
-}
-const char* name(Severity s) {
-  switch (s) {
-    case Severity::ok:
-      return "OK";
-    case Severity::warning:
-      return "WARNING";
-    case Severity::critical:
-      return "CRITICAL";
-    default:
-      return "UNKNOWN";
-  }
-}
-
-struct Options {
-  std::string config = kDefaultConfigPath;
-  double sample_seconds = 2;
-  int cpu = -1;
-  bool json = false;
-};
-
-struct Platform {
-  std::string error;      // the sample could not run
-  std::string smi_error;  // SMI counts unreadable
-  int cpu = 0;
-  double sampled = 0, stolen = 0, max_gap = 0;
-  std::uint64_t gaps = 0, smis = 0;
-  bool hypervisor = false;
-};
-
-std::string parse(std::span<const std::string> args, Options& o) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--json") {
-      o.json = true;
-      continue;
-    }
-    if (i + 1 >= args.size()) return fmt::format("{} needs a value (or is unknown)", args[i]);
-    const auto& v = args[++i];
-    try {
-      if (args[i - 1] == "--config")
-        o.config = v;
-      else if (args[i - 1] == "--sample")
-        o.sample_seconds = std::stod(v);
-      else if (args[i - 1] == "--cpu")
-        o.cpu = std::stoi(v);
-      else
-        return fmt::format("unknown option {}", args[i - 1]);
-    } catch (const std::exception&) {
-      return fmt::format("{} {}: not a number", args[i - 1], v);
-    }
-  }
-  if (!(o.sample_seconds >= 0.1 && o.sample_seconds <= 60)) return "--sample must be 0.1 to 60";
-  return {};
-}
-
 // Windows of half the period: the most the detector allows, so the short
 // sample sees as much as it can.
-Platform sample_platform(const Options& o, const DaemonConfig& config) {
+Platform sample_platform(const CheckOptions& o, const DaemonConfig& config) {
   Platform p;
   auto roles = resolve_cpu_roles(config.paths.sysfs, config.cpus);
   p.cpu = o.cpu >= 0 ? o.cpu : roles.housekeeping.empty() ? 0 : *roles.housekeeping.begin();
@@ -167,20 +101,6 @@ policy::PolicySettings policy_settings(const std::string& text) {
   auto root = ConfigSection::parse(text, diag);
   auto section = root.section("collectors").section("policy");
   return policy::read_policy_settings(section);
-}
-
-Severity judge(const Platform& p, const policy::EngineStatus* status) {
-  Severity s = Severity::ok;
-  if (p.sampled > 0 && p.smis > 0)
-    raise(s, p.smis / p.sampled >= 1 ? Severity::critical : Severity::warning);
-  if (p.gaps > 0) raise(s, Severity::warning);
-  if (!status) return raise(s, Severity::unknown), s;
-  for (const auto& i : status->items) {
-    if (i.state == policy::ItemState::drifted)
-      raise(s, i.id == policy::ItemId::power_cap ? Severity::critical : Severity::warning);
-    if (i.state == policy::ItemState::error) raise(s, Severity::unknown);
-  }
-  return s;
 }
 
 std::string platform_text(const Platform& p) {
@@ -255,39 +175,55 @@ InbandIpmiView scan_inband(const DaemonConfig& config) {
                           resolve_cpu_roles(config.paths.sysfs, config.cpus).isolated);
 }
 
-}  // namespace
+json::array findings_json(const Findings& findings) {
+  json::array out;
+  for (const auto& f : findings.all())
+    out.push_back(
+        json::object{{"check", f.check}, {"severity", name(f.severity)}, {"reason", f.reason}});
+  return out;
+}
 
-int run_check(std::span<const std::string> args) {
-  Options o;
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h"))
-    return std::fputs(kUsage, stdout), 0;
-  if (auto problem = parse(args, o); !problem.empty()) {
-    std::fprintf(stderr, "bmcquietctl check: %s\n%s", problem.c_str(), kUsage);
-    return 2;
+struct Loaded {
+  std::string text;
+  std::optional<Plan> plan;
+};
+
+// The configuration: --config names a file that must be readable; without
+// it a missing default file means built-in defaults (a finding says so).
+std::optional<Loaded> load(const CheckOptions& o, boost::asio::io_context& io, Metrics& metrics,
+                           Findings& findings) {
+  const std::string path = o.config.empty() ? kDefaultConfigPath : o.config;
+  Loaded out;
+  auto file = read_regular_file(path, 4 * 1024 * 1024);
+  if (file.text) {
+    out.text = *file.text;
+  } else if (o.config.empty() && !std::filesystem::exists(path)) {
+    findings.add("config", Severity::ok,
+                 fmt::format("no configuration at {}: built-in defaults", path));
+  } else {
+    findings.add("config", Severity::unknown,
+                 fmt::format("cannot read --config {}: {}", path, file.error));
+    return std::nullopt;
   }
-  boost::asio::io_context io;
-  Metrics metrics;
-  std::string text, note;
-  if (auto file = read_small_file(o.config, 4 * 1024 * 1024))
-    text = *file;
-  else
-    note = fmt::format("no readable config at {}: built-in defaults, no BMC", o.config);
-  auto loaded = build_plan_from_text(text, o.config, {}, io, metrics);
-  if (!loaded.plan) {
-    std::fprintf(stderr, "bmcquietctl check: %s\n", loaded.diagnostics->summary().c_str());
-    return int(Severity::unknown);
+  auto built = build_plan_from_text(out.text, path, {}, io, metrics);
+  if (!built.plan) {
+    findings.add("config", Severity::unknown, built.diagnostics->summary());
+    return std::nullopt;
   }
-  auto platform = sample_platform(o, loaded.plan->config);
-  const auto inband = scan_inband(loaded.plan->config);
-  auto engine = observe_policy(io, metrics, *loaded.plan, policy_settings(text));
+  out.plan = std::move(built.plan);
+  return out;
+}
+
+int report(const CheckOptions& o, const Findings& findings, const Platform* platform,
+           const InbandIpmiView* inband, policy::Engine* engine) {
+  const auto severity = findings.worst();
   auto status = engine ? std::optional(engine->status()) : std::nullopt;
-  const auto severity = judge(platform, status ? &*status : nullptr);
   if (o.json) {
     json::object out{{"severity", name(severity)},
                      {"exit_code", int(severity)},
-                     {"note", note},
-                     {"platform", platform_json(platform)},
-                     {"inband_ipmi", inband_json(inband)}};
+                     {"findings", findings_json(findings)}};
+    if (platform) out["platform"] = platform_json(*platform);
+    if (inband) out["inband_ipmi"] = inband_json(*inband);
     if (engine) {
       out["policy"] = json::parse(policy::status_json(*status));
       out["plan"] = json::parse(policy::plan_json(engine->plan()));
@@ -295,18 +231,41 @@ int run_check(std::span<const std::string> args) {
     std::puts(json::serialize(out).c_str());
     return int(severity);
   }
-  if (!note.empty()) std::printf("Note       %s\n", note.c_str());
-  std::fputs(platform_text(platform).c_str(), stdout);
-  std::fputs(inband_text(inband).c_str(), stdout);
+  for (const auto& f : findings.all())  // e.g. built-in defaults: no config file
+    if (f.check == "config" && f.severity == Severity::ok)
+      std::printf("Note       %s\n", f.reason.c_str());
+  if (platform) std::fputs(platform_text(*platform).c_str(), stdout);
+  if (inband) std::fputs(inband_text(*inband).c_str(), stdout);
   if (engine) {
     std::fputs(render_status(policy::status_json(*status)).c_str(), stdout);
     std::printf("\nWhat the policy would change (nothing was written):\n%s",
                 render_plan(policy::plan_json(engine->plan())).c_str());
-  } else {
-    std::puts("Policy     the BMC did not answer within 60 s");
   }
-  std::printf("\n%s\n", name(severity));
+  std::printf("\n%s%s\n", findings.text().c_str(), name(severity));
   return int(severity);
+}
+
+}  // namespace
+
+int run_check(const CheckOptions& o) {
+  boost::asio::io_context io;
+  Metrics metrics;
+  Findings findings;
+  Progress progress("check");
+  auto loaded = load(o, io, metrics, findings);
+  if (!loaded) return report(o, findings, nullptr, nullptr, nullptr);
+  const auto& plan = *loaded->plan;
+  progress.show(fmt::format("sampling SMIs and TSC gaps for {:g} s", o.sample_seconds));
+  auto platform = sample_platform(o, plan.config);
+  judge_platform(platform, findings);
+  const auto inband = scan_inband(plan.config);
+  progress.show("reading the BMC's settings (at most 60 s)");
+  auto engine = observe_policy(io, metrics, plan, policy_settings(loaded->text));
+  progress.show("");
+  judge_policy(plan.bmc->has_redfish() || plan.bmc->has_ipmi(),
+               engine ? std::optional(engine->status()) : std::nullopt, findings,
+               policy::unix_now());
+  return report(o, findings, &platform, &inband, engine.get());
 }
 
 }  // namespace bmcquiet::ctl

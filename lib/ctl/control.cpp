@@ -1,4 +1,7 @@
-#include "ctl/control.hpp"
+// status, plan, apply, pause, resume, reload: a running bmcquietd's policy
+// over D-Bus (org.bmcquiet.Daemon1 on the system bus, or the bus in
+// DBUS_SYSTEM_BUS_ADDRESS).
+#include "ctl/command.hpp"
 
 #include <systemd/sd-bus.h>
 
@@ -86,12 +89,6 @@ Reply call(const char* method, const char* reply_type, const char* signature, Ar
   return out;
 }
 
-bool has_flag(std::span<const std::string> args, std::string_view flag) {
-  for (const auto& a : args)
-    if (a == flag) return true;
-  return false;
-}
-
 int fail(const char* command, const std::string& error, ProblemKind kind = ProblemKind::unknown) {
   std::fprintf(stderr, "bmcquietctl %s: %s\n", command, error.c_str());
   return exit_code(kind);
@@ -100,29 +97,12 @@ int fail(const char* command, const std::string& error, ProblemKind kind = Probl
 int fail(const char* command, const Reply& reply) { return fail(command, reply.error, reply.kind); }
 
 // status, plan, apply: JSON with --json, else the table.
-int show(const char* command, const char* method, std::span<const std::string> args,
+int show(const char* command, const char* method, bool json,
          std::string (*render)(const std::string&)) {
-  for (const auto& a : args)
-    if (a != "--json") {
-      std::fprintf(stderr, "usage: bmcquietctl %s [--json]\n", command);
-      return 2;
-    }
   auto reply = call(method, "s", "");
   if (!reply.ok) return fail(command, reply);
-  auto table = has_flag(args, "--json") ? "" : render(reply.text);
+  auto table = json ? "" : render(reply.text);
   std::fputs(table.empty() ? (reply.text + "\n").c_str() : table.c_str(), stdout);
-  return 0;
-}
-
-int simple(const char* command, const char* method, std::span<const std::string> args,
-           const char* done_message) {
-  if (!args.empty()) {
-    std::fprintf(stderr, "usage: bmcquietctl %s\n", command);
-    return 2;
-  }
-  auto reply = call(method, "", "");
-  if (!reply.ok) return fail(command, reply);
-  std::puts(done_message);
   return 0;
 }
 
@@ -135,21 +115,9 @@ std::string state_dir(const std::string& config) {
   return root.section("paths").get_string("state", Paths{}.state);
 }
 
-// "--config PATH" anywhere in args: taken out, PATH returned.
-std::string take_config(std::vector<std::string>& args) {
-  std::string config = kDefaultConfigPath;
-  for (std::size_t i = 0; i + 1 < args.size(); ++i)
-    if (args[i] == "--config") {
-      config = args[i + 1];
-      args.erase(args.begin() + long(i), args.begin() + long(i) + 2);
-      break;
-    }
-  return config;
-}
-
 int without_bus(const char* command, const Reply& reply, const std::string& config,
                 const std::function<std::string(const std::string&)>& write) {
-  const auto dir = state_dir(config);
+  const auto dir = state_dir(config.empty() ? kDefaultConfigPath : config);
   if (auto error = write(dir); !error.empty())
     return fail(command,
                 fmt::format("{}; and writing the pause file failed too: {}", reply.error, error));
@@ -163,44 +131,28 @@ int without_bus(const char* command, const Reply& reply, const std::string& conf
 
 }  // namespace
 
-int run_status(std::span<const std::string> args) {
-  return show("status", "Status", args, &render_status);
-}
-int run_plan(std::span<const std::string> args) { return show("plan", "Plan", args, &render_plan); }
-int run_apply(std::span<const std::string> args) {
-  return show("apply", "Apply", args, &render_status);
-}
+int run_status(bool json) { return show("status", "Status", json, &render_status); }
+int run_plan(bool json) { return show("plan", "Plan", json, &render_plan); }
+int run_apply(bool json) { return show("apply", "Apply", json, &render_status); }
 
-int run_pause(std::span<const std::string> all_args) {
-  constexpr const char* kUsage =
-      "usage: bmcquietctl pause [--config PATH] DURATION REASON...\n"
-      "  DURATION: 30m, 2h, 1d... or `indefinite` (until `bmcquietctl resume`)\n"
-      "  The policy keeps observing and reporting but writes nothing to the BMC.\n"
-      "  Without a system bus the pause goes to <paths.state>/policy-pause.json.\n";
-  std::vector<std::string> args(all_args.begin(), all_args.end());
-  const auto config = take_config(args);
-  if (args.size() < 2) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
+int run_pause(const PauseOptions& o) {
   std::uint64_t seconds = 0;
-  if (args[0] != "indefinite") {
+  if (o.duration != "indefinite") {
     // The config's parser: days allowed, overflow and trailing junk are errors.
-    auto d = parse_duration(args[0]);
+    auto d = parse_duration(o.duration);
     if (!d || d->count() <= 0) {
       std::fprintf(stderr,
                    "bmcquietctl pause: '%s' is not a duration (a number with a unit: s, m, h, d; "
-                   "at most 292 years)\n%s",
-                   args[0].c_str(), kUsage);
+                   "at most 292 years) nor `indefinite`\n",
+                   o.duration.c_str());
       return 2;
     }
     seconds = std::uint64_t(std::chrono::ceil<std::chrono::seconds>(*d).count());
   }
-  std::string reason;
-  for (std::size_t i = 1; i < args.size(); ++i) reason += (i > 1 ? " " : "") + args[i];
+  const std::string reason = fmt::format("{}", fmt::join(o.reason, " "));
   auto reply = call("Pause", "", "ts", seconds, reason.c_str());
   if (!reply.ok && reply.no_daemon)
-    return without_bus("pause", reply, config, [&](const std::string& dir) {
+    return without_bus("pause", reply, o.config, [&](const std::string& dir) {
       // The daemon's own limit for a D-Bus Pause: a forgotten pause ends.
       constexpr std::uint64_t kMaxPauseSeconds = 30ull * 24 * 3600;
       if (seconds > kMaxPauseSeconds)
@@ -218,13 +170,7 @@ int run_pause(std::span<const std::string> all_args) {
   return 0;
 }
 
-int run_resume(std::span<const std::string> all_args) {
-  std::vector<std::string> args(all_args.begin(), all_args.end());
-  const auto config = take_config(args);
-  if (!args.empty()) {
-    std::fputs("usage: bmcquietctl resume [--config PATH]\n", stderr);
-    return 2;
-  }
+int run_resume(const std::string& config) {
   auto reply = call("Resume", "", "");
   if (!reply.ok && reply.no_daemon)
     return without_bus("resume", reply, config,
@@ -233,8 +179,12 @@ int run_resume(std::span<const std::string> all_args) {
   std::puts("resumed: the policy enforces again");
   return 0;
 }
-int run_reload(std::span<const std::string> args) {
-  return simple("reload", "Reload", args, "reloaded the configuration");
+
+int run_reload() {
+  auto reply = call("Reload", "", "");
+  if (!reply.ok) return fail("reload", reply);
+  std::puts("reloaded the configuration");
+  return 0;
 }
 
 }  // namespace bmcquiet::ctl

@@ -1,7 +1,6 @@
-// `bmcquietctl detect --cpu N --duration SECONDS [--threshold-us T] [--json]`:
-// runs the daemon's TSC-gap detector once in the foreground (like hwlatdetect
+// `bmcquietctl detect`: runs the daemon's TSC-gap detector once in the foreground (like hwlatdetect
 // or oslat) and prints a summary, or one JSON object per line.
-#include "ctl/detect.hpp"
+#include "ctl/command.hpp"
 
 #include <algorithm>
 #include <array>
@@ -17,76 +16,25 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kUsage =
-    "usage: bmcquietctl detect --cpu N --duration SECONDS [--threshold-us T] [--json]\n"
-    "         [--width-ms W] [--period-ms P] [--fifo PRIORITY] [--path.procfs DIR]\n"
-    "Reads the TSC in a tight loop on CPU N for W ms of every P ms (default 500 of 1000)\n"
-    "and reports every gap above T us (default 10) with its cause (smi, preempt, irq,\n"
-    "unknown). --json prints one object per line: {\"type\":\"window\",...} per window and\n"
-    "{\"type\":\"gap\",...} per gap, times in CLOCK_MONOTONIC nanoseconds.\n";
-
-struct Options {
-  TscDetectorConfig detector;
-  bool json = false;
-  bool cpu_given = false;
-};
-
-std::optional<double> to_number(const std::string& text) {
-  try {
-    std::size_t used = 0;
-    double v = std::stod(text, &used);
-    // The bound keeps every conversion to int and to nanoseconds in range.
-    if (used != text.size() || !(v >= 0) || v > 1e6) return std::nullopt;
-    return v;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
 std::chrono::nanoseconds scaled(double value, double ns_per_unit) {
   return std::chrono::nanoseconds(std::int64_t(value * ns_per_unit));
 }
 
-// Returns an error message, or empty when options were filled in.
-std::string parse(std::span<const std::string> args, Options& o) {
-  o.detector.width = 500ms;
-  o.detector.period = 1s;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const auto& flag = args[i];
-    if (flag == "--json") {
-      o.json = true;
-      continue;
-    }
-    if (i + 1 >= args.size()) return fmt::format("{} needs a value (or is unknown)", flag);
-    const auto& text = args[++i];
-    if (flag == "--path.procfs") {
-      o.detector.procfs = text;
-      continue;
-    }
-    auto value = to_number(text);
-    if (!value) return fmt::format("{} {}: not a number in 0..1000000", flag, text);
-    if (flag == "--cpu") {
-      o.detector.cpu = int(*value);
-      o.cpu_given = true;
-    } else if (flag == "--duration") {
-      o.detector.duration = scaled(*value, 1e9);
-    } else if (flag == "--threshold-us") {
-      o.detector.threshold = scaled(*value, 1e3);
-    } else if (flag == "--width-ms") {
-      o.detector.width = scaled(*value, 1e6);
-    } else if (flag == "--period-ms") {
-      o.detector.period = scaled(*value, 1e6);
-    } else if (flag == "--fifo") {
-      o.detector.sched_fifo = true;
-      o.detector.rt_priority = int(*value);
-    } else {
-      return fmt::format("unknown option {}", flag);
-    }
+// The command line bounds every number (0 to 1e6), which keeps every
+// conversion to nanoseconds in range; the detector judges the rest.
+std::string to_config(const DetectOptions& o, TscDetectorConfig& c) {
+  c.cpu = o.cpu;
+  c.duration = scaled(o.duration_seconds, 1e9);
+  c.threshold = scaled(o.threshold_us, 1e3);
+  c.width = scaled(o.width_ms, 1e6);
+  c.period = scaled(o.period_ms, 1e6);
+  c.procfs = o.procfs;
+  if (o.fifo_priority) {
+    c.sched_fifo = true;
+    c.rt_priority = *o.fifo_priority;
   }
-  if (!o.cpu_given) return "--cpu is required";
-  if (o.detector.duration < o.detector.width)
-    return "--duration must be at least one window (--width-ms)";
-  return validate_detector_config(o.detector).message;
+  if (c.duration < c.width) return "--duration must be at least one window (--width-ms)";
+  return validate_detector_config(c).message;
 }
 
 // Upper bounds in microseconds, the same as bmcquiet_tsc_gap_seconds.
@@ -100,7 +48,10 @@ struct Summary {
   std::vector<std::uint64_t> buckets = std::vector<std::uint64_t>(kGapBucketsSeconds.size() + 1);
   std::array<std::uint64_t, kGapCauses.size()> by_cause{};
 
+  std::int64_t first_start_ns = 0;
+
   void add(const WindowReport& w) {
+    if (windows == 0) first_start_ns = w.start_ns;
     ++windows;
     reads += w.reads;
     gaps += w.gaps_total;
@@ -161,26 +112,28 @@ void print_summary(const Summary& s, const TscDetectorConfig& c, const TscDetect
 
 }  // namespace
 
-int run_detect(std::span<const std::string> args) {
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  Options o;
-  if (auto problem = parse(args, o); !problem.empty()) {
-    std::fprintf(stderr, "bmcquietctl detect: %s\n%s", problem.c_str(), kUsage);
+int run_detect(const DetectOptions& o) {
+  TscDetectorConfig config;
+  if (auto problem = to_config(o, config); !problem.empty()) {
+    std::fprintf(stderr, "bmcquietctl detect: %s\n", problem.c_str());
     return 2;
   }
   Summary summary;
   Paths paths;
-  paths.procfs = o.detector.procfs;
-  auto smi = std::make_shared<LocalSmiCounter>(paths, o.detector.cpu);
-  TscDetector detector(o.detector, LocalSmiCounter::reader(smi), [&](WindowReport w) {
+  paths.procfs = config.procfs;
+  auto smi = std::make_shared<LocalSmiCounter>(paths, config.cpu);
+  Progress progress("detect");
+  progress.show(fmt::format("CPU {}: 0 of {:g} s", config.cpu, o.duration_seconds));
+  TscDetector detector(config, LocalSmiCounter::reader(smi), [&](WindowReport w) {
     if (o.json) print_json(w);
     summary.add(w);
+    progress.show(fmt::format("CPU {}: {:.0f} of {:g} s, {} gap(s) so far", config.cpu,
+                              double(w.end_ns - summary.first_start_ns) / 1e9, o.duration_seconds,
+                              summary.gaps));
   });
   detector.start();
   detector.wait();
+  progress.show("");
   if (auto error = detector.error()) {
     std::fprintf(stderr, "bmcquietctl detect: %s\n", error->c_str());
     return 1;
@@ -193,7 +146,7 @@ int run_detect(std::span<const std::string> args) {
       std::fprintf(stderr, "bmcquietctl detect: under a hypervisor (%s): its work shows as gaps\n",
                    info.hypervisor_vendor.c_str());
   } else {
-    print_summary(summary, o.detector, info);
+    print_summary(summary, config, info);
   }
   return 0;
 }

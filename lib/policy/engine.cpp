@@ -16,6 +16,7 @@ constexpr const char* kReapplyFailures = "bmcquiet_policy_reapply_failures_total
 constexpr const char* kFlapping = "bmcquiet_policy_flapping";
 constexpr const char* kLastReconcile = "bmcquiet_policy_last_reconcile_timestamp_seconds";
 constexpr const char* kPaused = "bmcquiet_policy_paused";
+constexpr const char* kPauseStart = "bmcquiet_policy_pause_start_timestamp_seconds";
 constexpr const char* kPowerFloor = "bmcquiet_power_floor_watts";
 constexpr const char* kItemState = "bmcquiet_policy_item_state";
 
@@ -429,6 +430,12 @@ void Engine::refresh_pause() {
   }
   metrics_.gauge(kPaused, "1 while a maintenance pause stops the policy from writing to the BMC")
       .Set(paused());
+  // Lets an alert catch a forgotten pause across daemon and Prometheus
+  // restarts; an unreadable pause file has no start and reads as 0 (long ago).
+  metrics_
+      .gauge(kPauseStart,
+             "Unix time the current maintenance pause began; 0 when not paused or unknown")
+      .Set(pause_ ? pause_->since_unix : 0);
   if (paused() != was_paused) publish_all();
 }
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "policy/pause.hpp"
 #include "support/helpers.hpp"
 
 using namespace bmcquiet::test;
@@ -196,6 +197,9 @@ TEST_CASE(
   CHECK(paused.output.find(dir.path() + "/state/policy-pause.json") != std::string::npos);
   CHECK(paused.output.find("not reachable over D-Bus") != std::string::npos);
   CHECK(wait_until([&] { return scrape(port, "bmcquiet_policy_paused") == 1.0; }));
+  // The start the pause-too-long alert measures from: now, not 0.
+  CHECK(scrape(port, "bmcquiet_policy_pause_start_timestamp_seconds").value_or(0) >
+        bmcquiet::policy::unix_now() - 60);
   // No BMC is configured: the pause does not hide that nothing can serve sol.
   CHECK(scrape(port, "bmcquiet_policy_item_state{setting=\"sol\",state=\"unsupported\"}") == 1.0);
 

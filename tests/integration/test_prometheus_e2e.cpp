@@ -1,7 +1,7 @@
 // End to end with Debian's real Prometheus: it scrapes a running bmcquietd
 // whose fake msr device shows SMIs rising, evaluates the shipped rule file
 // unchanged at a 1 s interval, and must raise BmcQuietSmiRateHigh; then every
-// query of the shipped Grafana dashboard (panels, annotations, variables),
+// query of the shipped Grafana dashboards (node and fleet: panels, annotations, variables),
 // with its variables substituted the way Grafana does, must evaluate.
 #include <atomic>
 #include <cctype>
@@ -213,16 +213,28 @@ void check_smi_alert(Prometheus& prometheus) {
     }
 }
 
-// Panels this daemon and fake tree must fill: a query there that returns
-// nothing in any of its queries has a wrong metric name, label or selector.
-const std::set<std::string> kPanelsWithData = {
-    "panel \"SMI rate per node\"",           "panel \"Cost of monitoring\"",
-    "panel \"Interrupts on isolated CPUs\"", "panel \"Collector health\"",
-    "panel \"Collector duration\"",          "panel \"Versions and configuration\""};
+// Per dashboard: how many queries at least, and the panels this daemon and
+// fake tree must fill (a query there that returns nothing in any of its
+// queries has a wrong metric name, label or selector).
+struct DashboardExpectation {
+  const char* file;
+  std::size_t min_queries;
+  std::set<std::string> panels_with_data;
+};
+const DashboardExpectation kDashboards[] = {
+    {"/dashboards/bmcquiet.json",
+     25,
+     {"panel \"SMI rate per node\"", "panel \"Cost of monitoring\"",
+      "panel \"Interrupts on isolated CPUs\"", "panel \"Collector health\"",
+      "panel \"Collector duration\"", "panel \"Versions and configuration\""}},
+    {"/dashboards/bmcquiet-fleet.json",
+     13,
+     {"panel \"Top 10 nodes by SMI rate\"", "panel \"Nodes scraped\"", "panel \"BMCs down\""}},
+};
 
 // Every panel and annotation query evaluates as a range query like Grafana's.
 void check_dashboard_queries(Prometheus& prometheus, const json::value& dashboard,
-                             const std::string& target) {
+                             const std::string& target, const DashboardExpectation& expect) {
   // Wait for a few scrapes, so "no data" means a wrong query: the range
   // ends on a whole second, up to 1 s before the newest sample.
   REQUIRE(poll_until(20s, [&] {
@@ -236,7 +248,7 @@ void check_dashboard_queries(Prometheus& prometheus, const json::value& dashboar
   const std::string range =
       "&start=" + std::to_string(now - 60) + "&end=" + std::to_string(now) + "&step=1";
   auto queries = dashboard_queries(dashboard);
-  CHECK(queries.size() >= 25);
+  CHECK(queries.size() >= expect.min_queries);
   std::map<std::string, bool> has_data;  // per panel: any of its queries
   for (auto& q : queries) {
     auto expr = substitute(q.expr, target);
@@ -245,7 +257,7 @@ void check_dashboard_queries(Prometheus& prometheus, const json::value& dashboar
     REQUIRE(text(v.at("status")) == "success");
     has_data[q.where] = has_data[q.where] || !v.at("data").at("result").as_array().empty();
   }
-  for (auto& where : kPanelsWithData) {
+  for (auto& where : expect.panels_with_data) {
     INFO(where << " returned no data");
     CHECK(has_data[where]);
   }
@@ -296,7 +308,10 @@ TEST_CASE(
   REQUIRE(prometheus.wait_ready(20s));
 
   check_smi_alert(prometheus);
-  const auto dashboard = json::parse(read_file(BMCQUIET_SOURCE_DIR "/dashboards/bmcquiet.json"));
-  check_dashboard_queries(prometheus, dashboard, target);
-  check_dashboard_variables(prometheus, dashboard, target);
+  for (const auto& expect : kDashboards) {
+    INFO(expect.file);
+    const auto dashboard = json::parse(read_file(BMCQUIET_SOURCE_DIR + std::string(expect.file)));
+    check_dashboard_queries(prometheus, dashboard, target, expect);
+    check_dashboard_variables(prometheus, dashboard, target);
+  }
 }
