@@ -43,7 +43,7 @@ struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
                      "that stopped answering?), or the interval is too short for it — see the next "
                      "message, or raise collectors.{}.interval",
                      std::chrono::duration_cast<std::chrono::milliseconds>(interval).count(), name),
-                 ProblemKind::timeout),
+                 ProblemKind::overrun),
              now);
       return;
     }

@@ -16,6 +16,8 @@ std::string_view to_string(ProblemKind kind) {
       return "unavailable";
     case ProblemKind::timeout:
       return "timeout";
+    case ProblemKind::overrun:
+      return "overrun";
     case ProblemKind::denied:
       return "denied";
     case ProblemKind::tls:

@@ -15,6 +15,7 @@ enum class ProblemKind {
   disabled,     // switched off in the configuration
   unavailable,  // the peer (daemon, BMC, device) is absent or does not connect
   timeout,      // the peer took longer than allowed
+  overrun,      // a collector still busy at its next tick: its own cause comes next
   denied,       // credentials refused, or not permitted (root, BMC privilege)
   tls,          // certificate or TLS handshake
   protocol,     // the peer answered with an error status or an unusable body

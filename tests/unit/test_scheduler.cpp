@@ -187,6 +187,16 @@ TEST_CASE("a problem of known kind is logged once per kind, whatever its text sa
   CHECK(warnings[2].find("certificate") != std::string::npos);
 }
 
+TEST_CASE("a run still busy at its next tick does not hide the cause that follows it") {
+  auto warnings = down_lines({
+      CollectOutcome::failure("still running after its interval (500 ms)", ProblemKind::overrun),
+      CollectOutcome::failure("IPMI in-band /dev/ipmi0: no answer after 3 attempts",
+                              ProblemKind::timeout),
+  });
+  REQUIRE(warnings.size() == 2);
+  CHECK(warnings[1].find("no answer after 3 attempts") != std::string::npos);
+}
+
 TEST_CASE("a problem's kind gives bmcquietctl's exit code") {
   CHECK(exit_code(ProblemKind::usage) == 2);
   CHECK(exit_code(ProblemKind::unavailable) == 69);
