@@ -212,6 +212,11 @@ def config():
                                    "      floor_watts: 1e308\n    watchdog:\n"
                                    "      min_timeout: 24h\n    sel:\n      max_fill_ratio: .nan\n"),
         ("anchors.yaml", "a: &a [*a]\nb: *a\n"),
+        # Found by this fuzzer: an alias inside its own anchor overflowed the stack.
+        ("alias-cycle.yaml", "bmc:\n: &a [*a]\n"),
+        ("alias-bomb.yaml", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+            "a%d: &a%d [%s]\n" % (i, i, ", ".join(["*a%d" % (i - 1)] * 10)) for i in range(1, 8))),
+        ("deep.yaml", "bmc:\n  x: " + "[" * 40 + "]" * 40 + "\n"),
         ("not-a-map.yaml", "- 1\n- 2\n"),
     ]
     write("config", seeds)
@@ -256,6 +261,25 @@ def pause_file():
     write("pause_file", [("%02d.json" % i, t) for i, t in enumerate(texts)])
 
 
+def ctl_status():
+    item = {"setting": "ipmi_sol", "mode": "enforce", "state": "drifted",
+            "visible_state": "paused", "current": "enabled", "desired": "disabled",
+            "detail": "", "transport": "redfish"}
+    docs = [
+        {"identity": "Dell iDRAC9", "profile": "dell", "identification": "Manager.Manufacturer",
+         "pause": {"since": 1764000000, "until": 0, "reason": "maintenance"},
+         "last_reconcile": 1764000100.5, "items": [item]},
+        {"pause": {"since": -1, "until": 1e308, "reason": ""}, "last_reconcile": 1e308,
+         "items": [1, item]},
+        {"pause": None, "pause_error": "x", "last_reconcile": -1e308, "items": {}},
+        {"changes": [item, "x"]},
+        {"changes": {}},
+        {"items": None},
+    ]
+    seeds = [("%02d.json" % i, compact(d)) for i, d in enumerate(docs)]
+    write("ctl_status", seeds)
+
+
 if __name__ == "__main__":
     redfish()
     smbios()
@@ -268,3 +292,4 @@ if __name__ == "__main__":
     inband_ipmi_users()
     policy_values()
     pause_file()
+    ctl_status()
