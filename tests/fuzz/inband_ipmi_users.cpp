@@ -43,14 +43,22 @@ void write(const fs::path& file, const std::string& content) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   bmcquiet::fuzz::quiet_logs();
   static Tree tree;
+  static fs::path proc;  // the one process directory, renamed to each input's pid
   FuzzedDataProvider in(data, size);
-  std::error_code ec;
-  fs::remove_all(tree.paths.procfs, ec);
   auto pid = in.ConsumeRandomLengthString(24);
-  if (pid.empty() || pid.find('/') != std::string::npos || pid == "." || pid == "..") pid = "1";
-  const fs::path proc = fs::path(tree.paths.procfs) / pid;
-  fs::create_directories(proc / "fd");
-  fs::create_symlink(tree.paths.devfs + "/ipmi0", proc / "fd/3", ec);
+  if (pid.empty() || pid.find('/') != std::string::npos || pid.find('\0') != std::string::npos ||
+      pid == "." || pid == "..")
+    pid = "1";
+  std::error_code ec;
+  const fs::path next = fs::path(tree.paths.procfs) / pid;
+  if (proc.empty()) {
+    fs::create_directories(next / "fd");
+    fs::create_symlink(tree.paths.devfs + "/ipmi0", next / "fd/3", ec);
+    proc = next;
+  } else if (next != proc) {
+    fs::rename(proc, next, ec);
+    if (!ec) proc = next;
+  }
   write(proc / "comm", in.ConsumeRandomLengthString(64));
   write(proc / "status", in.ConsumeRandomLengthString(512));
   write(tree.si / "type", in.ConsumeRandomLengthString(16));
