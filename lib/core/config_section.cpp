@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -91,6 +92,32 @@ ConfigSection::~ConfigSection() = default;
 ConfigSection::ConfigSection(ConfigSection&&) noexcept = default;
 ConfigSection& ConfigSection::operator=(ConfigSection&&) noexcept = default;
 
+namespace {
+
+// yaml-cpp lets an alias name the node it sits in (`&a [*a]`: a cycle) and
+// expands aliases of aliases exponentially ("billion laughs"); the reload's
+// canonical text walks the tree recursively and once overflowed the stack.
+// No real config comes near these bounds.
+constexpr int kMaxConfigDepth = 32;
+constexpr long kMaxConfigNodes = 100000;
+
+// The node past either bound (nullopt when within both); a cycle stops at
+// the depth bound, an expansion at the node budget.
+std::optional<YAML::Node> past_bounds(const YAML::Node& node, int depth, long& budget) {
+  if (depth > kMaxConfigDepth || --budget < 0) return node;
+  if (node.IsSequence())
+    for (const auto& item : node)
+      if (auto n = past_bounds(item, depth + 1, budget)) return n;
+  if (node.IsMap())
+    for (const auto& kv : node) {
+      if (auto n = past_bounds(kv.first, depth + 1, budget)) return n;
+      if (auto n = past_bounds(kv.second, depth + 1, budget)) return n;
+    }
+  return std::nullopt;
+}
+
+}  // namespace
+
 ConfigSection ConfigSection::parse(std::string_view text, std::shared_ptr<ConfigDiagnostics> diag) {
   auto impl = std::make_shared<Impl>();
   impl->diag = diag;
@@ -102,6 +129,14 @@ ConfigSection ConfigSection::parse(std::string_view text, std::shared_ptr<Config
     impl->node = YAML::Node(YAML::NodeType::Map);
   }
   if (impl->node.IsNull()) impl->node = YAML::Node(YAML::NodeType::Map);
+  long budget = kMaxConfigNodes;
+  if (auto deep = past_bounds(impl->node, 0, budget)) {
+    impl->report(deep->Mark(), "",
+                 fmt::format("nested deeper than {} levels or more than {} values once aliases "
+                             "are expanded (an alias inside its own anchor?); write the values out",
+                             kMaxConfigDepth, kMaxConfigNodes));
+    impl->node = YAML::Node(YAML::NodeType::Map);
+  }
   if (!impl->node.IsMap()) {
     impl->report(impl->node.Mark(), "", "the top level must be a mapping of keys to values");
     impl->node = YAML::Node(YAML::NodeType::Map);

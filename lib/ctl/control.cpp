@@ -70,7 +70,7 @@ Reply call(const char* method, const char* reply_type, const char* signature, Ar
     out.kind = ProblemKind::unavailable;
     return out;
   }
-  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_error error{};  // SD_BUS_ERROR_NULL, without its C99 compound literal
   sd_bus_message* reply = nullptr;
   int r = sd_bus_call_method(bus, dbus::kService, dbus::kPath, dbus::kInterface, method, &error,
                              &reply, signature, args...);

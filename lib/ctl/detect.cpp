@@ -37,10 +37,6 @@ std::string to_config(const DetectOptions& o, TscDetectorConfig& c) {
   return validate_detector_config(c).message;
 }
 
-// Upper bounds in microseconds, the same as bmcquiet_tsc_gap_seconds.
-constexpr std::array<double, 14> kBucketsUs = {1,   2,   5,    10,   20,   50,    100,
-                                               200, 500, 1000, 2000, 5000, 10000, 1e300};
-
 struct Summary {
   std::uint64_t windows = 0, reads = 0, gaps = 0;
   double sampled = 0, stolen = 0;

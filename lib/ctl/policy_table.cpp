@@ -20,8 +20,11 @@ double num(const json::object& o, std::string_view key) {
   return v && v->is_number() ? v->to_number<double>() : 0;
 }
 
+// Past year 9999 (or NaN, from a hand-edited pause file) there is no date to
+// show, and converting such a double to time_t is undefined.
 std::string utc(double unix_seconds) {
-  if (unix_seconds <= 0) return "never";
+  if (!(unix_seconds > 0)) return "never";
+  if (unix_seconds > 253402300799.0) return fmt::format("{:.0f} s after 1970", unix_seconds);
   std::time_t t = std::time_t(unix_seconds);
   std::tm tm{};
   ::gmtime_r(&t, &tm);
@@ -54,7 +57,11 @@ std::string pause_line(const json::object& root) {
 std::string render_status(const std::string& text) {
   boost::system::error_code ec;
   auto v = json::parse(text, ec);
-  if (ec || !v.is_object() || !v.as_object().contains("items")) return {};
+  // Another version's daemon may answer in another shape: "not a status"
+  // (the caller says so), never an exception from as_array().
+  if (ec || !v.is_object() || !v.as_object().contains("items") ||
+      !v.as_object().at("items").is_array())
+    return {};
   const auto& root = v.as_object();
   std::string out;
   out += fmt::format("BMC        {}\n", str(root, "identity"));
@@ -66,6 +73,7 @@ std::string render_status(const std::string& text) {
   out += fmt::format("{:<21} {:<8} {:<18} {:<22} {:<22} {:<10} {}\n", "SETTING", "MODE", "STATE",
                      "CURRENT", "DESIRED", "TRANSPORT", "NOTE");
   for (const auto& item : root.at("items").as_array()) {
+    if (!item.is_object()) continue;
     const auto& i = item.as_object();
     // What holds an enforced item back (paused, flapping) shows beside its state.
     std::string state = str(i, "state");
@@ -81,13 +89,16 @@ std::string render_status(const std::string& text) {
 std::string render_plan(const std::string& text) {
   boost::system::error_code ec;
   auto v = json::parse(text, ec);
-  if (ec || !v.is_object() || !v.as_object().contains("changes")) return {};
+  if (ec || !v.is_object() || !v.as_object().contains("changes") ||
+      !v.as_object().at("changes").is_array())
+    return {};
   const auto& changes = v.as_object().at("changes").as_array();
   if (changes.empty())
     return "Nothing to change: every setting that could be read matches the policy.\n";
   std::string out = fmt::format("{:<21} {:<8} {:<22} {:<22} {:<10} {}\n", "SETTING", "MODE",
                                 "CURRENT", "WOULD SET", "TRANSPORT", "ACTION");
   for (const auto& c : changes) {
+    if (!c.is_object()) continue;
     const auto& o = c.as_object();
     const auto blocked = str(o, "blocked_by");
     out += fmt::format("{:<21} {:<8} {:<22} {:<22} {:<10} {}\n", str(o, "setting"), str(o, "mode"),

@@ -37,8 +37,7 @@ bool same(const Bytes& a, const Bytes& b) {
 class LanTransport final : public Transport, public std::enable_shared_from_this<LanTransport> {
  public:
   LanTransport(asio::io_context& io, const ClientConfig& config)
-      : io_(io),
-        config_(config),
+      : config_(config),
         suite_(*rmcp::cipher_suite(config.cipher_suite)),
         socket_(io),
         resolver_(io),
@@ -358,7 +357,6 @@ class LanTransport final : public Transport, public std::enable_shared_from_this
     done(std::move(packet));
   }
 
-  asio::io_context& io_;
   ClientConfig config_;
   rmcp::CipherSuite suite_;
   udp::socket socket_;

@@ -1,8 +1,12 @@
 #include "platform/proc_interrupts.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+
+#include "platform/cpu_topology.hpp"
 
 namespace bmcquiet {
 namespace {
@@ -37,12 +41,16 @@ std::optional<std::uint64_t> to_u64(std::string_view s) {
   return v;
 }
 
+// The kernel lists online CPUs in ascending order. A larger id or another
+// order is not a kernel's header: "CPU4294967296" would wrap to CPU 0 and
+// give two columns the same label.
 std::optional<std::vector<int>> parse_header(std::string_view line) {
   std::vector<int> cpus;
   for (auto tok = next_token(line); !tok.empty(); tok = next_token(line)) {
     if (tok.substr(0, 3) != "CPU") return std::nullopt;
     auto n = to_u64(tok.substr(3));
-    if (!n) return std::nullopt;
+    if (!n || *n > std::uint64_t(kMaxCpuId)) return std::nullopt;
+    if (!cpus.empty() && int(*n) <= cpus.back()) return std::nullopt;
     cpus.push_back(static_cast<int>(*n));
   }
   if (cpus.empty()) return std::nullopt;
@@ -84,7 +92,10 @@ std::optional<InterruptTable> parse_proc_interrupts(std::string_view text, std::
   InterruptTable table;
   auto header = lines.empty() ? std::nullopt : parse_header(lines.front());
   if (!header) {
-    if (error) *error = "the first line is not a CPU header (\"CPU0 CPU1 ...\")";
+    if (error)
+      *error = fmt::format(
+          "the first line is not a CPU header (\"CPU0 CPU1 ...\", ascending, ids up to {})",
+          kMaxCpuId);
     return std::nullopt;
   }
   table.cpus = std::move(*header);

@@ -1,6 +1,7 @@
 #include "policy/pause.hpp"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -29,13 +30,22 @@ PauseLoad load_pause(const std::string& state_dir) {
   boost::system::error_code jec;
   auto value = json::parse(*text, jec);
   const auto* obj = jec ? nullptr : value.if_object();
-  if (!obj || !obj->contains("until") || !obj->contains("since"))
+  // A torn or hand-edited file: since/until that are no finite numbers
+  // (value_to<double> would throw out of the loop) are no record either.
+  const auto time = [obj](const char* key) -> std::optional<double> {
+    const auto* v = obj ? obj->if_contains(key) : nullptr;
+    if (!v || !v->is_number()) return std::nullopt;
+    const double t = v->to_number<double>();
+    return std::isfinite(t) ? std::optional(t) : std::nullopt;
+  };
+  const auto since = time("since"), until = time("until");
+  if (!since || !until)
     return {std::nullopt, fmt::format("{} is not a pause record; remove it or run "
                                       "`bmcquietctl resume`",
                                       file)};
   PauseRecord r;
-  r.since_unix = json::value_to<double>(obj->at("since"));
-  r.until_unix = json::value_to<double>(obj->at("until"));
+  r.since_unix = *since;
+  r.until_unix = *until;
   if (const auto* reason = obj->if_contains("reason"); reason && reason->is_string())
     r.reason = std::string(reason->as_string());
   return {r, {}};

@@ -1,5 +1,6 @@
 #include <sys/stat.h>
 
+#include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
@@ -167,6 +168,22 @@ TEST_CASE("a YAML syntax error names its line") {
   auto l = load("exporter:\n  listen: [unclosed\n");
   REQUIRE_FALSE(l->result.plan);
   CHECK(any_contains(l->messages(), "test.yaml:3:1: YAML syntax error"));
+}
+
+TEST_CASE("an alias inside its own anchor, deep nesting or alias bombs are errors, not a crash") {
+  // Found by tests/fuzz/config.cpp: the cycle overflowed the stack on load.
+  std::string deep = "bmc:\n  x: ";
+  for (int i = 0; i < 40; ++i) deep += "[";
+  for (int i = 0; i < 40; ++i) deep += "]";
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 8; ++i)
+    bomb += fmt::format("a{}: &a{} [*a{}, *a{}, *a{}, *a{}, *a{}, *a{}, *a{}, *a{}, *a{}, *a{}]\n",
+                        i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+  for (const auto& text : {std::string("bmc:\n: &a [*a]\n"), deep, bomb}) {
+    auto l = load(text);
+    REQUIRE_FALSE(l->result.plan);
+    CHECK(any_contains(l->messages(), "nested deeper than 32 levels or more than 100000 values"));
+  }
 }
 
 TEST_CASE("a missing config file says what to do") {

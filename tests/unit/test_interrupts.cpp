@@ -69,6 +69,19 @@ TEST_CASE("a file without a CPU header is an error, not a crash") {
   CHECK(error.find("CPU header") != std::string::npos);
 }
 
+TEST_CASE("a CPU id past the kernel's maximum or out of order is no header") {
+  std::string error;
+  // 2^32 would wrap to CPU 0: two columns with one label.
+  CHECK_FALSE(parse_proc_interrupts("CPU0 CPU4294967296\n  0: 1 2 timer\n", &error));
+  CHECK(error.find("ids up to 8191") != std::string::npos);
+  CHECK_FALSE(parse_proc_interrupts("CPU8192\n  0: 1 timer\n", nullptr));
+  CHECK_FALSE(parse_proc_interrupts("CPU1 CPU0\n  0: 1 2 timer\n", nullptr));
+  CHECK_FALSE(parse_proc_interrupts("CPU0 CPU0\n  0: 1 2 timer\n", nullptr));
+  auto t = parse_proc_interrupts("CPU0 CPU8191\n  0: 1 2 timer\n", nullptr);
+  REQUIRE(t);
+  CHECK(t->cpus == std::vector<int>{0, 8191});
+}
+
 namespace {
 
 struct Fixture {

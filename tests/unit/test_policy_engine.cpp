@@ -226,7 +226,13 @@ TEST_CASE("a pause with a duration expires by itself", "[policy]") {
 
 TEST_CASE("a corrupt pause file errs on the side of not writing", "[policy]") {
   Rig r(Mode::enforce);
-  r.dir.write("policy-pause.json", "{not json");
+  std::string text = "{not json";
+  // Valid JSON whose times are no numbers: once an exception out of the loop.
+  SECTION("since is a string") { text = R"({"since":"yesterday","until":0})"; }
+  SECTION("until is null") { text = R"({"since":1,"until":null})"; }
+  SECTION("until is past a double") { text = R"({"since":1,"until":1e999})"; }
+  SECTION("not an object") { text = "[1,2]"; }
+  r.dir.write("policy-pause.json", text);
   r.pass();
   CHECK(r.sol->writes == 0);
   CHECK(r.engine->status().pause_error.find("policy-pause.json") != std::string::npos);
