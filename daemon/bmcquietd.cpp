@@ -17,9 +17,10 @@ int main(int argc, char** argv) {
   app.add_option("--config", options.config_path, "configuration file")
       ->type_name("PATH")
       ->capture_default_str();
-  app.add_flag("--check-config", options.check_only,
-               "validate the configuration (and the files it names) and exit: 0 valid, 2 not, 1 when a "
-                "needed BMC password is missing, empty or readable by others");
+  app.add_flag(
+      "--check-config", options.check_only,
+      "validate the configuration (and the files it names) and exit: 0 valid, 2 not, 1 when a "
+      "needed BMC password is missing, empty or readable by others");
   auto& cli = options.cli;
   app.add_option("--listen", cli.listen,
                  "metrics address, overrides exporter.listen (default 127.0.0.1:19100)")

@@ -24,8 +24,8 @@
 #include "metrics/metrics.hpp"
 #include "metrics/names.hpp"
 #include "metrics/process_metrics.hpp"
-#include "service/web_server.hpp"
 #include "service/confinement.hpp"
+#include "service/web_server.hpp"
 
 namespace bmcquiet {
 namespace {

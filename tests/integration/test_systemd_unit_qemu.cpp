@@ -372,7 +372,7 @@ TEST_CASE(
   {
     INFO("the bus policy and the daemon's own check: only root may pause");
     const auto access = run.section("access");
-    CHECK(has_line(access, "nobody-pause=77"));  // EX_NOPERM
+    CHECK(has_line(access, "nobody-pause=77"));   // EX_NOPERM
     CHECK_THAT(access, Catch::Contains("root"));  // the refusal says who may
     CHECK(has_line(access, "root-pause=0"));
     CHECK(has_line(access, "bmcquiet_policy_paused 1"));
