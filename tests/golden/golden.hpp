@@ -34,6 +34,9 @@ struct Case {
   // Families (regex on the name) whose values vary on this fixture on top of
   // the harness-wide rules, e.g. what the TSC detector measures on this host.
   const char* varies = "";
+  // Literal rewrites of the scrape for output known to flip between runs on
+  // this fixture: each one is a bug to fix, named where the row is.
+  std::vector<std::pair<std::string, std::string>> rewrite = {};
 };
 
 // How a scrape is normalised for one case.

@@ -230,6 +230,7 @@ void run(const Case& c) {
 
   Normalisation how{*c.collector != '\0', c.varies, peers.text};
   how.text[root.path()] = "<root>";
+  for (const auto& [from, to] : c.rewrite) how.text[from] = to;
   how.text[daemon.url.substr(7, daemon.url.rfind('/') - 7)] = "127.0.0.1:<port>";
   const auto scrape = settled(c, daemon, how, root);
   if (scrape.empty()) return;

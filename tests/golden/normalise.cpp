@@ -18,7 +18,8 @@
 //     the CPUs the daemon may run on, where the TSC frequency came from)
 //     become <varies>; series that then repeat are one.
 //  5. Text of this run: the temp root becomes <root>, the peers' and the
-//     exporter's ports become <port>.
+//     exporter's ports become <port>; plus a case's `rewrite` of output known
+//     to flip between runs (a bug, named at its row in cases.cpp).
 // Nothing else is normalised: a value that changes between two runs of the
 // same fixture fails the settle check in harness.cpp, which names it.
 #include <algorithm>
