@@ -20,6 +20,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -138,13 +139,13 @@ std::string settled(const Case& c, const Daemon& d, const Normalisation& how, co
     }
     std::this_thread::sleep_for(*c.collector ? 50ms : 300ms);
   }
-  INFO("bmcquietd log:\n" << read_file(d.log));
+  // Printed as is: Catch would wrap the diff's lines inside its message.
+  std::cout << "bmcquietd log:\n" << read_file(d.log) << "\n" << raw;
   FAIL_CHECK("the output did not settle within "
              << kSettleLimit.count()
-             << " s: two runs "
-                "differ in these lines. If they legitimately vary, add their family to kVaries "
-                "(tests/golden/normalise.cpp) or the case's `varies`:\n"
-             << raw);
+             << " s: the two last runs differ in the lines the diff above shows. If they "
+                "legitimately vary, add their family to kVaries (tests/golden/normalise.cpp) "
+                "or the case's `varies`.");
   return {};
 }
 
@@ -209,11 +210,28 @@ void check_golden(const Case& c, const std::string& actual, const TempDir& scrat
   if (!fs::exists(file)) FAIL("no golden file " << file << "\n" << update_hint(c));
   const auto expected = read_file(file);
   const auto rel = "tests/golden/" + case_name(c) + ".prom";
-  if (expected != actual)
-    FAIL("/metrics differs from " << rel << " (- golden, + this build):\n"
-                                  << unified_diff(rel, expected, "this build", actual, scratch)
+  if (expected != actual) {
+    std::cout << unified_diff(rel, expected, "this build", actual, scratch);
+    FAIL("/metrics differs from " << rel << ": the unified diff above shows how (- golden, + "
+                                  << "this build).\n"
                                   << update_hint(c));
+  }
   SUCCEED(rel << " matches");
+}
+
+// What must hold whatever the golden says.
+void check_scrape(const Case& c, const std::string& scrape, const std::string& log) {
+  INFO("bmcquietd log:\n" << read_file(log));
+  if (*c.collector) {
+    // A golden of a collector that is down would only record its failure.
+    CHECK(sample_value(scrape, "bmcquiet_collector_up{collector=\"" + std::string(c.collector) +
+                                   "\"}") == 1.0);
+    return;
+  }
+  for (const auto& name : unknown_exporter_wide(scrape))
+    FAIL_CHECK(name << " is exported with every collector off: add it to kExporterWide "
+                       "(tests/golden/normalise.cpp) so the per-collector goldens leave it "
+                       "to exporter/no-collectors.prom");
 }
 
 }  // namespace
@@ -234,18 +252,7 @@ void run(const Case& c) {
   how.text[daemon.url.substr(7, daemon.url.rfind('/') - 7)] = "127.0.0.1:<port>";
   const auto scrape = settled(c, daemon, how, root);
   if (scrape.empty()) return;
-  INFO("bmcquietd log:\n" << read_file(daemon.log));
-  if (*c.collector) {
-    // A golden of a collector that is down would only record its failure.
-    CHECK(sample_value(scrape, "bmcquiet_collector_up{collector=\"" + std::string(c.collector) +
-                                   "\"}") == 1.0);
-  } else {
-    const auto unknown = unknown_exporter_wide(scrape);
-    for (const auto& name : unknown)
-      FAIL_CHECK(name << " is exported with every collector off: add it to kExporterWide "
-                         "(tests/golden/normalise.cpp) so the per-collector goldens leave it "
-                         "to exporter/no-collectors.prom");
-  }
+  check_scrape(c, scrape, daemon.log);
   check_golden(c, normalise(scrape, how), root);
 }
 
