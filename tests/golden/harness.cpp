@@ -36,7 +36,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr auto kSettleLimit = 30s;
+constexpr auto kSettleLimit = 20s;
 
 std::string golden_dir() { return BMCQUIET_GOLDEN_DIR; }
 std::string family_dir(const Case& c) { return *c.collector ? c.collector : "exporter"; }
