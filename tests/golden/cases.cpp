@@ -27,6 +27,14 @@ void interrupts_baremetal(const TempDir& root) {
   root.write("proc/interrupts", fixture("interrupts/baremetal-8cpu-cpu3-offline.txt"));
 }
 
+// CPU 5 (isolated; the fifth column, CPU 3 being offline) takes 40 more
+// serial interrupts.
+void interrupts_baremetal_change(const TempDir& root) {
+  auto text = fixture("interrupts/baremetal-8cpu-cpu3-offline.txt");
+  text.replace(text.find("        310"), 11, "        350");
+  root.write("proc/interrupts", text);
+}
+
 void interrupts_vm(const TempDir& root) {
   cpus(root, "0-1", "");
   root.write("proc/interrupts", fixture("interrupts/vm-2cpu.txt"));
@@ -41,6 +49,12 @@ void smi_intel_msr(const TempDir& root) {
     tree.msr(cpu, 0x34, 1000);  // MSR_SMI_COUNT
   }
   root.write("proc/interrupts", "           CPU0       CPU1\n");
+}
+
+// 25 SMIs on every CPU.
+void smi_intel_msr_change(const TempDir& root) {
+  FakeCpuTree tree(root.path());
+  for (int cpu = 0; cpu < 2; ++cpu) tree.msr(cpu, 0x34, 1025);
 }
 
 void tsc_invariant(const TempDir& root) {
@@ -68,6 +82,13 @@ void inband_two_users(const TempDir& root) {
   root.write(si + "hosed", "0\n");
 }
 
+// 50 more KCS transactions, one hosed.
+void inband_two_users_change(const TempDir& root) {
+  const std::string si = "sys/devices/platform/ipmi_si.0/";
+  root.write(si + "complete_transactions", "1250\n");
+  root.write(si + "hosed", "1\n");
+}
+
 // The TSC detector measures this host: its gaps and sampled time vary.
 constexpr const char* kTscMeasured =
     "bmcquiet_tsc_(gap_seconds|gaps_total|sampled_seconds_total|stolen_seconds_total)";
@@ -83,18 +104,19 @@ const std::vector<std::pair<std::string, std::string>> kMediaOwnerFlips = {
 
 const Case kCases[] = {
     {"", "no-collectors"},
-    {"interrupts", "baremetal-8cpu", Peer::none, "", &interrupts_baremetal},
+    {"interrupts", "baremetal-8cpu", Peer::none, "", &interrupts_baremetal,
+     &interrupts_baremetal_change},
     {"interrupts", "vm-2cpu", Peer::none, "", &interrupts_vm},
-    {"smi", "intel-msr-2cpu", Peer::none, "", &smi_intel_msr},
-    {"tsc_gap", "invariant-tsc", Peer::none, "", &tsc_invariant, kTscMeasured},
-    {"inband_ipmi", "two-users", Peer::none, "", &inband_two_users},
+    {"smi", "intel-msr-2cpu", Peer::none, "", &smi_intel_msr, &smi_intel_msr_change},
+    {"tsc_gap", "invariant-tsc", Peer::none, "", &tsc_invariant, nullptr, kTscMeasured},
+    {"inband_ipmi", "two-users", Peer::none, "", &inband_two_users, &inband_two_users_change},
     {"redfish", "dell", Peer::bmcsim, "redfish/dell"},
     {"redfish", "hpe", Peer::bmcsim, "redfish/hpe"},
     {"redfish", "hgx", Peer::bmcsim, "redfish/hgx"},
     {"redfish", "supermicro", Peer::bmcsim, "redfish/supermicro"},
     {"redfish", "capture-dell-idrac9", Peer::bmcsim, "shared:dell-idrac9"},
     {"redfish", "capture-hpe-ilo5", Peer::bmcsim, "shared:hpe-ilo5-apollo6500-xl675d-a100"},
-    {"redfish", "capture-supermicro", Peer::bmcsim, "shared:supermicro", nullptr, "",
+    {"redfish", "capture-supermicro", Peer::bmcsim, "shared:supermicro", nullptr, nullptr, "",
      kMediaOwnerFlips},
     {"redfish", "capture-openbmc", Peer::bmcsim, "shared:openbmc-bmcweb"},
     {"redfish", "capture-dmtf-rackmount1", Peer::bmcsim, "shared:dmtf-public-rackmount1"},

@@ -31,6 +31,9 @@ struct Case {
   // in ../shared/redfish-mockups (the case skips when ../shared is absent).
   const char* mockup = "";
   SetupRoot setup = nullptr;
+  // Applied once after the first completed run (e.g. a counter moves), so the
+  // golden shows counted values, not only zeros from an unchanging input.
+  SetupRoot change = nullptr;
   // Families (regex on the name) whose values vary on this fixture on top of
   // the harness-wide rules, e.g. what the TSC detector measures on this host.
   const char* varies = "";

@@ -10,7 +10,8 @@
 //  3. Run build/daemon/bmcquietd on 127.0.0.1:0, read the URL from READY=1.
 //  4. Scrape until the output has settled: two consecutive completed runs of
 //     the collector (its last-success timestamp or error count moved) give
-//     the same normalised text (normalise.cpp). A value that keeps changing
+//     the same normalised text (normalise.cpp). A case's `change` is applied
+//     once the first run is done, so counters show what moved after it. A value that keeps changing
 //     fails here with the lines that moved, never silently.
 //  5. Compare with tests/golden/<collector>/<fixture>.prom: on a difference
 //     print a unified diff and how to accept it; with BMCQUIET_UPDATE_GOLDEN
@@ -79,13 +80,16 @@ std::string compose_config(const Case& c, const TempDir& root,
          "/dev\n  state: " + r + "/state\n" + body;
 }
 
-// The collector's run count as the scrape shows it: changes when a run ends.
+// The collector's run count as the scrape shows it: changes when a run ends;
+// empty before the first run has ended (collector_up appears then, while the
+// error counter is there from the start).
 std::string run_marker(const std::string& scrape, const std::string& collector) {
+  const auto label = "{collector=\"" + collector + "\"}";
+  if (!sample_value(scrape, "bmcquiet_collector_up" + label)) return {};
   std::string marker;
   for (const char* name :
        {"bmcquiet_collector_last_success_timestamp_seconds", "bmcquiet_collector_errors_total"})
-    if (auto v = sample_value(scrape, std::string(name) + "{collector=\"" + collector + "\"}"))
-      marker += std::to_string(*v) + " ";
+    if (auto v = sample_value(scrape, name + label)) marker += std::to_string(*v) + " ";
   return marker;
 }
 
@@ -125,15 +129,21 @@ Daemon start_daemon(const std::string& config, const TempDir& root) {
 // Scrapes until two consecutive runs normalise alike; the settled scrape.
 std::string settled(const Case& c, const Daemon& d, const Normalisation& how, const TempDir& root) {
   std::string last_marker, last_text, raw;
+  bool changed = false;
   const auto until = std::chrono::steady_clock::now() + kSettleLimit;
   while (std::chrono::steady_clock::now() < until) {
     const auto scrape = http_get(d.url);
     REQUIRE(scrape.status == 200);
     const auto marker = *c.collector ? run_marker(scrape.body, c.collector) : "static";
     if (!marker.empty() && marker != last_marker) {
-      const auto text = normalise(scrape.body, how);
+      auto text = normalise(scrape.body, how);
       if (text == last_text) return scrape.body;
       if (!last_text.empty()) raw = unified_diff("run before", last_text, "run after", text, root);
+      if (c.change && !changed) {
+        c.change(root);  // runs from here on count what changed
+        changed = true;
+        text.clear();
+      }
       last_marker = *c.collector ? marker : "";
       last_text = text;
     }
