@@ -1,8 +1,12 @@
 // The golden table: one row per tests/golden/<collector>/<fixture>.prom.
 // Adding a golden = a row here + <collector>/<fixture>.yaml (the collector's
-// config, placeholders in harness.cpp), then scripts/update-golden to write
-// the .prom and a review of it. ctest names each row
-// golden:<collector>/<fixture> and labels it golden.
+// config, placeholders in harness.cpp), then `scripts/update-golden
+// <collector>/` to write the .prom, and a review of it. E.g. a collector over
+// ipmi_sim with its own SDRs:
+//   IpmiSim::Options sdr_sim() { return {.sdrs = fixture("ipmi/sensors.sdrs")}; }
+//   {.collector = "ipmi_sensors", .fixture = "ipmi-sim", .peer = Peer::ipmi_sim,
+//    .ipmi = &sdr_sim},
+// ctest names each row golden:<collector>/<fixture> and labels it golden.
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
@@ -10,7 +14,6 @@
 #include <filesystem>
 
 #include "golden/golden.hpp"
-#include "support/bmcsim.hpp"
 #include "support/fake_smi.hpp"
 
 namespace bmcquiet::test::golden {
@@ -63,18 +66,25 @@ void tsc_invariant(const TempDir& root) {
   root.write("proc/interrupts", "           CPU0       CPU1\n");
 }
 
+// A process holding `device` (under <devfs>) open as fd 3, with its name and
+// the CPUs it may run on, as /proc/<pid> shows it.
+void fake_process(const TempDir& root, int pid, const std::string& comm,
+                  const std::string& cpus_allowed, const std::string& device) {
+  const auto dir = fmt::format("proc/{}", pid);
+  root.write(dir + "/comm", comm + "\n");
+  root.write(dir + "/status",
+             fmt::format("Name:\t{}\nCpus_allowed_list:\t{}\n", comm, cpus_allowed));
+  std::filesystem::create_directories(root.path() + "/" + dir + "/fd");
+  std::filesystem::create_symlink(root.path() + "/dev/" + device,
+                                  root.path() + "/" + dir + "/fd/3");
+}
+
 // Two processes hold the in-band IPMI device; one may run on isolated CPUs.
 void inband_two_users(const TempDir& root) {
   cpus(root, "0-7", "2-7");
   root.write("dev/ipmi0", "");
-  const std::pair<int, const char*> users[] = {{4242, "0-1"}, {4343, "0-7"}};
-  for (const auto& [pid, allowed] : users) {
-    const auto dir = fmt::format("proc/{}", pid);
-    root.write(dir + "/comm", pid == 4242 ? "ipmitool\n" : "dcgm\n");
-    root.write(dir + "/status", fmt::format("Name:\tx\nCpus_allowed_list:\t{}\n", allowed));
-    std::filesystem::create_directories(root.path() + "/" + dir + "/fd");
-    std::filesystem::create_symlink(root.path() + "/dev/ipmi0", root.path() + "/" + dir + "/fd/3");
-  }
+  fake_process(root, 4242, "ipmitool", "0-1", "ipmi0");
+  fake_process(root, 4343, "dcgm", "0-7", "ipmi0");
   const std::string si = "sys/devices/platform/ipmi_si.0/";
   root.write(si + "type", "kcs\n");
   root.write(si + "complete_transactions", "1200\n");
@@ -103,26 +113,58 @@ const std::vector<std::pair<std::string, std::string>> kMediaOwnerFlips = {
     {"media=\"system/", "media=\"<manager or system>/"}};
 
 const Case kCases[] = {
-    {"", "no-collectors"},
-    {"interrupts", "baremetal-8cpu", Peer::none, "", &interrupts_baremetal,
-     &interrupts_baremetal_change},
-    {"interrupts", "vm-2cpu", Peer::none, "", &interrupts_vm},
-    {"smi", "intel-msr-2cpu", Peer::none, "", &smi_intel_msr, &smi_intel_msr_change},
-    {"tsc_gap", "invariant-tsc", Peer::none, "", &tsc_invariant, nullptr, kTscMeasured},
-    {"inband_ipmi", "two-users", Peer::none, "", &inband_two_users, &inband_two_users_change},
-    {"redfish", "dell", Peer::bmcsim, "redfish/dell"},
-    {"redfish", "hpe", Peer::bmcsim, "redfish/hpe"},
-    {"redfish", "hgx", Peer::bmcsim, "redfish/hgx"},
-    {"redfish", "supermicro", Peer::bmcsim, "redfish/supermicro"},
-    {"redfish", "capture-dell-idrac9", Peer::bmcsim, "shared:dell-idrac9"},
-    {"redfish", "capture-hpe-ilo5", Peer::bmcsim, "shared:hpe-ilo5-apollo6500-xl675d-a100"},
-    {"redfish", "capture-supermicro", Peer::bmcsim, "shared:supermicro", nullptr, nullptr, "",
-     kMediaOwnerFlips},
-    {"redfish", "capture-openbmc", Peer::bmcsim, "shared:openbmc-bmcweb"},
-    {"redfish", "capture-dmtf-rackmount1", Peer::bmcsim, "shared:dmtf-public-rackmount1"},
-    {"dcmi", "ipmi-sim", Peer::ipmi_sim},
-    {"policy", "ipmi-sim", Peer::ipmi_sim},
-    {"policy", "redfish-dell", Peer::bmcsim, "redfish/dell"},
+    {.collector = "", .fixture = "no-collectors"},
+    {.collector = "interrupts",
+     .fixture = "baremetal-8cpu",
+     .setup = &interrupts_baremetal,
+     .change = &interrupts_baremetal_change},
+    {.collector = "interrupts", .fixture = "vm-2cpu", .setup = &interrupts_vm},
+    {.collector = "smi",
+     .fixture = "intel-msr-2cpu",
+     .setup = &smi_intel_msr,
+     .change = &smi_intel_msr_change},
+    {.collector = "tsc_gap",
+     .fixture = "invariant-tsc",
+     .setup = &tsc_invariant,
+     .varies = kTscMeasured},
+    {.collector = "inband_ipmi",
+     .fixture = "two-users",
+     .setup = &inband_two_users,
+     .change = &inband_two_users_change},
+    {.collector = "redfish", .fixture = "dell", .peer = Peer::bmcsim, .mockup = "redfish/dell"},
+    {.collector = "redfish", .fixture = "hpe", .peer = Peer::bmcsim, .mockup = "redfish/hpe"},
+    {.collector = "redfish", .fixture = "hgx", .peer = Peer::bmcsim, .mockup = "redfish/hgx"},
+    {.collector = "redfish",
+     .fixture = "supermicro",
+     .peer = Peer::bmcsim,
+     .mockup = "redfish/supermicro"},
+    {.collector = "redfish",
+     .fixture = "capture-dell-idrac9",
+     .peer = Peer::bmcsim,
+     .mockup = "shared:dell-idrac9"},
+    {.collector = "redfish",
+     .fixture = "capture-hpe-ilo5",
+     .peer = Peer::bmcsim,
+     .mockup = "shared:hpe-ilo5-apollo6500-xl675d-a100"},
+    {.collector = "redfish",
+     .fixture = "capture-supermicro",
+     .peer = Peer::bmcsim,
+     .mockup = "shared:supermicro",
+     .rewrite = kMediaOwnerFlips},
+    {.collector = "redfish",
+     .fixture = "capture-openbmc",
+     .peer = Peer::bmcsim,
+     .mockup = "shared:openbmc-bmcweb"},
+    {.collector = "redfish",
+     .fixture = "capture-dmtf-rackmount1",
+     .peer = Peer::bmcsim,
+     .mockup = "shared:dmtf-public-rackmount1"},
+    {.collector = "dcmi", .fixture = "ipmi-sim", .peer = Peer::ipmi_sim},
+    {.collector = "policy", .fixture = "ipmi-sim", .peer = Peer::ipmi_sim},
+    {.collector = "policy",
+     .fixture = "redfish-dell",
+     .peer = Peer::bmcsim,
+     .mockup = "redfish/dell"},
 };
 
 class Invoker final : public Catch::ITestInvoker {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support/helpers.hpp"
+#include "support/ipmi_sim.hpp"
 
 namespace bmcquiet::test::golden {
 
@@ -22,7 +23,8 @@ enum class Peer {
 // Writes the fake kernel files a collector reads (proc/, sys/, dev/ under root).
 using SetupRoot = void (*)(const TempDir& root);
 
-// One row of the table in cases.cpp: one golden file.
+// One row of the table in cases.cpp (designated initializers, in this order):
+// one golden file.
 struct Case {
   const char* collector;  // the one collector enabled; "" = none (the exporter's own series)
   const char* fixture;    // tests/golden/<collector or exporter>/<fixture>.{yaml,prom}
@@ -30,6 +32,8 @@ struct Case {
   // bmcsim: a folder under tests/fixtures, or "shared:<dir>" for a real capture
   // in ../shared/redfish-mockups (the case skips when ../shared is absent).
   const char* mockup = "";
+  // ipmi_sim: its SEL entries, SDRs, emu commands... (nullptr: IpmiSim's defaults).
+  IpmiSim::Options (*ipmi)() = nullptr;
   SetupRoot setup = nullptr;
   // Applied once after the first completed run (e.g. a counter moves), so the
   // golden shows counted values, not only zeros from an unchanging input.

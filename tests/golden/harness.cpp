@@ -190,7 +190,7 @@ bool start_peers(const Case& c, const TempDir& root, Peers& p) {
     p.text[p.bmcsim->url().substr(7)] = "127.0.0.1:<port>";  // after http://
   } else if (c.peer == Peer::ipmi_sim) {
     if (skip_without_ipmi_sim()) return false;
-    p.ipmi = std::make_unique<IpmiSim>();
+    p.ipmi = std::make_unique<IpmiSim>(c.ipmi ? c.ipmi() : IpmiSim::Options{});
     REQUIRE(p.ipmi->start());
     const auto port = std::to_string(p.ipmi->port());
     p.fill = {{"@IPMI_PORT@", port},
