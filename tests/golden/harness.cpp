@@ -11,8 +11,9 @@
 //  4. Scrape until the output has settled: two consecutive completed runs of
 //     the collector (its last-success timestamp or error count moved) give
 //     the same normalised text (normalise.cpp). A case's `change` is applied
-//     once the first run is done, so counters show what moved after it. A value that keeps changing
-//     fails here with the lines that moved, never silently.
+//     once the first run is done, so counters show what moved after it. A
+//     value that keeps changing fails here with the lines that moved, never
+//     silently.
 //  5. Compare with tests/golden/<collector>/<fixture>.prom: on a difference
 //     print a unified diff and how to accept it; with BMCQUIET_UPDATE_GOLDEN
 //     set, rewrite the file instead.
@@ -67,9 +68,9 @@ std::string others_off(const std::string& collector) {
 std::string compose_config(const Case& c, const TempDir& root,
                            const std::map<std::string, std::string>& fill) {
   const auto& r = root.path();
-  std::string body = read_file(golden_dir() + "/" + case_name(c) + ".yaml");
+  std::string body = "\n" + read_file(golden_dir() + "/" + case_name(c) + ".yaml");
   for (const auto& [key, value] : fill)
-    for (auto at = body.find(key); at != std::string::npos; at = body.find(key, at))
+    for (auto at = body.find(key); at != std::string::npos; at = body.find(key, at + value.size()))
       body.replace(at, key.size(), value);
   const auto collectors = body.find("\ncollectors:\n");
   if (collectors == std::string::npos)
