@@ -260,7 +260,7 @@ int run_check(const CheckOptions& o) {
   auto platform = sample_platform(o, plan.config);
   judge_platform(platform, findings);
   const auto inband = scan_inband(plan.config);
-  progress.show("reading the BMC's network ports (at most 40 s)");
+  progress.show("reading the BMC's network ports (at most 20 s)");
   check_nic(io, plan.bmc, plan.config.paths.sysfs, findings);
   progress.show("reading the BMC's settings (at most 60 s)");
   auto engine = observe_policy(io, metrics, plan, policy_settings(loaded->text));

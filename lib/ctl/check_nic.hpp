@@ -26,6 +26,6 @@ void judge_nic(const NicLook* look, bool bmc_configured, Findings& findings);
 
 // Looks once (at most `seconds`) through the plan's BMC and the host's sysfs.
 void check_nic(boost::asio::io_context& io, const std::shared_ptr<bmc::Bmc>& bmc,
-               const std::string& sysfs, Findings& findings, int seconds = 40);
+               const std::string& sysfs, Findings& findings, int seconds = 20);
 
 }  // namespace bmcquiet::ctl
