@@ -3,6 +3,9 @@
 // <sysfs>/class/net tree (the only fake: host NICs cannot exist here).
 #include <sys/stat.h>
 
+#include <filesystem>
+#include <map>
+
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
@@ -10,6 +13,7 @@
 
 #include "bmc/bmc.hpp"
 #include "collectors/bmc_nic.hpp"
+#include "core/mac_address.hpp"
 #include "metrics/metrics.hpp"
 #include "support/bmcsim.hpp"
 #include "support/fake_netdev.hpp"
@@ -45,10 +49,14 @@ std::string collect_once(boost::asio::io_context& io, Metrics& metrics,
 }
 
 std::string redfish_metrics(const std::string& fixture, const FakeNetdevs& net) {
-  BmcSim sim({.mockup = fixture_dir("redfish-nic/" + fixture)});
+  const auto folder = fixture.find('/') == std::string::npos ? fixture_dir("redfish-nic/" + fixture)
+                                                             : fixture;  // a real capture's folder
+  BmcSim sim({.mockup = folder});
   RedfishRig rig;
   Metrics metrics;
-  auto owner = bmc::Bmc::create(rig.io, nullptr, {.redfish = rig.options(sim)});
+  auto options = rig.options(sim);
+  options.max_response_bytes = 16 * 1024 * 1024;  // captures' large collections
+  auto owner = bmc::Bmc::create(rig.io, nullptr, {.redfish = options});
   CollectOutcome outcome;
   auto text = collect_once(rig.io, metrics, owner, net, &outcome);
   INFO(outcome.error);
@@ -195,4 +203,56 @@ TEST_CASE("check: a BMC sharing a host NIC is a WARNING naming the interface and
                          Catch::Contains("Oem.Supermicro.ActiveInterface=Shared") &&
                          Catch::Contains("Dedicated"));
   CHECK(report.at("exit_code").as_int64() >= 1);
+}
+
+// The first enabled, non-host-interface port's MAC of a capture's manager.
+std::string capture_mac(const std::filesystem::path& manager) {
+  for (const auto& i : std::filesystem::directory_iterator(manager / "EthernetInterfaces")) {
+    const auto file = i.path() / "index.json";
+    if (!std::filesystem::exists(file)) continue;
+    const auto body = boost::json::parse(read_file(file.string())).as_object();
+    if (body.contains("Links") && body.at("Links").as_object().contains("HostInterface")) continue;
+    if (body.contains("InterfaceEnabled") && body.at("InterfaceEnabled") == false) continue;
+    if (body.contains("MACAddress") && body.at("MACAddress").is_string())
+      return std::string(body.at("MACAddress").as_string());
+  }
+  return {};
+}
+
+TEST_CASE("bmc_nic over Redfish: every real capture with EthernetInterfaces, LOM one MAC below") {
+  const auto root = shared_mockups();
+  if (!root) return;
+  // What each BMC says about its port; the captures are all dedicated, and
+  // OpenBMC's gives no word, so there the NC-SI offset rule decides.
+  const std::map<std::string, std::string> expected = {
+      {"dell-idrac9", "vendor_setting"}, {"hpe-ilo5-apollo6500-xl675d-a100", "vendor_setting"},
+      {"supermicro", "vendor_setting"},  {"dmtf-public-rackmount1", "vendor_setting"},
+      {"openbmc-bmcweb", "mac_offset"},
+  };
+  int captures = 0;
+  for (const auto& bmc : std::filesystem::directory_iterator(*root)) {
+    const auto managers = bmc.path() / "redfish/v1/Managers";
+    if (!std::filesystem::is_directory(managers)) continue;
+    for (const auto& m : std::filesystem::directory_iterator(managers)) {
+      if (!std::filesystem::is_directory(m.path() / "EthernetInterfaces")) continue;
+      const auto name = bmc.path().filename().string();
+      INFO(name);
+      ++captures;
+      const auto mac = normalise_mac(capture_mac(m.path()));
+      REQUIRE(mac);
+      // A host LOM one below the BMC's MAC: the board's block, not proof of sharing.
+      auto lom = *mac;
+      const auto last = std::stoul(lom.substr(15, 2), nullptr, 16);
+      REQUIRE(last > 0);
+      lom.replace(15, 2, fmt::format("{:02x}", last - 1));
+      FakeNetdevs net;
+      net.add("eno1", lom, "pci", "0000:3b:00.0", 1, lom);
+      const auto text = redfish_metrics(bmc.path().string(), net);
+      const auto how = expected.count(name) ? expected.at(name) : std::string();
+      CHECK_THAT(text, Catch::Contains("bmcquiet_bmc_nic_shared " +
+                                       std::string(how == "mac_offset" ? "1" : "0")));
+      if (!how.empty()) CHECK_THAT(text, Catch::Contains("how=\"" + how + "\""));
+    }
+  }
+  CHECK(captures >= 5);
 }
