@@ -61,20 +61,24 @@ struct Look : std::enable_shared_from_this<Look> {
     });
   }
 
-  void ask(const std::shared_ptr<ipmi::Client>& client) {
+  void ask(const std::shared_ptr<ipmi::Client>& client, std::vector<std::uint8_t> channels) {
     ++pending;
-    ipmi::read_lan_macs(client, [self = shared_from_this()](auto r) {
-      if (!r.ok()) self->out.errors.push_back("IPMI: " + r.error.message);
-      for (const auto& m : r.value.value_or(std::vector<ipmi::LanMac>{})) {
-        self->out.bmc_answered = true;
-        bmc::NicPort n;
-        n.source = "ipmi";
-        n.port = fmt::format("LAN channel {}", m.channel);
-        n.mac = m.mac;
-        self->ports.push_back(std::move(n));
-      }
-      self->one_done();
-    });
+    ipmi::read_lan_macs(
+        client,
+        [self = shared_from_this()](auto r) {
+          if (!r.ok()) self->out.errors.push_back("IPMI: " + r.error.message);
+          for (const auto& m : r.value.value_or(std::vector<ipmi::LanMac>{})) {
+            self->out.bmc_answered = true;
+            bmc::NicPort n;
+            n.source = "ipmi";
+            n.port = fmt::format("LAN channel {}", m.channel);
+            n.mac = m.mac;
+            self->ports.push_back(std::move(n));
+            self->out.lan_channels.push_back(m.channel);
+          }
+          self->one_done();
+        },
+        std::move(channels));
   }
 };
 
@@ -90,13 +94,15 @@ class BmcNicCollector final : public Collector {
         bmc_, sysfs_, perm_,
         [this, alive = std::weak_ptr<bool>(alive_), done = std::move(done)](NicLook l) {
           if (!alive.lock()) return;
+          if (!l.lan_channels.empty()) lan_channels_ = l.lan_channels;
           publish(l.verdict);
           bmc_->refresh_health();
           if (l.bmc_answered || l.errors.empty()) return done(CollectOutcome::success());
           done(CollectOutcome::failure(
               fmt::format("cannot read the BMC's network ports: {}", fmt::join(l.errors, "; ")),
               ProblemKind::unavailable));
-        });
+        },
+        lan_channels_);
   }
 
   void stop() override { alive_.reset(); }
@@ -117,19 +123,21 @@ class BmcNicCollector final : public Collector {
   std::string sysfs_;
   PermAddressReader perm_;
   Labels info_;
+  std::vector<std::uint8_t> lan_channels_;  // found once, then only their MACs are read
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace
 
 void look_at_bmc_nic(const std::shared_ptr<bmc::Bmc>& bmc, const std::string& sysfs,
-                     PermAddressReader perm, std::function<void(NicLook)> done) {
+                     PermAddressReader perm, std::function<void(NicLook)> done,
+                     std::vector<std::uint8_t> lan_channels) {
   auto look = std::make_shared<Look>();
   look->sysfs = sysfs;
   look->perm = std::move(perm);
   look->done = std::move(done);
   if (auto r = bmc->redfish()) look->ask(r);
-  if (auto i = bmc->ipmi()) look->ask(i);
+  if (auto i = bmc->ipmi()) look->ask(i, std::move(lan_channels));
   look->one_done();
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bmc/nic_sharing.hpp"
 #include "collectors/collector.hpp"
@@ -26,12 +28,15 @@ std::unique_ptr<Collector> make_bmc_nic_collector_with(const CollectorEnv& env,
 struct NicLook {
   bmc::NicVerdict verdict;
   std::vector<std::string> errors;
-  bool bmc_answered = false;  // some transport gave its ports
+  bool bmc_answered = false;               // some transport gave its ports
+  std::vector<std::uint8_t> lan_channels;  // IPMI LAN channels with a MAC
 };
 
 // One look: the borrowed BMC's transports (those configured), then the host
 // interfaces under sysfs. done runs once, on the loop. `check` uses it too.
+// lan_channels from an earlier look spares the IPMI channel scan.
 void look_at_bmc_nic(const std::shared_ptr<bmc::Bmc>& bmc, const std::string& sysfs,
-                     PermAddressReader perm, std::function<void(NicLook)> done);
+                     PermAddressReader perm, std::function<void(NicLook)> done,
+                     std::vector<std::uint8_t> lan_channels = {});
 
 }  // namespace bmcquiet

@@ -20,8 +20,10 @@ struct Walk : std::enable_shared_from_this<Walk> {
   std::shared_ptr<Client> client;
   std::function<void(Result<std::vector<LanMac>>)> done;
   std::vector<LanMac> found;
+  std::vector<std::uint8_t> known;  // LAN channels already found: no scan
 
   void next(std::uint8_t channel) {
+    if (!known.empty()) return next_known();
     if (channel > kLastChannel) return finish();
     client->raw(channel_info_request(channel), [self = shared_from_this(), channel](auto r) {
       self->on_info(channel, std::move(r));
@@ -32,12 +34,27 @@ struct Walk : std::enable_shared_from_this<Walk> {
     if (!r.ok()) return fail(std::move(r.error));
     const auto lan = r.value->cc == kCcOk ? decode_is_lan_channel(r.value->data) : std::nullopt;
     if (!lan.value_or(false)) return next(channel + 1);
-    client->raw(lan_mac_request(channel), [self = shared_from_this(), channel](auto m) {
-      if (!m.ok()) return self->fail(std::move(m.error));
-      if (m.value->cc == kCcOk)
-        if (auto mac = decode_lan_mac(m.value->data)) self->found.push_back({channel, *mac});
-      self->next(channel + 1);
+    read_mac(channel, [self = shared_from_this(), channel] { self->next(channel + 1); });
+  }
+
+  void next_known() {
+    const auto channel = known.front();
+    known.erase(known.begin());
+    read_mac(channel, [self = shared_from_this()] {
+      if (self->known.empty()) return self->finish();
+      self->next_known();
     });
+  }
+
+  void read_mac(std::uint8_t channel, std::function<void()> then) {
+    client->raw(lan_mac_request(channel),
+                [self = shared_from_this(), channel, then = std::move(then)](auto m) {
+                  if (!m.ok()) return self->fail(std::move(m.error));
+                  if (m.value->cc == kCcOk)
+                    if (auto mac = decode_lan_mac(m.value->data))
+                      self->found.push_back({channel, *mac});
+                  then();
+                });
   }
 
   // No answer at all (raw() reports completion codes as answers): asking
@@ -77,10 +94,12 @@ std::optional<std::string> decode_lan_mac(const Bytes& data) {
 }
 
 void read_lan_macs(const std::shared_ptr<Client>& client,
-                   std::function<void(Result<std::vector<LanMac>>)> done) {
+                   std::function<void(Result<std::vector<LanMac>>)> done,
+                   std::vector<std::uint8_t> lan_channels) {
   auto walk = std::make_shared<Walk>();
   walk->client = client;
   walk->done = std::move(done);
+  walk->known = std::move(lan_channels);
   walk->next(kFirstChannel);
 }
 

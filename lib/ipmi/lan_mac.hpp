@@ -40,8 +40,11 @@ struct LanMac {
 
 // Every LAN channel's MAC, channels in order. Fails when a request gets no
 // answer (the BMC is not reachable); channels that are not LAN or report no
-// MAC (a completion code) are simply absent.
+// MAC (a completion code) are simply absent. `lan_channels` from an earlier
+// answer skips the channel scan (11 requests, each of which may raise an
+// SMI in-band): only their MACs are read again.
 void read_lan_macs(const std::shared_ptr<Client>& client,
-                   std::function<void(Result<std::vector<LanMac>>)> done);
+                   std::function<void(Result<std::vector<LanMac>>)> done,
+                   std::vector<std::uint8_t> lan_channels = {});
 
 }  // namespace bmcquiet::ipmi

@@ -81,10 +81,20 @@ struct Reader : std::enable_shared_from_this<Reader> {
     }
     if (model->vendor && model->vendor->name() == "dell")
       for (const auto& path : model->oem_resources)
-        get(path, [this](const Json& body) {
-          if (!manager_word) manager_word = attributes_nic_word(body);
-        });
+        if (is_manager_set(path))  // iDRAC.Embedded.1's, not the large System one
+          get(path, [this](const Json& body) {
+            if (!manager_word) manager_word = attributes_nic_word(body);
+          });
     if (--pending == 0) finish();
+  }
+
+  // Dell names each attribute set after its component: the Manager's is the
+  // one whose last segment is a Manager's Id.
+  bool is_manager_set(const std::string& path) const {
+    const auto id = normalise_link(path).substr(normalise_link(path).rfind('/') + 1);
+    for (const auto& m : model->managers)
+      if (m.id == id) return true;
+    return false;
   }
 
   void finish() {

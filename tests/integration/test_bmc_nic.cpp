@@ -150,6 +150,37 @@ TEST_CASE("bmc_nic over IPMI: the LAN channel's MAC on a host port, as ipmitool 
   for (int i = 0; i < 50 && !closed; ++i) io.run_one_for(100ms);
 }
 
+TEST_CASE("bmc_nic over IPMI: channels scanned once, then only the LAN channel's MAC is read") {
+  if (skip_without_ipmi_sim()) return;
+  IpmiSim sim(IpmiSim::Options{.sel_entries = 0, .lan_mac = "3c:ec:ef:10:20:31"});
+  REQUIRE(sim.start());
+  FakeNetdevs net;
+  net.add("eno1", "3c:ec:ef:10:20:30", "pci", "0000:3b:00.0", 1, "3c:ec:ef:10:20:30");
+  boost::asio::io_context io;
+  Metrics metrics;
+  auto owner = bmc::Bmc::create(io, nullptr, {.ipmi = sim.client_config()});
+  CollectorEnv env{io, metrics, Paths{}, {}, owner};
+  env.paths.sysfs = net.sysfs();
+  auto c = make_bmc_nic_collector_with(env, net.reader());
+  c->start();
+  auto collect = [&] {
+    const auto before = owner->ipmi()->stats().requests;
+    std::optional<CollectOutcome> out;
+    c->collect([&](CollectOutcome o) { out = std::move(o); });
+    for (int i = 0; i < 300 && !out; ++i) {
+      if (io.stopped()) io.restart();
+      io.run_one_for(100ms);
+    }
+    REQUIRE(out);
+    CHECK(out->ok);
+    return owner->ipmi()->stats().requests - before;
+  };
+  CHECK(collect() == 12);  // Get Channel Info for 1..11, LAN parameter 5 on channel 1
+  CHECK(collect() == 1);
+  CHECK_THAT(metrics.serialize(), Catch::Contains(R"(how="mac_offset")"));
+  c->stop();
+}
+
 TEST_CASE("bmc_nic over IPMI: a BMC that does not answer is a failed collection, not a verdict") {
   if (skip_without_ipmi_sim()) return;
   IpmiSim sim;
