@@ -37,10 +37,9 @@ void judge_nic(const NicLook* look, bool bmc_configured, Findings& findings) {
       fmt::format("the BMC shares host NIC {}{} ({}): its traffic crosses the host's PCIe bus. "
                   "Fix: cable the BMC's dedicated management port and set the BMC's NIC "
                   "selection to Dedicated (iDRAC NIC.1.Selection, iLO dedicated network port, "
-                  "Supermicro LAN interface), then disable NC-SI sharing on {}",
+                  "Supermicro LAN interface; not Failover); runbook BmcQuietBmcNicShared",
                   v.interface.empty() ? "(interface not identified)" : v.interface,
-                  v.pci.empty() ? "" : " at " + v.pci, v.evidence,
-                  v.interface.empty() ? "the host NIC" : v.interface));
+                  v.pci.empty() ? "" : " at " + v.pci, v.evidence));
 }
 
 void check_nic(boost::asio::io_context& io, const std::shared_ptr<bmc::Bmc>& bmc,

@@ -6,7 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include "bmc/nic_sharing.hpp"
+#include "collectors/bmc_nic.hpp"
 #include "core/mac_address.hpp"
+#include "ctl/check_nic.hpp"
 #include "ipmi/lan_mac.hpp"
 #include "platform/net_ifaces.hpp"
 #include "redfish/bmc_nic.hpp"
@@ -223,4 +225,40 @@ TEST_CASE("NIC sharing: the BMC's word wins, then an exact MAC, then the NC-SI o
     CHECK_FALSE(v.shared);
     CHECK_THAT(v.why, Catch::Contains("class/net"));
   }
+}
+
+TEST_CASE("check: shared is a WARNING with the fix; dedicated and unknown are notes saying why") {
+  NicLook look;
+  look.bmc_answered = true;
+  look.verdict = bmc::decide_nic_sharing({port("7c:c2:55:50:a8:ff", true)},
+                                         {host("eno2", "7c:c2:55:50:a8:fe", "7c:c2:55:50:a8:fe")});
+  ctl::Findings shared;
+  ctl::judge_nic(&look, true, shared);
+  REQUIRE(shared.all().size() == 1);
+  CHECK(shared.all()[0].severity == ctl::Severity::warning);
+  CHECK_THAT(shared.all()[0].reason, Catch::Contains("eno2") && Catch::Contains("Dedicated"));
+
+  look.verdict = bmc::decide_nic_sharing({port("94:40:c9:41:e8:8a", false)}, {});
+  ctl::Findings dedicated;
+  ctl::judge_nic(&look, true, dedicated);
+  CHECK(dedicated.worst() == ctl::Severity::ok);
+  CHECK_THAT(dedicated.all()[0].reason, Catch::Contains("port of its own"));
+
+  look.verdict = bmc::decide_nic_sharing({port("94:40:c9:41:e8:8a")}, {});
+  ctl::Findings unknown;
+  ctl::judge_nic(&look, true, unknown);
+  CHECK(unknown.worst() == ctl::Severity::ok);
+  CHECK_THAT(unknown.all()[0].reason,
+             Catch::Contains("cannot tell") && Catch::Contains("class/net"));
+
+  look = NicLook{};
+  look.errors = {"IPMI: no answer after 3 attempts"};
+  look.verdict = bmc::decide_nic_sharing({}, {});
+  ctl::Findings silent;
+  ctl::judge_nic(&look, true, silent);
+  CHECK_THAT(silent.all()[0].reason, Catch::Contains("no answer"));
+
+  ctl::Findings none;
+  ctl::judge_nic(nullptr, false, none);
+  CHECK_THAT(none.all()[0].reason, Catch::Contains("not checked"));
 }
