@@ -6,7 +6,8 @@
 //   the shared port even when it is off (InterfaceEnabled false).
 // - Supermicro: Oem.Supermicro.ActiveInterface is the port in use now
 //   ("Dedicated"/"Shared"); LANInterface is the configured mode and may be
-//   "Failover", which says nothing about the port in use.
+//   "Failover", which says nothing about the port in use (read only when
+//   ActiveInterface is absent).
 // - Dell iDRAC: DellAttributes iDRAC.Embedded.1 CurrentNIC.1.ActiveNIC (in
 //   use now) and NIC.1.Selection (configured): "Dedicated", or the shared
 //   LOM / OCP port ("LOM1".."LOM4", "OCP..."); "None" when unknown.
@@ -31,6 +32,8 @@ constexpr std::array kInterfaceRows = {
     NicRow{"Oem/Hpe/InterfaceType", "Oem.Hpe.InterfaceType", "Dedicated", "Shared"},
     NicRow{"Oem/Supermicro/ActiveInterface", "Oem.Supermicro.ActiveInterface", "Dedicated",
            "Shared"},
+    // Firmware without ActiveInterface: the configured mode, unless Failover.
+    NicRow{"Oem/Supermicro/LANInterface", "Oem.Supermicro.LANInterface", "Dedicated", "Shared"},
 };
 
 // Dell: what is in use now first, then what is configured.

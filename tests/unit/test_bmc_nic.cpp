@@ -114,6 +114,15 @@ TEST_CASE("Redfish ports: each vendor's word, host interfaces and disabled ports
   CHECK(smc.word->shared);
   CHECK(smc.word->setting == "Oem.Supermicro.ActiveInterface=Shared");
 
+  // Older Supermicro firmware: the configured mode only; Failover says nothing.
+  const auto lan = [](const char* mode) {
+    return redfish::interface_nic_word(*redfish::Json::parse(
+        std::string(R"({"Oem":{"Supermicro":{"LANInterface":")") + mode + R"("}}})"));
+  };
+  CHECK(lan("Shared")->shared);
+  CHECK_FALSE(lan("Dedicated")->shared);
+  CHECK_FALSE(lan("Failover"));
+
   const auto dell = redfish::attributes_nic_word(
       json_file(dir + "/dell-lom/redfish/v1/Managers/iDRAC.Embedded.1/Oem/Dell/DellAttributes/"
                       "iDRAC.Embedded.1/index.json"));
