@@ -69,8 +69,10 @@ std::string ethtool_perm_address(const std::string& ifname) {
   ::close(fd);
   if (rc != 0 || req->size != 6) return {};
   const auto* d = buf + sizeof(ethtool_perm_addr);
-  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", d[0], d[1], d[2], d[3], d[4],
-                     d[5]);
+  // Drivers without one answer zeros (ethtool -P: "not set").
+  return normalise_mac(fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", d[0], d[1], d[2],
+                                   d[3], d[4], d[5]))
+      .value_or("");
 }
 
 std::vector<HostInterface> host_interfaces(const std::string& sysfs,

@@ -17,7 +17,7 @@ struct HostInterface {
   std::string pci;           // PCI address of its device, "0000:3b:00.0"
 };
 
-// The burnt-in MAC of an interface ("" when unknown). The real one asks the
+// The burnt-in MAC of an interface, normalised ("" when unknown or unset). The real one asks the
 // kernel (ETHTOOL_GPERMADDR); tests pass their own for interfaces that exist
 // only in a fake sysfs tree.
 using PermAddressReader = std::function<std::string(const std::string& ifname)>;

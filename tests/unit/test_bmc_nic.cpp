@@ -1,6 +1,7 @@
 // The shared-BMC-NIC pieces one by one: the IPMI decoders, the MAC text
 // rules, the host's interfaces from a fake sysfs tree, the Redfish port
 // decoder (fixtures and real captures) and the decision rules.
+#include <cctype>
 #include <filesystem>
 
 #include <catch2/catch.hpp>
@@ -88,6 +89,27 @@ TEST_CASE("Host interfaces: PCI Ethernet only, permanent MACs through the reader
   CHECK(found[1].address == "02:00:00:00:00:01");
   CHECK(found[1].perm_address == "3c:ec:ef:10:20:32");
   CHECK(host_interfaces(net.sysfs() + "/absent").empty());
+}
+
+TEST_CASE("Host interfaces: the real ETHTOOL_GPERMADDR answers as `ethtool -P` does") {
+  if (!test::have_command("ethtool")) {
+    WARN("skipped: ethtool not installed (scripts/setup-test installs it)");
+    return;
+  }
+  int asked = 0;
+  for (const auto& entry : fs::directory_iterator("/sys/class/net")) {
+    const auto name = entry.path().filename().string();
+    auto printed = test::run_command("ethtool -P " + name + " 2>/dev/null").output;
+    while (!printed.empty() && std::isspace(static_cast<unsigned char>(printed.back())))
+      printed.pop_back();
+    const auto colon = printed.find(": ");
+    if (colon == std::string::npos) continue;  // ethtool cannot ask it either
+    INFO(name << ": " << printed);
+    ++asked;
+    CHECK(ethtool_perm_address(name) == normalise_mac(printed.substr(colon + 2)).value_or(""));
+  }
+  CHECK(asked >= 1);  // loopback at least
+  CHECK(ethtool_perm_address("no-such-if0").empty());
 }
 
 TEST_CASE("Redfish ports: each vendor's word, host interfaces and disabled ports marked") {
