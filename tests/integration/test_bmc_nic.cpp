@@ -3,8 +3,10 @@
 // <sysfs>/class/net tree (the only fake: host NICs cannot exist here).
 #include <sys/stat.h>
 
+#include <csignal>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
@@ -286,4 +288,39 @@ TEST_CASE("bmc_nic over Redfish: every real capture with EthernetInterfaces, LOM
     }
   }
   CHECK(captures >= 5);
+}
+
+TEST_CASE("bmcquietd: collectors.bmc_nic runs at start and exports the verdict", "[daemon]") {
+  BmcSim sim({.mockup = fixture_dir("redfish-nic/shared")});
+  FakeNetdevs net;
+  net.add("eno2", "7c:c2:55:50:a8:fe", "pci", "0000:3b:00.1");
+  TempDir dir;
+  const auto password = dir.write("password", "secret");
+  ::chmod(password.c_str(), 0600);
+  const auto config = dir.write(
+      "bmcquiet.yaml",
+      fmt::format("paths:\n  state: {0}/state\nbmc:\n  redfish:\n    url: {1}\n    insecure: true\n"
+                  "    host_interface: false\n    username: admin\n    password_credential: \"\"\n"
+                  "    password_file: {2}\ncollectors:\n  policy:\n    enabled: false\n",
+                  dir.path(), sim.url(), password));
+  NotifySocket notify(dir.path());
+  Process daemon({built_binary("daemon/bmcquietd"), "--config", config, "--listen", "127.0.0.1:0",
+                  "--path.sysfs", net.sysfs(), "--log-level", "error"},
+                 {{"NOTIFY_SOCKET", notify.path()}});
+  const auto ready = notify.wait_for("READY=1", 10s);
+  REQUIRE(ready);
+  const auto start = ready->find("http://");
+  const auto url = ready->substr(start, ready->find("/metrics", start) + 8 - start);
+  std::string body;
+  for (int i = 0; i < 100; ++i) {
+    body = http_get(url).body;
+    if (sample_value(body, "bmcquiet_bmc_nic_shared")) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  INFO(body);
+  CHECK(sample_value(body, "bmcquiet_bmc_nic_shared") == 1.0);
+  CHECK(sample_value(body, R"(bmcquiet_collector_up{collector="bmc_nic"})") == 1.0);
+  CHECK_THAT(body, Catch::Contains(R"(interface="eno2")"));
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(5s) == 0);
 }
