@@ -1,6 +1,7 @@
 #include "redfish/bmc_nic.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -59,7 +60,8 @@ struct Reader : std::enable_shared_from_this<Reader> {
       if (r.ok())
         use(r.body);
       else if (!r.refused && self->out.error.empty())
-        self->out.error = fmt::format("{}: {}", path, r.error.empty() ? "not read" : r.error);
+        self->out.error = fmt::format("{}: {}", path,
+                                      r.error.empty() ? fmt::format("HTTP {}", r.status) : r.error);
       if (--self->pending == 0) self->finish();
     });
   }
