@@ -1,5 +1,6 @@
 #include "collectors/registry.hpp"
 
+#include "collectors/bmc_nic.hpp"
 #include "collectors/dcmi.hpp"
 #include "collectors/inband_ipmi.hpp"
 #include "collectors/interrupts.hpp"
@@ -21,6 +22,7 @@ const std::vector<CollectorFactory>& collector_factories() {
       {"policy", true, 60s, &make_policy_collector},
       {"dcmi", true, 60s, &make_dcmi_collector},
       {"inband_ipmi", true, 30s, &make_inband_ipmi_collector},
+      {"bmc_nic", true, 10min, &make_bmc_nic_collector},
   };
   return factories;
 }

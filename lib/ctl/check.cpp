@@ -17,6 +17,7 @@
 #include "bmc/bmc.hpp"
 #include "collectors/tsc_detector.hpp"
 #include "ctl/check_findings.hpp"
+#include "ctl/check_nic.hpp"
 #include "ctl/policy_table.hpp"
 #include "metrics/metrics.hpp"
 #include "platform/cpu_topology.hpp"
@@ -232,7 +233,7 @@ int report(const CheckOptions& o, const Findings& findings, const Platform* plat
     return int(severity);
   }
   for (const auto& f : findings.all())  // e.g. built-in defaults: no config file
-    if (f.check == "config" && f.severity == Severity::ok)
+    if ((f.check == "config" || f.check == "bmc_nic") && f.severity == Severity::ok)
       std::printf("Note       %s\n", f.reason.c_str());
   if (platform) std::fputs(platform_text(*platform).c_str(), stdout);
   if (inband) std::fputs(inband_text(*inband).c_str(), stdout);
@@ -259,6 +260,8 @@ int run_check(const CheckOptions& o) {
   auto platform = sample_platform(o, plan.config);
   judge_platform(platform, findings);
   const auto inband = scan_inband(plan.config);
+  progress.show("reading the BMC's network ports (at most 20 s)");
+  check_nic(io, plan.bmc, plan.config.paths.sysfs, findings);
   progress.show("reading the BMC's settings (at most 60 s)");
   auto engine = observe_policy(io, metrics, plan, policy_settings(loaded->text));
   progress.show("");

@@ -20,6 +20,8 @@ inline constexpr Threshold kPauseMaxSeconds{86400, "warning", "BmcQuietPolicyPau
 inline constexpr const char* kPowerCapSeverity = "critical";
 // BmcQuietPolicyDrift
 inline constexpr const char* kDriftSeverity = "warning";
+// BmcQuietBmcNicShared
+inline constexpr const char* kBmcNicSharedSeverity = "warning";
 // no alert: check only
 inline constexpr const char* kBmcNotConfiguredSeverity = "warning";
 

@@ -43,7 +43,34 @@ std::string IpmiSim::unavailable() {
   return {};
 }
 
-IpmiSim::IpmiSim(int sel_entries) : IpmiSim(Options{sel_entries, false}) {}
+IpmiSim::IpmiSim(int sel_entries) : IpmiSim(Options{.sel_entries = sel_entries}) {}
+
+namespace {
+
+// ipmi_sim asks its lan_config_program for the parameters it does not keep
+// itself: `<prog> <device> get <name>...`, one "<name>:<value>" line each.
+std::string lan_control(const TempDir& dir, const std::string& mac) {
+  if (mac.empty()) return {};
+  const auto prog = dir.write("lancontrol", fmt::format(R"(#!/bin/sh
+[ "$2" = get ] || exit 0
+shift 2
+for v in "$@"; do
+  case $v in
+    mac_addr) echo "mac_addr:{}" ;;
+    ip_addr) echo "ip_addr:127.0.0.1" ;;
+    ip_addr_src) echo "ip_addr_src:static" ;;
+    subnet_mask) echo "subnet_mask:255.0.0.0" ;;
+    *_ip_addr) echo "$v:0.0.0.0" ;;
+    *_mac_addr) echo "$v:00:00:00:00:00:00" ;;
+  esac
+done
+)",
+                                                        mac));
+  ::chmod(prog.c_str(), 0700);
+  return fmt::format("    lan_config_program \"{} eth0\"\n", prog);
+}
+
+}  // namespace
 
 IpmiSim::IpmiSim(Options options)
     : port_(free_udp_port()), vm_port_(options.vm_interface ? free_tcp_port() : 0) {
@@ -62,13 +89,13 @@ set_working_mc 0x20
     allowed_auths_operator none md5 straight
     allowed_auths_admin none md5 straight
     guid a123456789abcdefa123456789abcdef
-  endlan
+{}  endlan
 {}  user 2 true "{}" "{}" admin 10 none md5 straight
   user 3 true "viewer" "{}" user 10 none md5 straight
   sol "{}/sol-tty" 115200
 )",
-                                     module_path(), port_, vm_serial, kUser, kPassword, kPassword,
-                                     dir_.path()));
+                                     module_path(), port_, lan_control(dir_, options.lan_mac),
+                                     vm_serial, kUser, kPassword, kPassword, dir_.path()));
   std::string emu = R"(mc_setbmc 0x20
 mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02
 sel_enable 0x20 100 0x0a

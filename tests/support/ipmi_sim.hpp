@@ -28,6 +28,9 @@ class IpmiSim {
   struct Options {
     int sel_entries = 2;
     bool vm_interface = false;  // listen for QEMU's ipmi-bmc-extern on vm_port()
+    // The LAN channel's MAC (LAN parameter 5), served through ipmi_sim's
+    // lan_config_program as on a real BMC; "" leaves the channel without one.
+    std::string lan_mac{};
   };
   explicit IpmiSim(int sel_entries = 2);
   explicit IpmiSim(Options options);
