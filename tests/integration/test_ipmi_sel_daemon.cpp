@@ -176,6 +176,22 @@ TEST_CASE("bmcquietd exports the SEL and identity over lanplus as ipmitool and F
   CHECK(*status == 0);
 }
 
+TEST_CASE("bmcquietctl check reports the SEL fill over IPMI with the alert's threshold",
+          "[ipmi][ipmi_sim][check][sel]") {
+  if (skip_without_ipmi_sim()) return;
+  IpmiSim sim(3);
+  REQUIRE(sim.start());
+  TempDir dir;
+  auto config = dir.write("bmcquiet.yaml", daemon_config(dir, sim));
+  auto r = run_command(built_binary("daemon/bmcquietctl") + " check --sample 0.2 --config " +
+                       config + " 2>/dev/null");
+  INFO(r.output);
+  CHECK_THAT(r.output,
+             Catch::Contains("SEL        SEL 3 of 100 entries (3.0 %); warning above 90 % "
+                             "(BmcQuietSelNearlyFull)"));
+  CHECK(r.output.find("sel: SEL") == std::string::npos);  // OK: not among the problems
+}
+
 TEST_CASE("bmcquietd reads an in-band BMC's SEL only when collectors.ipmi_sel.inband is set",
           "[ipmi][daemon][sel]") {
   // Each in-band request may raise an SMI: off by default. The device is
