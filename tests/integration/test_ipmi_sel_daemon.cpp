@@ -4,6 +4,7 @@
 // entries added and the SEL cleared from outside; a BMC that stops answering
 // (up=0, every series gone, none frozen) and comes back.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 
@@ -13,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "support/bmcsim.hpp"
 #include "support/helpers.hpp"
 #include "support/ipmi_sim.hpp"
 #include "support/scrape.hpp"
@@ -174,6 +176,46 @@ TEST_CASE("bmcquietd exports the SEL and identity over lanplus as ipmitool and F
   auto status = daemon.wait(5s);
   REQUIRE(status);
   CHECK(*status == 0);
+}
+
+TEST_CASE("bmcquietd with both Redfish and IPMI keeps each source's identity and SEL apart",
+          "[ipmi][ipmi_sim][redfish][daemon][sel]") {
+  if (skip_without_ipmi_sim()) return;
+  IpmiSim sim(3);
+  REQUIRE(sim.start());
+  BmcSim redfish({fixture_dir("redfish/supermicro")});
+  TempDir dir;
+  auto password = dir.write("redfish-password", "secret");
+  ::chmod(password.c_str(), 0600);
+  auto text = daemon_config(dir, sim);
+  text.replace(text.find("  ipmi:\n"), 0,
+               fmt::format("  redfish:\n    url: {}\n    insecure: true\n    username: admin\n"
+                           "    password_file: {}\n",
+                           redfish.url(), password));
+  text += "  redfish: {interval: 250ms}\n";
+  auto config = dir.write("bmcquiet.yaml", text);
+  NotifySocket notify(dir.path());
+  Process daemon({built_binary("daemon/bmcquietd"), "--config", config, "--listen", "127.0.0.1:0"},
+                 {{"NOTIFY_SOCKET", notify.path()}});
+  auto ready = notify.wait_for("READY=1", 10s);
+  REQUIRE(ready);
+  const auto url = ready_metrics_url(*ready);
+  const std::string ipmi_info =
+      R"(bmcquiet_bmc_info{firmware="9.08",model="0x0f02",source="ipmi",vendor="iana:4753"})";
+  const std::string up = R"(bmcquiet_collector_up{collector="redfish"})";
+  scrape_until(url, up, 1.0);
+  scrape_until(url, ipmi_info, 1.0);
+  // Several rounds of each: neither source's identity replaces the other's.
+  for (int i = 0; i < 8; ++i) {
+    auto body = http_get(url).body;
+    INFO(body);
+    CHECK(sample_value(body, ipmi_info) == 1.0);
+    CHECK(body.find(R"(source="redfish",vendor="Supermicro"})") != std::string::npos);
+    CHECK(sample_value(body, kEntries) == 3.0);
+    std::this_thread::sleep_for(150ms);
+  }
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(5s) == 0);
 }
 
 TEST_CASE("bmcquietctl check reports the SEL fill over IPMI with the alert's threshold",
