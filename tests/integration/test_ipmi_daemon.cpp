@@ -39,12 +39,9 @@ TEST_CASE("bmcquietd exports DCMI power over lanplus and survives a silent BMC",
   REQUIRE(sim.start());
   TempDir dir;
   auto config = dir.write("bmcquiet.yaml", daemon_config(dir, sim));
-  NotifySocket notify(dir.path());
-  Process daemon({built_binary("daemon/bmcquietd"), "--config", config, "--listen", "127.0.0.1:0"},
-                 {{"NOTIFY_SOCKET", notify.path()}});
-  auto ready = notify.wait_for("READY=1", 10s);
-  REQUIRE(ready);
-  const auto url = ready_metrics_url(*ready);
+  auto started = start_daemon(dir, config);
+  auto& daemon = *started.process;
+  const auto url = started.url;
 
   const std::string up = R"(bmcquiet_collector_up{collector="dcmi"})";
   auto body = scrape_until(url, up, 1.0);

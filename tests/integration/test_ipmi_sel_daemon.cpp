@@ -91,12 +91,9 @@ TEST_CASE("bmcquietd exports the SEL and identity over lanplus as ipmitool and F
   REQUIRE(sim.start());
   TempDir dir;
   auto config = dir.write("bmcquiet.yaml", daemon_config(dir, sim));
-  NotifySocket notify(dir.path());
-  Process daemon({built_binary("daemon/bmcquietd"), "--config", config, "--listen", "127.0.0.1:0"},
-                 {{"NOTIFY_SOCKET", notify.path()}});
-  auto ready = notify.wait_for("READY=1", 10s);
-  REQUIRE(ready);
-  const auto url = ready_metrics_url(*ready);
+  auto started = start_daemon(dir, config);
+  auto& daemon = *started.process;
+  const auto url = started.url;
 
   auto body = scrape_until(url, kEntries, 3.0);
   INFO(body);
@@ -194,12 +191,9 @@ TEST_CASE("bmcquietd with both Redfish and IPMI keeps each source's identity and
                            redfish.url(), password));
   text += "  redfish: {interval: 250ms}\n";
   auto config = dir.write("bmcquiet.yaml", text);
-  NotifySocket notify(dir.path());
-  Process daemon({built_binary("daemon/bmcquietd"), "--config", config, "--listen", "127.0.0.1:0"},
-                 {{"NOTIFY_SOCKET", notify.path()}});
-  auto ready = notify.wait_for("READY=1", 10s);
-  REQUIRE(ready);
-  const auto url = ready_metrics_url(*ready);
+  auto started = start_daemon(dir, config);
+  auto& daemon = *started.process;
+  const auto url = started.url;
   const std::string ipmi_info =
       R"(bmcquiet_bmc_info{firmware="9.08",model="0x0f02",source="ipmi",vendor="iana:4753"})";
   const std::string up = R"(bmcquiet_collector_up{collector="redfish"})";
@@ -253,13 +247,8 @@ bmc:
 {2}  ipmi_sel: {{interval: 250ms, inband: {1}}}
 )",
                                                          dir.path(), inband, kOnlyIpmiSel));
-    NotifySocket notify(dir.path());
-    Process daemon(
-        {built_binary("daemon/bmcquietd"), "--config", config, "--listen", "127.0.0.1:0"},
-        {{"NOTIFY_SOCKET", notify.path()}});
-    auto ready = notify.wait_for("READY=1", 10s);
-    REQUIRE(ready);
-    const auto url = ready_metrics_url(*ready);
+    auto started = start_daemon(dir, config);
+    const auto url = started.url;
     if (!inband) std::this_thread::sleep_for(1s);  // 4 intervals: it would have run by now
     auto body = scrape_until(url, kUp, inband ? std::optional<double>(0.0) : std::nullopt);
     INFO("inband: " << inband << "\n" << body);

@@ -1,9 +1,10 @@
-// Reading a started bmcquietd's /metrics: its address from the READY=1
+// Starting bmcquietd and reading its /metrics: the address from the READY=1
 // notification, and scrapes repeated until a series reaches a value.
 #pragma once
 
 #include <catch2/catch.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -30,6 +31,26 @@ inline std::string scrape_until(const std::string& url, const std::string& serie
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return body;
+}
+
+// bmcquietd on `config`, /metrics on a free port, READY=1 received.
+struct StartedDaemon {
+  std::unique_ptr<NotifySocket> notify;
+  std::unique_ptr<Process> process;
+  std::string url;  // its /metrics
+};
+
+inline StartedDaemon start_daemon(const TempDir& dir, const std::string& config) {
+  StartedDaemon d;
+  d.notify = std::make_unique<NotifySocket>(dir.path());
+  d.process = std::make_unique<Process>(
+      std::vector<std::string>{built_binary("daemon/bmcquietd"), "--config", config, "--listen",
+                               "127.0.0.1:0"},
+      std::map<std::string, std::string>{{"NOTIFY_SOCKET", d.notify->path()}});
+  auto ready = d.notify->wait_for("READY=1", std::chrono::seconds(10));
+  REQUIRE(ready);
+  d.url = ready_metrics_url(*ready);
+  return d;
 }
 
 }  // namespace bmcquiet::test
