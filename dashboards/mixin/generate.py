@@ -113,6 +113,7 @@ def header(config):
         + threshold("kSmiRate", "BmcQuietSmiRateHigh", a["BmcQuietSmiRateHigh"]["threshold"])
         + threshold("kStolenRatio", "BmcQuietStolenTimeHigh", a["BmcQuietStolenTimeHigh"]["threshold"])
         + threshold("kPauseMaxSeconds", pause, seconds(a[pause]["threshold"], pause))
+        + threshold("kSelFill", "BmcQuietSelNearlyFull", a["BmcQuietSelNearlyFull"]["threshold"])
         + severity("kPowerCapSeverity", "BmcQuietPowerCapBelowFloor",
                    a["BmcQuietPowerCapBelowFloor"]["severity"])
         + severity("kDriftSeverity", "BmcQuietPolicyDrift", a["BmcQuietPolicyDrift"]["severity"])

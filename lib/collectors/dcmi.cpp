@@ -2,27 +2,12 @@
 
 #include <fmt/format.h>
 
-#include "bmc/bmc.hpp"
-#include "ipmi/client.hpp"
+#include "collectors/ipmi_collector.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/names.hpp"
 
 namespace bmcquiet {
 namespace {
-
-ProblemKind problem_kind(const ipmi::Error& error) {
-  switch (error.status) {
-    case ipmi::Status::timeout:
-      return ProblemKind::timeout;
-    case ipmi::Status::transport:
-    case ipmi::Status::closed:
-      return ProblemKind::unavailable;
-    case ipmi::Status::completion_code:
-      return error.cc == ipmi::kCcInvalidCommand ? ProblemKind::unsupported : ProblemKind::protocol;
-    default:
-      return ProblemKind::protocol;
-  }
-}
 
 // Shared with the Redfish collector (same names and help, source label apart).
 constexpr const char* kPower = names::kPowerConsumed;
@@ -37,38 +22,25 @@ constexpr const char* kInfoHelp =
 
 const Labels kSource{{"source", "dcmi"}};
 
-class DcmiCollector final : public Collector {
+class DcmiCollector final : public IpmiCollector {
  public:
-  explicit DcmiCollector(const CollectorEnv& env) : metrics_(env.metrics), bmc_(env.bmc) {}
+  using IpmiCollector::IpmiCollector;
 
-  // The client belongs to the BMC's owner: borrowed here, never closed here.
-  void start() override {
-    bmc_->borrow();
-    client_ = bmc_->ipmi();
+  void collect_ipmi(CollectDone done) override {
+    client_->dcmi_get_power_reading([this, alive = alive(), done = std::move(done)](
+                                        ipmi::Result<ipmi::PowerReading> reading) mutable {
+      if (!alive.lock()) return;
+      publish_reading(reading);
+      if (!reading.ok()) return finish(reading.error, std::move(done));
+      client_->dcmi_get_power_limit(
+          [this, alive, done = std::move(done)](ipmi::Result<ipmi::PowerLimitState> limit) {
+            if (!alive.lock()) return;
+            publish_limit(limit);
+            if (!limit.ok()) return finish(limit.error, std::move(done));
+            done(CollectOutcome::success());
+          });
+    });
   }
-
-  void collect(CollectDone done) override {
-    done = [bmc = bmc_, done = std::move(done)](CollectOutcome outcome) {
-      bmc->refresh_health();
-      done(std::move(outcome));
-    };
-    client_->dcmi_get_power_reading(
-        [this, alive = std::weak_ptr<bool>(alive_),
-         done = std::move(done)](ipmi::Result<ipmi::PowerReading> reading) mutable {
-          if (!alive.lock()) return;
-          publish_reading(reading);
-          if (!reading.ok()) return finish(reading.error, std::move(done));
-          client_->dcmi_get_power_limit(
-              [this, alive, done = std::move(done)](ipmi::Result<ipmi::PowerLimitState> limit) {
-                if (!alive.lock()) return;
-                publish_limit(limit);
-                if (!limit.ok()) return finish(limit.error, std::move(done));
-                done(CollectOutcome::success());
-              });
-        });
-  }
-
-  void stop() override { alive_.reset(); }
 
  private:
   void finish(const ipmi::Error& error, CollectDone done) {
@@ -76,7 +48,7 @@ class DcmiCollector final : public Collector {
     std::string hint;
     if (error.status == ipmi::Status::completion_code && error.cc == ipmi::kCcInvalidCommand)
       hint = "; this BMC does not implement DCMI: disable collectors.dcmi";
-    done(CollectOutcome::failure(error.message + hint, problem_kind(error)));
+    done(CollectOutcome::failure(error.message + hint, ipmi_problem_kind(error)));
   }
 
   void publish_reading(const ipmi::Result<ipmi::PowerReading>& r) {
@@ -110,11 +82,6 @@ class DcmiCollector final : public Collector {
     metrics_.remove_gauge(kActive, kSource);
     metrics_.remove_gauge(kLimit, kSource);
   }
-
-  Metrics& metrics_;
-  std::shared_ptr<bmc::Bmc> bmc_;
-  std::shared_ptr<ipmi::Client> client_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace

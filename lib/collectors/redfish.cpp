@@ -18,7 +18,6 @@
 namespace bmcquiet {
 namespace {
 
-constexpr const char* kInfo = "bmcquiet_bmc_info";
 constexpr const char* kTemperature = "bmcquiet_temperature_celsius";
 constexpr const char* kFanRpm = "bmcquiet_fan_speed_rpm";
 constexpr const char* kFanRatio = "bmcquiet_fan_speed_ratio";
@@ -26,8 +25,8 @@ constexpr const char* kPower = names::kPowerConsumed;
 constexpr const char* kLimit = names::kPowerLimit;
 constexpr const char* kLimitRatio = "bmcquiet_power_limit_ratio";
 constexpr const char* kLimitActive = names::kPowerLimitActive;
-constexpr const char* kSelEntries = "bmcquiet_sel_entries";
-constexpr const char* kSelCapacity = "bmcquiet_sel_capacity_entries";
+constexpr const char* kSelEntries = names::kSelEntries;
+constexpr const char* kSelCapacity = names::kSelCapacity;
 constexpr const char* kLogEntries = "bmcquiet_log_entries";
 constexpr const char* kLogCapacity = "bmcquiet_log_capacity_entries";
 constexpr const char* kChassisPower = "bmcquiet_chassis_power_watts";
@@ -69,10 +68,12 @@ class RedfishCollector final : public Collector {
  private:
   void publish(const redfish::Snapshot& s) {
     if (s.vendor || s.model || s.firmware)
-      metrics_.set_info(kInfo, "BMC identity from the Redfish Manager resource",
-                        {{"vendor", s.vendor.value_or("")},
+      metrics_.set_info(names::kBmcInfo, names::kBmcInfoHelp,
+                        {{"source", "redfish"},
+                         {"vendor", s.vendor.value_or("")},
                          {"model", s.model.value_or("")},
-                         {"firmware", s.firmware.value_or("")}});
+                         {"firmware", s.firmware.value_or("")}},
+                        "source");
     if (s.up) publish_readings(s);
     report_dropped(series_->sweep());  // down: every reading disappears instead of freezing
   }
@@ -182,11 +183,9 @@ class RedfishCollector final : public Collector {
                         *log.capacity);
       if (log.kind != "sel") continue;
       if (log.entries)
-        series_->listed(kSelEntries, "Entries in the BMC's System Event Log", {{"log", log.id}},
-                        *log.entries);
+        series_->listed(kSelEntries, names::kSelEntriesHelp, {{"log", log.id}}, *log.entries);
       if (log.capacity)
-        series_->listed(kSelCapacity, "Capacity of the BMC's System Event Log (MaxNumberOfRecords)",
-                        {{"log", log.id}}, *log.capacity);
+        series_->listed(kSelCapacity, names::kSelCapacityHelp, {{"log", log.id}}, *log.capacity);
     }
   }
 

@@ -4,6 +4,7 @@
 #include "collectors/dcmi.hpp"
 #include "collectors/inband_ipmi.hpp"
 #include "collectors/interrupts.hpp"
+#include "collectors/ipmi_sel.hpp"
 #include "collectors/redfish.hpp"
 #include "collectors/smi.hpp"
 #include "collectors/tsc_gap.hpp"
@@ -23,6 +24,7 @@ const std::vector<CollectorFactory>& collector_factories() {
       {"dcmi", true, 60s, &make_dcmi_collector},
       {"inband_ipmi", true, 30s, &make_inband_ipmi_collector},
       {"bmc_nic", true, 10min, &make_bmc_nic_collector},
+      {"ipmi_sel", true, 60s, &make_ipmi_sel_collector},
   };
   return factories;
 }

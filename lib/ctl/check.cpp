@@ -9,6 +9,7 @@
 #include "ctl/command.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include "ctl/check_findings.hpp"
 #include "ctl/check_nic.hpp"
 #include "ctl/policy_table.hpp"
+#include "ipmi/client.hpp"
 #include "metrics/metrics.hpp"
 #include "platform/cpu_topology.hpp"
 #include "platform/inband_ipmi_users.hpp"
@@ -73,6 +75,26 @@ void run_until(boost::asio::io_context& io, Pred done,
     if (io.stopped()) io.restart();
     io.run_one_for(100ms);
   }
+}
+
+// SEL fill over IPMI where the ipmi_sel collector would read it (lanplus, or
+// in-band when collectors.ipmi_sel.inband asks): one Get SEL Info.
+std::optional<SelFill> read_sel(boost::asio::io_context& io, const Plan& plan) {
+  if (std::none_of(plan.collectors.begin(), plan.collectors.end(),
+                   [](const PlannedCollector& c) { return c.name == "ipmi_sel"; }))
+    return std::nullopt;
+  plan.bmc->borrow();
+  auto out = std::make_shared<std::optional<SelFill>>();  // outlives a late answer
+  plan.bmc->ipmi()->get_sel_info([out](ipmi::Result<ipmi::SelInfo> r) {
+    SelFill s;
+    if (!r.ok()) s.error = r.error.message;
+    if (r.ok())
+      s = {"", double(r.value->entries), double(r.value->capacity_entries()), r.value->overflow};
+    *out = s;
+  });
+  run_until(
+      io, [&out] { return out->has_value(); }, std::chrono::steady_clock::now() + 30s);
+  return out->value_or(SelFill{"no answer within 30 s"});
 }
 
 // One policy pass, every item that is not off forced to report.
@@ -235,6 +257,8 @@ int report(const CheckOptions& o, const Findings& findings, const Platform* plat
   for (const auto& f : findings.all())  // e.g. built-in defaults: no config file
     if ((f.check == "config" || f.check == "bmc_nic") && f.severity == Severity::ok)
       std::printf("Note       %s\n", f.reason.c_str());
+  for (const auto& f : findings.all())
+    if (f.check == "sel") std::printf("SEL        %s\n", f.reason.c_str());
   if (platform) std::fputs(platform_text(*platform).c_str(), stdout);
   if (inband) std::fputs(inband_text(*inband).c_str(), stdout);
   if (engine) {
@@ -262,6 +286,8 @@ int run_check(const CheckOptions& o) {
   const auto inband = scan_inband(plan.config);
   progress.show("reading the BMC's network ports (at most 20 s)");
   check_nic(io, plan.bmc, plan.config.paths.sysfs, findings);
+  progress.show("reading the BMC's SEL fill over IPMI (at most 30 s)");
+  if (auto sel = read_sel(io, plan)) judge_sel(*sel, findings);
   progress.show("reading the BMC's settings (at most 60 s)");
   auto engine = observe_policy(io, metrics, plan, policy_settings(loaded->text));
   progress.show("");

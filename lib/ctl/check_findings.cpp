@@ -130,6 +130,22 @@ void judge_platform(const Platform& p, Findings& findings) {
                            p.sampled, smi.severity, smi.value, smi.alert));
 }
 
+// Judged as BmcQuietSelNearlyFull judges instance:bmcquiet_sel_fill:ratio; an
+// overflow (events already dropped) is at least as bad as nearly full.
+void judge_sel(const SelFill& sel, Findings& findings) {
+  if (!sel.error.empty())
+    return findings.add("sel", Severity::unknown, fmt::format("SEL unreadable: {}", sel.error));
+  const auto& fill = thresholds::kSelFill;
+  const double ratio = sel.capacity > 0 ? sel.entries / sel.capacity : 0;
+  const bool bad = ratio > fill.value || sel.overflow;
+  findings.add("sel", bad ? of(fill.severity) : Severity::ok,
+               fmt::format("SEL {:.0f} of {:.0f} entries ({:.1f} %){}; {} above {:.0f} % ({}); "
+                           "the sel policy item archives then clears it",
+                           sel.entries, sel.capacity, 100 * ratio,
+                           sel.overflow ? ", overflowed: events were dropped" : "", fill.severity,
+                           100 * fill.value, fill.alert));
+}
+
 void judge_policy(bool bmc_configured, const std::optional<policy::EngineStatus>& status,
                   Findings& findings, double now_unix) {
   if (!bmc_configured) {

@@ -49,6 +49,14 @@ struct Platform {
 };
 
 void judge_platform(const Platform& p, Findings& findings);
+
+// The SEL over IPMI (Get SEL Info), where the ipmi_sel collector would read it.
+struct SelFill {
+  std::string error;  // no answer
+  double entries = 0, capacity = 0;
+  bool overflow = false;
+};
+void judge_sel(const SelFill& sel, Findings& findings);
 // status is empty when the policy pass did not finish in time.
 void judge_policy(bool bmc_configured, const std::optional<policy::EngineStatus>& status,
                   Findings& findings, double now_unix);

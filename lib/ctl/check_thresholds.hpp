@@ -16,6 +16,8 @@ inline constexpr Threshold kSmiRate{1, "warning", "BmcQuietSmiRateHigh"};
 inline constexpr Threshold kStolenRatio{0.001, "warning", "BmcQuietStolenTimeHigh"};
 // BmcQuietPolicyPausedTooLong
 inline constexpr Threshold kPauseMaxSeconds{86400, "warning", "BmcQuietPolicyPausedTooLong"};
+// BmcQuietSelNearlyFull
+inline constexpr Threshold kSelFill{0.9, "warning", "BmcQuietSelNearlyFull"};
 // BmcQuietPowerCapBelowFloor
 inline constexpr const char* kPowerCapSeverity = "critical";
 // BmcQuietPolicyDrift

@@ -170,6 +170,9 @@ struct SelInfo {
   bool overflow = false;
   bool supports_delete = false, supports_partial_add = false, supports_reserve = false,
        supports_alloc_info = false;
+  // Get SEL Info has no capacity field: what is stored plus what still fits,
+  // at 16 bytes a record (IPMI 2.0 §31).
+  std::uint32_t capacity_entries() const { return entries + free_bytes / 16u; }
 };
 struct SelEntry {
   std::uint16_t record_id = 0;

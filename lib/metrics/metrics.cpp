@@ -116,14 +116,20 @@ void Metrics::remove_counter(const std::string& name, const Labels& labels) {
   remove_series(kCounter, name, labels);
 }
 
-void Metrics::set_info(const std::string& name, const std::string& help, const Labels& labels) {
+void Metrics::set_info(const std::string& name, const std::string& help, const Labels& labels,
+                       const std::string& scope) {
+  const auto in_scope = [&](const Labels& other) {
+    if (scope.empty()) return true;
+    auto mine = labels.find(scope), theirs = other.find(scope);
+    return theirs != other.end() && mine != labels.end() && theirs->second == mine->second;
+  };
   auto& family = gauge_family(name, help);
   // prometheus-cpp cannot enumerate a family's series; collect and drop the others.
   for (const auto& mf : family.Collect()) {
     for (const auto& m : mf.metric) {
       Labels existing;
       for (const auto& lp : m.label) existing[lp.name] = lp.value;
-      if (existing != labels) family.Remove(&family.Add(existing));
+      if (existing != labels && in_scope(existing)) family.Remove(&family.Add(existing));
     }
   }
   record(kGauge, name, labels);

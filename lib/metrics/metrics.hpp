@@ -42,8 +42,10 @@ class Metrics {
   void remove_gauge(const std::string& name, const Labels& labels);
   void remove_counter(const std::string& name, const Labels& labels);
 
-  // Sets an `_info`-style gauge to 1 for labels, removing its other series first.
-  void set_info(const std::string& name, const std::string& help, const Labels& labels);
+  // Sets an `_info`-style gauge to 1 for labels, removing its other series first;
+  // with a scope label, only those with the same value of it (another source's stay).
+  void set_info(const std::string& name, const std::string& help, const Labels& labels,
+                const std::string& scope = "");
 
   // A view on the same registry that records every series created through it
   // under `owner`. One view per owner, alive as long as this object.

@@ -25,4 +25,18 @@ inline constexpr const char* kPowerLimitActive = "bmcquiet_power_limit_active";
 inline constexpr const char* kPowerLimitActiveHelp =
     "1 when the BMC enforces its whole-server power limit, 0 when not";
 
+// Exported by both the Redfish and the IPMI SEL collector: the SEL alerts and
+// panels work on either. `log` names the log ("ipmi_sel" over IPMI).
+inline constexpr const char* kSelEntries = "bmcquiet_sel_entries";
+inline constexpr const char* kSelEntriesHelp = "Entries in the BMC's System Event Log";
+inline constexpr const char* kSelCapacity = "bmcquiet_sel_capacity_entries";
+inline constexpr const char* kSelCapacityHelp =
+    "Capacity of the BMC's System Event Log (Redfish MaxNumberOfRecords; IPMI: entries + free "
+    "bytes / 16)";
+// Told apart by `source` (redfish, ipmi): the two name the same BMC differently.
+inline constexpr const char* kBmcInfo = "bmcquiet_bmc_info";
+inline constexpr const char* kBmcInfoHelp =
+    "BMC identity (vendor, model, firmware) by source: the Redfish Manager resource or IPMI Get "
+    "Device ID";
+
 }  // namespace bmcquiet::names

@@ -247,7 +247,7 @@ class IpmiSel final : public SelSource {
         return done(f);
       }
       f.used = r.value->entries;
-      f.capacity = r.value->entries + r.value->free_bytes / 16;  // 16-byte records
+      f.capacity = r.value->capacity_entries();
       done(f);
     });
   }

@@ -5,12 +5,15 @@
 
 #include <fmt/format.h>
 
+#include "ipmi/iana.hpp"
 #include "policy/item_table.hpp"
 #include "policy/redfish_items.hpp"
 #include "redfish/oem.hpp"
 
 namespace bmcquiet::policy {
 namespace {
+
+namespace iana = ipmi::iana;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -42,10 +45,6 @@ std::string matching_signals(const Profile& p, const BmcIdentity& id) {
     hits.push_back(fmt::format("IPMI manufacturer ID {}", *id.ipmi_manufacturer_id));
   return fmt::format("{}", fmt::join(hits, ", "));
 }
-
-// IANA private enterprise numbers, as Get Device ID reports them.
-constexpr std::uint32_t kIanaDell = 674, kIanaHp = 11, kIanaHpe = 47196, kIanaSupermicro = 10876,
-                        kIanaLenovo = 19046, kIanaAmi = 20974, kIanaOpenBmc = 49871;
 
 }  // namespace
 
@@ -94,30 +93,30 @@ std::vector<Profile> make_profiles() {
        {"supermicro", "super micro"},
        {"Supermicro"},
        {},
-       {kIanaSupermicro},
+       {iana::kSupermicro},
        "supermicro"},
-      {Vendor::dell, "dell-idrac", {"dell"}, {"Dell"}, {"idrac"}, {kIanaDell}, "dell"},
+      {Vendor::dell, "dell-idrac", {"dell"}, {"Dell"}, {"idrac"}, {iana::kDell}, "dell"},
       {Vendor::hpe,
        "hpe-ilo",
        {"hpe", "hewlett"},
        {"Hpe", "Hp"},
        {"ilo"},
-       {kIanaHpe, kIanaHp},
+       {iana::kHpe, iana::kHp},
        "hpe"},
-      {Vendor::lenovo, "lenovo-xcc", {"lenovo"}, {"Lenovo"}, {"xcc"}, {kIanaLenovo}, "lenovo"},
+      {Vendor::lenovo, "lenovo-xcc", {"lenovo"}, {"Lenovo"}, {"xcc"}, {iana::kLenovo}, "lenovo"},
       {Vendor::ami,
        "ami-megarac",
        {"ami", "american megatrends"},
        {"Ami"},
        {"megarac"},
-       {kIanaAmi},
+       {iana::kAmi},
        "ami"},
       {Vendor::openbmc,
        "openbmc",
        {"openbmc"},
        {"OpenBmc"},
        {"openbmc"},
-       {kIanaOpenBmc},
+       {iana::kOpenBmc},
        "openbmc"},
   };
   for (auto& profile : table)

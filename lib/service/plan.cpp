@@ -99,7 +99,7 @@ void warn_interval_below_deadline(ConfigSection& section, std::string_view colle
   if (collector == "redfish" && t.redfish) {
     deadline = t.redfish->poll_deadline;
     what = "bmc.redfish.poll_deadline";
-  } else if (collector == "dcmi" && t.ipmi) {
+  } else if ((collector == "dcmi" || collector == "ipmi_sel") && t.ipmi) {
     deadline = t.ipmi->timeout * (t.ipmi->retries + 1);
     what = "bmc.ipmi.timeout x (retries + 1)";
   }

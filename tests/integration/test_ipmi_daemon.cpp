@@ -9,6 +9,7 @@
 
 #include "support/helpers.hpp"
 #include "support/ipmi_sim.hpp"
+#include "support/scrape.hpp"
 
 using namespace bmcquiet::test;
 using namespace std::chrono_literals;
@@ -26,25 +27,6 @@ std::string daemon_config(const TempDir& dir, const IpmiSim& sim) {
          "  policy:\n    enabled: false\n  dcmi:\n    interval: 250ms\n";
 }
 
-std::string metrics_url(const std::string& ready) {
-  auto start = ready.find("http://");
-  auto end = ready.find("/metrics", start);
-  REQUIRE(start != std::string::npos);
-  return ready.substr(start, end + 8 - start);
-}
-
-// Scrapes until `series` has `value` (or is absent, for nullopt); the last scrape.
-std::string scrape_until(const std::string& url, const std::string& series,
-                         std::optional<double> value) {
-  std::string body;
-  for (int i = 0; i < 60; ++i) {
-    body = http_get(url).body;
-    if (sample_value(body, series) == value) break;
-    std::this_thread::sleep_for(100ms);
-  }
-  return body;
-}
-
 }  // namespace
 
 TEST_CASE("bmcquietd exports DCMI power over lanplus and survives a silent BMC",
@@ -57,12 +39,9 @@ TEST_CASE("bmcquietd exports DCMI power over lanplus and survives a silent BMC",
   REQUIRE(sim.start());
   TempDir dir;
   auto config = dir.write("bmcquiet.yaml", daemon_config(dir, sim));
-  NotifySocket notify(dir.path());
-  Process daemon({built_binary("daemon/bmcquietd"), "--config", config, "--listen", "127.0.0.1:0"},
-                 {{"NOTIFY_SOCKET", notify.path()}});
-  auto ready = notify.wait_for("READY=1", 10s);
-  REQUIRE(ready);
-  const auto url = metrics_url(*ready);
+  auto started = start_daemon(dir, config);
+  auto& daemon = *started.process;
+  const auto url = started.url;
 
   const std::string up = R"(bmcquiet_collector_up{collector="dcmi"})";
   auto body = scrape_until(url, up, 1.0);

@@ -78,7 +78,8 @@ TEST_CASE("bmcquietd exports the BMC over Redfish and survives its faults", "[re
   CHECK_FALSE(sample_value(up, R"(bmcquiet_sel_entries{log="manager/Log1"})"));
   CHECK(
       sample_value(
-          up, R"(bmcquiet_bmc_info{firmware="01.01.01",model="X13DEG-OAD",vendor="Supermicro"})") ==
+          up,
+          R"(bmcquiet_bmc_info{firmware="01.01.01",model="X13DEG-OAD",source="redfish",vendor="Supermicro"})") ==
       1.0);
   CHECK(sample_value(up, R"(bmcquiet_redfish_client_info{auth="session",tls="plaintext"})") == 1.0);
   CHECK(up.find("bmcquiet_redfish_request_duration_seconds_bucket") != std::string::npos);

@@ -45,3 +45,23 @@ TEST_CASE("check findings: SMI and stolen-time thresholds are the alert rules'")
   CHECK(unmeasured.worst() == Severity::ok);
   CHECK(unmeasured.all().back().reason.find("not measured") != std::string::npos);
 }
+
+TEST_CASE("check findings: SEL fill over IPMI is judged as BmcQuietSelNearlyFull judges it") {
+  Findings at;  // 90 %: the alert fires above 0.9, not at it
+  judge_sel({"", 90, 100, false}, at);
+  CHECK(at.worst() == Severity::ok);
+  CHECK(at.all().at(0).reason.find("SEL 90 of 100 entries (90.0 %)") != std::string::npos);
+  Findings above;
+  judge_sel({"", 91, 100, false}, above);
+  CHECK(above.worst() == Severity::warning);
+  CHECK(above.text().find("WARNING  sel: SEL 91 of 100") != std::string::npos);
+  CHECK(above.text().find("BmcQuietSelNearlyFull") != std::string::npos);
+  Findings dropped;  // overflowed: events already lost, however empty it looks now
+  judge_sel({"", 3, 100, true}, dropped);
+  CHECK(dropped.worst() == Severity::warning);
+  CHECK(dropped.text().find("overflowed") != std::string::npos);
+  Findings silent;
+  judge_sel({"127.0.0.1:623: no answer after 3 attempts", 0, 0, false}, silent);
+  CHECK(silent.worst() == Severity::unknown);
+  CHECK(silent.text().find("SEL unreadable: 127.0.0.1:623") != std::string::npos);
+}

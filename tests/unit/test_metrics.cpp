@@ -50,3 +50,25 @@ TEST_CASE("metrics: a series two owners share stays while one of them is live") 
   root.drop_owners_except({});
   CHECK_FALSE(sample_value(root.serialize(), "bmcquiet_shared"));
 }
+
+TEST_CASE("metrics: an info series scoped by a label leaves the other sources' alone") {
+  Metrics root;
+  const Labels redfish{{"source", "redfish"}, {"vendor", "Supermicro"}, {"firmware", "01.01.01"}};
+  const Labels ipmi{{"source", "ipmi"}, {"vendor", "Supermicro"}, {"firmware", "1.01"}};
+  root.set_info("bmcquiet_bmc_info", "who", redfish, "source");
+  root.set_info("bmcquiet_bmc_info", "who", ipmi, "source");
+  auto text = root.serialize();
+  CHECK(text.find(R"(firmware="01.01.01",source="redfish")") != std::string::npos);
+  CHECK(text.find(R"(firmware="1.01",source="ipmi")") != std::string::npos);
+  // New firmware over IPMI replaces only IPMI's series.
+  auto updated = ipmi;
+  updated["firmware"] = "1.02";
+  root.set_info("bmcquiet_bmc_info", "who", updated, "source");
+  text = root.serialize();
+  CHECK(text.find(R"(firmware="1.01")") == std::string::npos);
+  CHECK(text.find(R"(firmware="1.02",source="ipmi")") != std::string::npos);
+  CHECK(text.find(R"(source="redfish")") != std::string::npos);
+  // Unscoped, it is the only series left.
+  root.set_info("bmcquiet_bmc_info", "who", redfish);
+  CHECK(root.serialize().find(R"(source="ipmi")") == std::string::npos);
+}

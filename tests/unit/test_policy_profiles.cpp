@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "ipmi/iana.hpp"
 #include "policy/item_table.hpp"
 #include "policy/profiles.hpp"
 #include "policy/provider.hpp"
@@ -94,4 +95,19 @@ TEST_CASE("items and profiles are tables: one row per item, profiles from the ve
   REQUIRE(hpe.oem(ItemId::inband_ipmi));
   CHECK(hpe.oem(ItemId::inband_ipmi)->where ==
         "Managers/{id}/NetworkProtocol: Oem/Hpe/KcsEnabled=disabled");
+}
+
+TEST_CASE("one IANA table: each profile's manufacturer ids name its vendor over IPMI",
+          "[policy][profiles]") {
+  for (const auto& p : profiles())
+    for (auto id : p.ipmi_manufacturer_ids) {
+      INFO(p.name << " " << id);
+      const auto name = bmcquiet::ipmi::iana::vendor_name(id);
+      CHECK(name.rfind("iana:", 0) != 0);  // known, not a number
+      BmcIdentity by_name;                 // the name alone picks the same profile
+      by_name.service_vendor = name;
+      if (auto match = identify(by_name).profile) CHECK(match->vendor == p.vendor);
+    }
+  CHECK(bmcquiet::ipmi::iana::vendor_name(10876) == "Supermicro");
+  CHECK(bmcquiet::ipmi::iana::vendor_name(4753) == "iana:4753");  // ipmi_sim's
 }

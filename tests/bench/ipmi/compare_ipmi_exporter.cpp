@@ -1,7 +1,9 @@
 // Debian's prometheus-ipmi-exporter (FreeIPMI tools per scrape) and bmcquietd
 // (one RMCP+ client in-process) against the same ipmi_sim, each through its
-// own counting UDP relay: both metric sets side by side, with the time each
-// takes to collect and the RMCP+ sessions and datagrams each costs the BMC.
+// own counting UDP relay: which facts each exports (sensors, SEL, BMC
+// identity, power: whatever metric families each has, so new ones show up
+// without an edit here), with the time each takes to collect and the RMCP+
+// sessions and datagrams per collection each costs the BMC.
 //
 //   build-*/tests/bench/ipmi/compare_ipmi_exporter [COLLECTIONS]
 #include <netinet/in.h>
@@ -121,8 +123,47 @@ std::vector<std::string> samples(const std::string& body,
 struct Measured {
   double seconds_per_collection = 0;
   int sessions = 0, datagrams = 0;
+  double datagrams_per_collection = 0;  // steady state: sessions kept where they are
+  double requests_per_collection = -1;  // from the client's own count, where it has one
   std::vector<std::string> metrics;
 };
+
+// Which fact a metric family reports, by its name; "other" for the rest.
+std::string fact(const std::string& family) {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kFacts = {
+      {"SEL", {"_sel_"}},
+      {"BMC identity", {"bmc_info", "_bmc_up", "ipmi_up"}},
+      {"power", {"power", "dcmi"}},
+      {"sensors", {"temperature", "fan_speed", "voltage", "current", "sensor"}},
+      {"cost", {"_requests", "_sessions", "_timeouts", "self_smi", "scrape_duration"}},
+  };
+  for (const auto& [name, keys] : kFacts)
+    for (const auto& k : keys)
+      if (family.find(k) != std::string::npos) return name;
+  return "other";
+}
+
+// fact -> "family (series)" for every family in the samples.
+std::map<std::string, std::vector<std::string>> facts(const std::vector<std::string>& lines) {
+  std::map<std::string, int> families;
+  for (const auto& l : lines) ++families[l.substr(0, l.find_first_of("{ "))];
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [family, n] : families)
+    out[fact(family)].push_back(fmt::format("{} ({})", family, n));
+  return out;
+}
+
+void print_facts(const Measured& exporter, const Measured& quiet) {
+  auto a = facts(exporter.metrics), b = facts(quiet.metrics);
+  std::printf("\n%-14s %-52s %s\n", "fact", "prometheus-ipmi-exporter", "bmcquietd");
+  for (const auto* f : {"sensors", "SEL", "BMC identity", "power", "cost", "other"}) {
+    const auto& x = a[f];
+    const auto& y = b[f];
+    for (std::size_t i = 0; i < std::max<std::size_t>({x.size(), y.size(), 1}); ++i)
+      std::printf("%-14s %-52s %s\n", i ? "" : f, i < x.size() ? x[i].c_str() : (i ? "" : "-"),
+                  i < y.size() ? y[i].c_str() : (i ? "" : "-"));
+  }
+}
 
 Measured run_exporter(const IpmiSim& sim, int collections) {
   TempDir dir;
@@ -134,7 +175,7 @@ Measured run_exporter(const IpmiSim& sim, int collections) {
     driver: "LAN_2_0"
     privilege: "admin"
     timeout: 10000
-    collectors: [bmc, dcmi, sel]
+    collectors: [bmc, ipmi, dcmi, sel]
     workaround_flags: ["opensesspriv"]
 )",
                                                            IpmiSim::kUser, IpmiSim::kPassword));
@@ -153,10 +194,23 @@ Measured run_exporter(const IpmiSim& sim, int collections) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / collections;
   m.sessions = relay.sessions();
   m.datagrams = relay.datagrams();
+  m.datagrams_per_collection = double(m.datagrams) / collections;  // every scrape starts afresh
   m.metrics = samples(body, {"ipmi_"});
   return m;
 }
 
+double requests(const std::string& body) {
+  return sample_value(body, R"(bmcquiet_ipmi_requests_total{transport="lanplus"})").value_or(0);
+}
+
+bool both_up(const std::string& body) {
+  return sample_value(body, R"(bmcquiet_collector_up{collector="dcmi"})") == 1.0 &&
+         sample_value(body, R"(bmcquiet_collector_up{collector="ipmi_sel"})") == 1.0;
+}
+
+// One collection = one round of every IPMI collector (dcmi, ipmi_sel, and
+// whatever else reads bmc.ipmi), all at a 1 s interval: its datagrams are
+// counted once the session is up, over `collections` seconds.
 Measured run_bmcquietd(const IpmiSim& sim, int collections) {
   TempDir dir;
   CountingRelay relay(sim.port());
@@ -166,7 +220,9 @@ Measured run_bmcquietd(const IpmiSim& sim, int collections) {
                   "127.0.0.1\n    port: {}\n    username: {}\n    password_credential: \"\"\n"
                   "    password_file: {}\n    cipher_suite: 3\n"
                   "collectors:\n  interrupts:\n    enabled: false\n  tsc_gap:\n    enabled: "
-                  "false\n  policy:\n    enabled: false\n  dcmi:\n    interval: 1s\n",
+                  "false\n  policy:\n    enabled: false\n  smi:\n    enabled: false\n"
+                  "  inband_ipmi:\n    enabled: false\n  dcmi:\n    interval: 1s\n"
+                  "  ipmi_sel:\n    interval: 1s\n",
                   dir.path(), relay.port(), IpmiSim::kUser, sim.password_file()));
   NotifySocket notify(dir.path());
   Process daemon({built_binary("daemon/bmcquietd"), "--config", config, "--listen", "127.0.0.1:0",
@@ -177,15 +233,28 @@ Measured run_bmcquietd(const IpmiSim& sim, int collections) {
   if (!ready) return m;
   auto start = ready->find("http://");
   auto url = ready->substr(start, ready->find("/metrics", start) + 8 - start);
-  // The collector runs every second; wait for `collections` of them.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000 * collections - 500));
-  auto body = http_get(url).body;
+  std::string body;
+  for (int i = 0; i < 100 && !both_up(body = http_get(url).body); ++i)
+    std::this_thread::sleep_for(50ms);
+  const int d0 = relay.datagrams();
+  const double r0 = requests(body);
+  std::this_thread::sleep_for(std::chrono::seconds(collections));
+  body = http_get(url).body;
   m.seconds_per_collection =
-      sample_value(body, R"(bmcquiet_collector_duration_seconds{collector="dcmi"})").value_or(-1);
+      sample_value(body, R"(bmcquiet_collector_duration_seconds{collector="dcmi"})").value_or(0) +
+      sample_value(body, R"(bmcquiet_collector_duration_seconds{collector="ipmi_sel"})")
+          .value_or(0);
   m.sessions = relay.sessions();
   m.datagrams = relay.datagrams();
-  m.metrics = samples(
-      body, {"bmcquiet_power", "bmcquiet_ipmi", "bmcquiet_collector_up{collector=\"dcmi\"}"});
+  m.datagrams_per_collection = double(m.datagrams - d0) / collections;
+  m.requests_per_collection = (requests(body) - r0) / collections;
+  m.metrics = samples(body, {"bmcquiet_"});
+  // The daemon's own housekeeping is no BMC fact.
+  std::erase_if(m.metrics, [](const std::string& l) {
+    return l.rfind("bmcquiet_collector_", 0) == 0 || l.rfind("bmcquiet_build_info", 0) == 0 ||
+           l.rfind("bmcquiet_config_", 0) == 0 || l.rfind("bmcquiet_daemon_", 0) == 0 ||
+           l.rfind("bmcquiet_exporter_", 0) == 0 || l.rfind("bmcquiet_process_", 0) == 0;
+  });
   return m;
 }
 
@@ -208,10 +277,11 @@ int main(int argc, char** argv) {
   auto exporter = run_exporter(sim, collections);
   auto quiet = run_bmcquietd(sim, collections);
 
-  std::printf("== prometheus-ipmi-exporter (collectors bmc, dcmi, sel) ==\n");
+  std::printf("== prometheus-ipmi-exporter (collectors bmc, ipmi, dcmi, sel) ==\n");
   for (const auto& l : exporter.metrics) std::printf("  %s\n", l.c_str());
-  std::printf("== bmcquietd (collectors.dcmi over bmc.ipmi lanplus) ==\n");
+  std::printf("== bmcquietd (collectors dcmi and ipmi_sel over bmc.ipmi lanplus) ==\n");
   for (const auto& l : quiet.metrics) std::printf("  %s\n", l.c_str());
+  print_facts(exporter, quiet);
   std::printf("\n%-40s %18s %12s\n", fmt::format("over {} collections", collections).c_str(),
               "ipmi_exporter", "bmcquietd");
   std::printf("%-40s %18.1f %12.1f\n", "collection time (ms, mean)",
@@ -219,6 +289,13 @@ int main(int argc, char** argv) {
   std::printf("%-40s %18d %12d\n", "RMCP+ sessions opened", exporter.sessions, quiet.sessions);
   std::printf("%-40s %18d %12d\n", "datagrams sent to the BMC", exporter.datagrams,
               quiet.datagrams);
+  std::printf("%-40s %18.1f %12.1f\n", "datagrams per collection (steady)",
+              exporter.datagrams_per_collection, quiet.datagrams_per_collection);
+  std::printf("%-40s %18s %12.1f\n", "IPMI requests per collection (client)", "n/a",
+              quiet.requests_per_collection);
+  if (quiet.datagrams_per_collection > 0)
+    std::printf("%-40s %18s %11.1fx\n", "datagram ratio (exporter/bmcquiet)", "",
+                exporter.datagrams_per_collection / quiet.datagrams_per_collection);
   if (quiet.seconds_per_collection > 0)
     std::printf("%-40s %18s %11.1fx\n", "collection time ratio (exporter/bmcquiet)", "",
                 exporter.seconds_per_collection / quiet.seconds_per_collection);
