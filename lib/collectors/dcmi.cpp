@@ -4,25 +4,12 @@
 
 #include "bmc/bmc.hpp"
 #include "ipmi/client.hpp"
+#include "ipmi/problem.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/names.hpp"
 
 namespace bmcquiet {
 namespace {
-
-ProblemKind problem_kind(const ipmi::Error& error) {
-  switch (error.status) {
-    case ipmi::Status::timeout:
-      return ProblemKind::timeout;
-    case ipmi::Status::transport:
-    case ipmi::Status::closed:
-      return ProblemKind::unavailable;
-    case ipmi::Status::completion_code:
-      return error.cc == ipmi::kCcInvalidCommand ? ProblemKind::unsupported : ProblemKind::protocol;
-    default:
-      return ProblemKind::protocol;
-  }
-}
 
 // Shared with the Redfish collector (same names and help, source label apart).
 constexpr const char* kPower = names::kPowerConsumed;
@@ -76,7 +63,7 @@ class DcmiCollector final : public Collector {
     std::string hint;
     if (error.status == ipmi::Status::completion_code && error.cc == ipmi::kCcInvalidCommand)
       hint = "; this BMC does not implement DCMI: disable collectors.dcmi";
-    done(CollectOutcome::failure(error.message + hint, problem_kind(error)));
+    done(CollectOutcome::failure(error.message + hint, ipmi::problem_kind(error)));
   }
 
   void publish_reading(const ipmi::Result<ipmi::PowerReading>& r) {

@@ -3,6 +3,7 @@
 #include "collectors/dcmi.hpp"
 #include "collectors/inband_ipmi.hpp"
 #include "collectors/interrupts.hpp"
+#include "collectors/ipmi_sensors.hpp"
 #include "collectors/redfish.hpp"
 #include "collectors/smi.hpp"
 #include "collectors/tsc_gap.hpp"
@@ -21,6 +22,7 @@ const std::vector<CollectorFactory>& collector_factories() {
       {"policy", true, 60s, &make_policy_collector},
       {"dcmi", true, 60s, &make_dcmi_collector},
       {"inband_ipmi", true, 30s, &make_inband_ipmi_collector},
+      {"ipmi_sensors", true, 60s, &make_ipmi_sensors_collector},
   };
   return factories;
 }

@@ -25,4 +25,13 @@ inline constexpr const char* kPowerLimitActive = "bmcquiet_power_limit_active";
 inline constexpr const char* kPowerLimitActiveHelp =
     "1 when the BMC enforces its whole-server power limit, 0 when not";
 
+// Exported by both the Redfish and the IPMI sensor collector, with the same
+// labels (chassis, sensor or fan, id) so one dashboard serves both.
+inline constexpr const char* kTemperature = "bmcquiet_temperature_celsius";
+inline constexpr const char* kTemperatureHelp = "Temperature reported by the BMC";
+inline constexpr const char* kFanRpm = "bmcquiet_fan_speed_rpm";
+inline constexpr const char* kFanRpmHelp = "Fan speed reported by the BMC";
+inline constexpr const char* kFanRatio = "bmcquiet_fan_speed_ratio";
+inline constexpr const char* kFanRatioHelp = "Fan speed as a fraction of its maximum";
+
 }  // namespace bmcquiet::names

@@ -28,6 +28,10 @@ class IpmiSim {
   struct Options {
     int sel_entries = 2;
     bool vm_interface = false;  // listen for QEMU's ipmi-bmc-extern on vm_port()
+    // The main SDR repository in OpenIPMI's sdrcomp language (compiled at
+    // construction) and emu commands (sensor_add...) run before mc_enable.
+    std::string sdrs{};
+    std::string emu{};
   };
   explicit IpmiSim(int sel_entries = 2);
   explicit IpmiSim(Options options);

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "collectors/collector.hpp"
+#include "core/config_section.hpp"
+#include "ipmi/sdr.hpp"
+#include "metrics/metrics.hpp"
+
+namespace bmcquiet {
+
+// Threshold sensors from the BMC's SDR repository over bmc.ipmi (lanplus; in-band only
+// with collectors.ipmi_sensors.inband: every in-band request may raise an SMI), on the
+// Redfish side's metric names and labels so the same dashboards and alerts serve both:
+//   chassis  the sensor's entity, "<entity>.<instance>" (system_board.1, processor.2):
+//            where the sensor sits, as Redfish's chassis is
+//   sensor   (fan for fans) the SDR's ID string, as the BMC names it
+//   id       "<owner>:<lun>:<number>" (0x20:0:3): unique within the BMC
+// The repository is read once and kept; a collection costs Get SDR Repository Info plus
+// one Get Sensor Reading per exported sensor.
+std::unique_ptr<Collector> make_ipmi_sensors_collector(const CollectorEnv& env,
+                                                       ConfigSection& section);
+
+// The series one threshold sensor's converted reading becomes; nullopt for discrete
+// sensors and units bmcquiet does not export.
+struct IpmiSensorSeries {
+  const char* metric;
+  const char* help;
+  Labels labels;
+  double value;
+};
+std::optional<IpmiSensorSeries> ipmi_sensor_series(const ipmi::sdr::SensorRecord& s, double value);
+
+}  // namespace bmcquiet
