@@ -27,21 +27,16 @@ constexpr const char* kVoltage = "bmcquiet_voltage_volts";
 constexpr const char* kVoltageHelp = "Voltage reported by one BMC sensor (a rail, a battery)";
 constexpr const char* kCurrent = "bmcquiet_current_amperes";
 constexpr const char* kCurrentHelp = "Current reported by one BMC sensor";
-constexpr const char* kSensors = "bmcquiet_ipmi_sensors";
-constexpr const char* kSensorsHelp =
-    "IPMI threshold sensors bmcquiet exports, by state: read (a value this collection), "
-    "unavailable (the BMC has no reading: scanning disabled, reading unavailable, not present), "
-    "unsupported (OEM conversion, owned by another controller)";
+constexpr const char* kSensors = kIpmiSensors;
+constexpr const char* kSensorsHelp = kIpmiSensorsHelp;
 constexpr const char* kRecords = "bmcquiet_ipmi_sdr_records";
 constexpr const char* kWalks = "bmcquiet_ipmi_sdr_reads_total";
 constexpr const char* kRequests = "bmcquiet_ipmi_sensor_requests";
 constexpr std::size_t kMaxSeries = 2048;  // one BMC has at most 255 sensors per LUN and owner
 
-// A reading that failed for the whole BMC, not for one sensor.
-bool bmc_silent(const ipmi::Error& e) { return e.status != ipmi::Status::completion_code; }
+}  // namespace
 
-// Which sensors are exported and why the others are not.
-bool exported_unit(const sdr::SensorRecord& s) {
+bool ipmi_sensor_exported(const sdr::SensorRecord& s) {
   if (!s.threshold() || s.modifier_use || s.rate_unit) return false;
   switch (s.base_unit) {
     case sdr::kUnitCelsius:
@@ -57,7 +52,7 @@ bool exported_unit(const sdr::SensorRecord& s) {
   }
 }
 
-std::string unsupported_why(const sdr::SensorRecord& s) {
+std::string ipmi_sensor_unsupported(const sdr::SensorRecord& s) {
   if (s.owner_id != sdr::kBmcAddress || s.owner_lun)
     return fmt::format("owned by controller 0x{:02x} LUN {}: reading it needs bridging", s.owner_id,
                        s.owner_lun);
@@ -72,10 +67,7 @@ std::string unsupported_why(const sdr::SensorRecord& s) {
   return {};
 }
 
-struct Planned {
-  sdr::SensorRecord record;
-  std::optional<double> value;
-};
+namespace {
 
 class IpmiSensorsCollector final : public Collector {
  public:
@@ -95,63 +87,42 @@ class IpmiSensorsCollector final : public Collector {
       done(std::move(outcome));
     };
     requests_before_ = reader_->stats().requests;
-    readings_ = 0;
     reader_->refresh([this, alive = std::weak_ptr<bool>(alive_), done = std::move(done)](
                          ipmi::Result<std::shared_ptr<const ipmi::SdrRepository>> repo) mutable {
       if (!alive.lock()) return;
       if (!repo.ok()) return fail(repo.error, std::move(done));
       note_walk(**repo.value);
-      read_all(plan(**repo.value), std::move(done));
+      auto wanted = plan(**repo.value);
+      readings_ = wanted.size();
+      ipmi::read_sensors(client_, std::move(wanted),
+                         [this, alive, done = std::move(done)](
+                             ipmi::Result<std::vector<ipmi::SensorValue>> values) mutable {
+                           if (!alive.lock()) return;
+                           if (!values.ok()) return fail(values.error, std::move(done));
+                           publish(*values.value, std::move(done));
+                         });
     });
   }
 
   void stop() override { alive_.reset(); }
 
  private:
-  std::shared_ptr<std::vector<Planned>> plan(const ipmi::SdrRepository& repo) {
-    auto planned = std::make_shared<std::vector<Planned>>();
+  std::vector<sdr::SensorRecord> plan(const ipmi::SdrRepository& repo) {
+    std::vector<sdr::SensorRecord> wanted;
     unsupported_ = 0;
     for (const auto& s : repo.sensors) {
-      if (!exported_unit(s)) continue;
+      if (!ipmi_sensor_exported(s)) continue;
       if (exclude_ && std::regex_search(s.name, *exclude_)) continue;
-      if (!unsupported_why(s).empty()) {
+      if (!ipmi_sensor_unsupported(s).empty()) {
         ++unsupported_;
         continue;
       }
-      planned->push_back({s, std::nullopt});
+      wanted.push_back(s);
     }
-    return planned;
+    return wanted;
   }
 
-  // Every request is queued at once (the client sends them one at a time).
-  void read_all(std::shared_ptr<std::vector<Planned>> planned, CollectDone done) {
-    if (planned->empty()) return publish(*planned, std::move(done));
-    auto pending = std::make_shared<std::size_t>(planned->size());
-    auto failure = std::make_shared<std::optional<ipmi::Error>>();
-    auto shared_done = std::make_shared<CollectDone>(std::move(done));
-    for (std::size_t i = 0; i < planned->size(); ++i) {
-      ++readings_;
-      client_->raw(sdr::get_sensor_reading((*planned)[i].record.number),
-                   [this, alive = std::weak_ptr<bool>(alive_), planned, i, pending, failure,
-                    shared_done](ipmi::Result<ipmi::Response> r) {
-                     if (!alive.lock()) return;
-                     if (!r.ok() && bmc_silent(r.error) && !*failure) *failure = r.error;
-                     if (r.ok()) store((*planned)[i], *r.value);
-                     if (--*pending) return;
-                     if (*failure) return fail(**failure, std::move(*shared_done));
-                     publish(*planned, std::move(*shared_done));
-                   });
-    }
-  }
-
-  static void store(Planned& p, const ipmi::Response& response) {
-    auto reading = sdr::parse_sensor_reading(response);
-    if (!reading.ok() || !reading.value->available) return;
-    std::string why;
-    p.value = sdr::convert(p.record, reading.value->raw, &why);
-  }
-
-  void publish(const std::vector<Planned>& planned, CollectDone done) {
+  void publish(const std::vector<ipmi::SensorValue>& planned, CollectDone done) {
     std::size_t read = 0;
     for (const auto& p : planned) {
       if (!p.value) continue;
@@ -192,8 +163,8 @@ class IpmiSensorsCollector final : public Collector {
       log_event(spdlog::level::warn, "BMC: an SDR record cannot be decoded; its sensor is skipped",
                 {{"ENDPOINT", client_->endpoint()}, {"PROBLEM", p}});
     for (const auto& s : repo.sensors)
-      if (exported_unit(s))
-        if (auto why = unsupported_why(s); !why.empty())
+      if (ipmi_sensor_exported(s))
+        if (auto why = ipmi_sensor_unsupported(s); !why.empty())
           log_event(spdlog::level::info, "BMC: an IPMI sensor is not exported",
                     {{"ENDPOINT", client_->endpoint()},
                      {"SENSOR", s.name},
@@ -215,7 +186,7 @@ class IpmiSensorsCollector final : public Collector {
 }  // namespace
 
 std::optional<IpmiSensorSeries> ipmi_sensor_series(const sdr::SensorRecord& s, double value) {
-  if (!exported_unit(s)) return std::nullopt;
+  if (!ipmi_sensor_exported(s)) return std::nullopt;
   const std::string chassis = sdr::entity_name(s.entity_id, s.entity_instance);
   const Labels sensor{{"chassis", chassis}, {"sensor", s.name}, {"id", s.id()}};
   switch (s.base_unit) {

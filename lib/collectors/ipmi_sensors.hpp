@@ -23,6 +23,13 @@ namespace bmcquiet {
 std::unique_ptr<Collector> make_ipmi_sensors_collector(const CollectorEnv& env,
                                                        ConfigSection& section);
 
+// How many exported-kind sensors are read, unavailable, unsupported (by `state`).
+inline constexpr const char* kIpmiSensors = "bmcquiet_ipmi_sensors";
+inline constexpr const char* kIpmiSensorsHelp =
+    "IPMI threshold sensors bmcquiet exports, by state: read (a value this collection), "
+    "unavailable (the BMC has no reading: scanning disabled, reading unavailable, not present), "
+    "unsupported (OEM conversion, owned by another controller)";
+
 // The series one threshold sensor's converted reading becomes; nullopt for discrete
 // sensors and units bmcquiet does not export.
 struct IpmiSensorSeries {
@@ -31,6 +38,11 @@ struct IpmiSensorSeries {
   Labels labels;
   double value;
 };
+// Threshold sensors in a unit exported above (what the collector reads).
+bool ipmi_sensor_exported(const ipmi::sdr::SensorRecord& s);
+// Why an exported sensor cannot be read here ("" when it can): another owner
+// or LUN (bridging), no analog format, OEM non-linear or reserved conversion.
+std::string ipmi_sensor_unsupported(const ipmi::sdr::SensorRecord& s);
 std::optional<IpmiSensorSeries> ipmi_sensor_series(const ipmi::sdr::SensorRecord& s, double value);
 
 }  // namespace bmcquiet

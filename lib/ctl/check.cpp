@@ -17,6 +17,7 @@
 #include "bmc/bmc.hpp"
 #include "collectors/tsc_detector.hpp"
 #include "ctl/check_findings.hpp"
+#include "ctl/check_sensors.hpp"
 #include "ctl/policy_table.hpp"
 #include "metrics/metrics.hpp"
 #include "platform/cpu_topology.hpp"
@@ -259,6 +260,8 @@ int run_check(const CheckOptions& o) {
   auto platform = sample_platform(o, plan.config);
   judge_platform(platform, findings);
   const auto inband = scan_inband(plan.config);
+  progress.show("reading the BMC's IPMI sensors (at most 60 s)");
+  check_ipmi_sensors(io, metrics, *loaded->plan, findings);
   progress.show("reading the BMC's settings (at most 60 s)");
   auto engine = observe_policy(io, metrics, plan, policy_settings(loaded->text));
   progress.show("");

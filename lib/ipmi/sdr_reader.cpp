@@ -90,7 +90,10 @@ class Walk : public std::enable_shared_from_this<Walk> {
       reserve(std::move(retry));
       return false;
     }
-    if (too_big(r.value->cc) && state_->stats.chunk > kMinChunk) {
+    // A whole-record read refused in any way (BMCs differ in the code they
+    // pick) is retried as header and chunks; a chunk refused as too big, smaller.
+    const bool whole = state_->stats.chunk == sdr::kReadWhole;
+    if (r.value->cc && (whole || (too_big(r.value->cc) && state_->stats.chunk > kMinChunk))) {
       auto& chunk = state_->stats.chunk;
       chunk = chunk == sdr::kReadWhole ? 32 : std::uint8_t(chunk / 2);
       record_.clear();
@@ -187,6 +190,50 @@ void SdrReader::refresh(RepoDone done) {
     state->cache.reset();  // a failed walk must not leave the old records in place
     std::make_shared<Walk>(state, *info.value, std::move(done))->start();
   });
+}
+
+namespace {
+
+void store(SensorValue& v, const Response& response) {
+  auto reading = sdr::parse_sensor_reading(response);
+  if (!reading.ok()) {
+    v.why = reading.error.message;
+    return;
+  }
+  if (!reading.value->available) {
+    v.why = "the BMC has no reading (scanning disabled or reading unavailable)";
+    return;
+  }
+  v.value = sdr::convert(v.record, reading.value->raw, &v.why);
+}
+
+struct Readings {
+  std::vector<SensorValue> values;
+  std::size_t pending = 0;
+  std::optional<Error> failure;
+  Callback<std::vector<SensorValue>> done;
+};
+
+}  // namespace
+
+void read_sensors(const std::shared_ptr<Client>& client, std::vector<sdr::SensorRecord> sensors,
+                  Callback<std::vector<SensorValue>> done) {
+  auto r = std::make_shared<Readings>();
+  r->done = std::move(done);
+  for (auto& s : sensors) r->values.push_back({std::move(s), std::nullopt, {}});
+  r->pending = r->values.size();
+  if (!r->pending) return r->done(Result<std::vector<SensorValue>>::success({}));
+  for (std::size_t i = 0; i < r->values.size(); ++i)
+    client->raw(sdr::get_sensor_reading(r->values[i].record.number),
+                [r, i](Result<Response> answer) {
+                  if (!answer.ok() && answer.error.status != Status::completion_code && !r->failure)
+                    r->failure = answer.error;
+                  if (answer.ok()) store(r->values[i], *answer.value);
+                  if (--r->pending) return;
+                  if (r->failure)
+                    return r->done(Result<std::vector<SensorValue>>::failure(*r->failure));
+                  r->done(Result<std::vector<SensorValue>>::success(std::move(r->values)));
+                });
 }
 
 }  // namespace bmcquiet::ipmi

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,5 +53,18 @@ class SdrReader {
  private:
   std::shared_ptr<State> state_;
 };
+
+// One sensor's reading, converted with its record's factors.
+struct SensorValue {
+  sdr::SensorRecord record;
+  std::optional<double> value;  // none: unavailable (why says what the BMC answered)
+  std::string why;
+};
+// Get Sensor Reading for each sensor, all queued at once (the client sends
+// them one at a time). done runs once with every value in the order given,
+// or with the first failure that is not a completion code (the BMC went
+// silent): a completion code only leaves that one sensor without a value.
+void read_sensors(const std::shared_ptr<Client>& client, std::vector<sdr::SensorRecord> sensors,
+                  Callback<std::vector<SensorValue>> done);
 
 }  // namespace bmcquiet::ipmi

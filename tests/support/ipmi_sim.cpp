@@ -87,7 +87,7 @@ sensor_set_value 0x20 0 1 0x60 0
     const auto repo = dir_.path() + "/state/ipmi_sim/bmcquiet";
     std::filesystem::create_directories(repo);
     const auto src = dir_.write("sensors.sdrs", options.sdrs);
-    auto r = run_command(fmt::format("sdrcomp {} > {}/sdr.20.main", src, repo));
+    auto r = run_command(fmt::format("sdrcomp -o {}/sdr.20.main {}", repo, src));
     if (r.exit_code != 0) FAIL("sdrcomp " << src << ": " << r.output);
   }
 }
