@@ -242,15 +242,18 @@ Decoded decode(const Bytes& r) {
   if (type != kTypeFull && type != kTypeCompact)
     return {{}, fmt::format("record type 0x{:02x} is not a sensor record", type), false};
   const std::size_t id_at = type == kTypeFull ? kFullIdOffset : kCompactIdOffset;
-  if (r.size() < id_at + 1 || std::size_t(r[4]) + kHeaderSize > r.size())
+  // The length byte must cover the ID string's type/length byte and no more
+  // than the bytes read.
+  const std::size_t end = std::size_t(r[4]) + kHeaderSize;
+  if (end < id_at + 1 || end > r.size())
     return {{},
-            fmt::format("record 0x{:04x} (type 0x{:02x}): {} bytes, length byte says {}",
-                        codec::le16(&r[0]), type, r.size(), r[4] + kHeaderSize),
+            fmt::format("record 0x{:04x} (type 0x{:02x}): {} bytes, length byte says {}, at "
+                        "least {} needed",
+                        codec::le16(&r[0]), type, r.size(), end, id_at + 1),
             true};
   SensorRecord s = common_fields(r);
   std::size_t used = 0;
-  s.name = decode_id_string(&r[id_at], std::min(r.size(), std::size_t(r[4]) + kHeaderSize) - id_at,
-                            &used);
+  s.name = decode_id_string(&r[id_at], end - id_at, &used);
   if (type == kTypeFull) {
     full_fields(r, s);
     d.sensors.push_back(std::move(s));

@@ -283,3 +283,30 @@ TEST_CASE("ipmi_sensors collector: Redfish-side names and labels, gone when the 
   CHECK(text.find("bmcquiet_ipmi_sensors{") == std::string::npos);
   collector->stop();
 }
+
+TEST_CASE("bmcquietctl check: the IPMI sensor line from the collector run once",
+          "[ipmi][ipmi_sim][sdr][check]") {
+  if (skip_without_ipmi_sim()) return;
+  IpmiSim sim(sensor_fixture());
+  REQUIRE(sim.start());
+  TempDir dir;
+  const auto config = dir.write(
+      "bmcquiet.yaml",
+      fmt::format("paths:\n  state: {}/state\nbmc:\n  ipmi:\n    transport: lanplus\n"
+                  "    host: 127.0.0.1\n    port: {}\n    username: {}\n"
+                  "    password_credential: \"\"\n    password_file: {}\n    cipher_suite: 3\n",
+                  dir.path(), sim.port(), IpmiSim::kUser, sim.password_file()));
+  auto run = run_command(built_binary("daemon/bmcquietctl") +
+                         " check --json --sample 0.2 --config " + config);
+  INFO(run.output);
+  CHECK(
+      run.output.find(
+          R"("check":"ipmi_sensors","severity":"OK","reason":"7 IPMI sensor(s) read, 2 without a reading, 1 not readable here)") !=
+      std::string::npos);
+
+  sim.pause();  // a silent BMC: the sensor line says why
+  run = run_command(built_binary("daemon/bmcquietctl") + " check --json --sample 0.2 --config " +
+                    config);
+  sim.resume();
+  CHECK(run.output.find(R"("check":"ipmi_sensors","severity":"WARNING")") != std::string::npos);
+}

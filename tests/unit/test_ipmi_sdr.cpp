@@ -155,6 +155,9 @@ TEST_CASE("SDR: other record types and malformed records", "[ipmi][sdr]") {
   r = full_record({});
   r[4] = 200;  // says more than there is
   CHECK(sdr::decode(r).error);
+  r = full_record({});
+  r[4] = 2;  // ends before the ID string (found by tests/fuzz/ipmi_sdr.cpp)
+  CHECK(sdr::decode(r).error);
 }
 
 TEST_CASE("SDR: a compact record shared among several sensors", "[ipmi][sdr]") {

@@ -169,6 +169,8 @@ def ipmi_sdr():
         ("full-length-lies", full()[:4] + bytes([0xF0]) + full()[5:]),
         ("full-truncated", full()[:30]),
         ("compact-shared", bytes(compact)),
+        # found by the harness: a length byte that ends before the ID string
+        ("compact-length-before-id", bytes(compact[:4]) + bytes([2]) + bytes(compact[5:])),
         ("mc-locator", bytes([3, 0, 0x51, 0x12, 11, 0x20, 0, 0, 0, 0, 0, 0, 0, 7, 1, 0, 0xC3])
          + b"BMC"),
         ("repository-info", bytes([0, 0x51, 0x0B, 0, 0xFE, 0xFF, 1, 0, 0, 0, 2, 0, 0, 0, 2])),
