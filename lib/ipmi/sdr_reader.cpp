@@ -69,12 +69,13 @@ class Walk : public std::enable_shared_from_this<Walk> {
 
   void next() {
     if (id_ == sdr::kLastRecord) return finish();
-    if (!seen_.insert(id_).second || seen_.size() > std::size_t(repo_->info.records) + kSlack)
-      return fail({Status::malformed, 0,
-                   fmt::format("SDR repository: the next-record chain {} at record 0x{:04x} "
-                               "({} records announced); the BMC's repository is inconsistent",
-                               seen_.size() > repo_->info.records ? "runs past the count" : "loops",
-                               id_, repo_->info.records)});
+    const bool looped = !seen_.insert(id_).second;
+    if (looped || seen_.size() > std::size_t(repo_->info.records) + kSlack)
+      return fail(
+          {Status::malformed, 0,
+           fmt::format("SDR repository: the next-record chain {} at record 0x{:04x} "
+                       "({} records announced); the BMC's repository is inconsistent",
+                       looped ? "loops" : "runs past the count", id_, repo_->info.records)});
     record_.clear();
     if (state_->stats.chunk == sdr::kReadWhole) return read_whole();
     read_part();

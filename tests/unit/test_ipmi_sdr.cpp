@@ -1,12 +1,19 @@
 // SDR decoding and reading conversion against the IPMI 2.0 formulas (§36.3:
 // y = L[(M x + B 10^Bexp) 10^Rexp]) and record layouts (§43.1, §43.2, §43.15),
 // with the boundaries of each field.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 #include <cmath>
 
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include "collectors/ipmi_sensors.hpp"
+#include "ipmi/codec.hpp"
 #include "ipmi/sdr.hpp"
+#include "ipmi/sdr_reader.hpp"
+#include "ipmi/transport.hpp"
 
 using namespace bmcquiet;
 using namespace bmcquiet::ipmi;
@@ -226,4 +233,107 @@ TEST_CASE("ipmi_sensors: which sensors become which series", "[ipmi][sdr][collec
   CHECK_FALSE(ipmi_sensor_series(decoded({.reading_type = 0x6F}), 1));   // discrete
   CHECK_FALSE(ipmi_sensor_series(decoded({.unit = 17}), 1));             // CFM: not exported
   CHECK_FALSE(ipmi_sensor_series(decoded({.units1 = 0x08 | 0x02}), 1));  // per-second rate
+}
+
+namespace {
+
+// A BMC's SDR repository as some real ones behave and ipmi_sim cannot: Get
+// SDR refuses more than max_read bytes (0xCA), and the repository changes
+// once mid-walk (the reservation is lost: 0xC5). Served through the Client's
+// own queue via its transport seam.
+class FakeRepository final : public Transport {
+ public:
+  FakeRepository(boost::asio::io_context& io, std::vector<Bytes> records)
+      : io_(io), records_(std::move(records)) {}
+
+  void send(const Request& q, ResponseDone done) override {
+    boost::asio::post(
+        io_, [r = answer(q), done = std::move(done)] { done(Result<Response>::success(r)); });
+  }
+  void close() override {}
+  std::uint64_t timeouts() const override { return 0; }
+
+  std::size_t max_read = 16;
+  int lose_reservation_at = 4;  // the Nth Get SDR finds its reservation cancelled
+  bool loop = false;            // the last record points back at the first
+  int reserves = 0, reads = 0;
+
+ private:
+  Response answer(const Request& q) {
+    if (q.cmd == 0x20) {
+      Response r{
+          0, {0x51, std::uint8_t(records_.size()), 0, 0xFF, 0xFF, 9, 0, 0, 0, 0, 0, 0, 0, 0x02}};
+      return r;
+    }
+    if (q.cmd == 0x22) {
+      ++reserves;
+      return {0, {std::uint8_t(++reservation_), 0}};
+    }
+    const auto id = codec::le16(&q.data[2]);
+    const std::size_t offset = q.data[4], count = q.data[5];
+    if (++reads == lose_reservation_at) ++reservation_;
+    if (offset && codec::le16(&q.data[0]) != reservation_) return {kCcInvalidReservation, {}};
+    if (count > max_read) return {0xCA, {}};
+    const std::size_t index = id ? id - 1 : 0;
+    if (index >= records_.size()) return {0xCB, {}};
+    const auto& rec = records_[index];
+    const std::uint16_t next =
+        index + 1 < records_.size() ? std::uint16_t(index + 2) : (loop ? 1 : sdr::kLastRecord);
+    Response r{0, {}};
+    codec::put16(r.data, next);
+    for (std::size_t i = offset; i < std::min(rec.size(), offset + count); ++i)
+      r.data.push_back(rec[i]);
+    return r;
+  }
+
+  boost::asio::io_context& io_;
+  std::vector<Bytes> records_;
+  int reservation_ = 0;
+};
+
+Result<std::shared_ptr<const SdrRepository>> walk(boost::asio::io_context& io, SdrReader& reader) {
+  std::optional<Result<std::shared_ptr<const SdrRepository>>> out;
+  reader.refresh([&out](auto r) { out = std::move(r); });
+  io.restart();
+  while (!out && io.run_one_for(std::chrono::seconds(1))) {
+  }
+  REQUIRE(out);
+  return std::move(*out);
+}
+
+}  // namespace
+
+TEST_CASE("SDR reader: 16-byte reads, a reservation lost mid-walk, then the cache", "[ipmi][sdr]") {
+  boost::asio::io_context io;
+  std::vector<Bytes> records;
+  for (int i = 0; i < 3; ++i) {
+    auto r = full_record({.m = i + 1}, fmt::format("Sensor {}", i));
+    r[0] = std::uint8_t(i + 1);
+    r[1] = 0;
+    records.push_back(r);
+  }
+  auto fake = std::make_shared<FakeRepository>(io, records);
+  auto client = make_client(io, ClientConfig{}, nullptr, fake);
+  SdrReader reader(client);
+
+  auto repo = walk(io, reader);
+  INFO(repo.error.message);
+  REQUIRE(repo.ok());
+  REQUIRE((*repo.value)->sensors.size() == 3);
+  CHECK((*repo.value)->sensors[2].name == "Sensor 2");
+  CHECK((*repo.value)->sensors[2].m == 3);
+  CHECK(reader.stats().chunk == 16);  // 0xFF refused, 32 refused, 16 taken
+  CHECK(fake->reserves == 2);         // at the start, and again after 0xC5
+  CHECK(reader.stats().walks == 1);
+  const auto requests = reader.stats().requests;
+  REQUIRE(walk(io, reader).ok());
+  CHECK(reader.stats().requests == requests + 1);  // unchanged: Get SDR Repository Info only
+
+  SdrReader looping(client);
+  fake->loop = true;
+  fake->lose_reservation_at = -1;
+  auto broken = walk(io, looping);
+  REQUIRE_FALSE(broken.ok());
+  INFO(broken.error.message);
+  CHECK(broken.error.message.find("loops") != std::string::npos);
 }
