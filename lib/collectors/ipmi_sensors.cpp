@@ -215,6 +215,7 @@ std::optional<IpmiSensorSeries> ipmi_sensor_series(const sdr::SensorRecord& s, d
 std::unique_ptr<Collector> make_ipmi_sensors_collector(const CollectorEnv& env,
                                                        ConfigSection& section) {
   const bool inband = section.get_bool("inband", false);
+  const bool with_redfish = section.get_bool("with_redfish", false);
   std::optional<std::regex> exclude;
   if (auto pattern = section.get_string("exclude", ""); !pattern.empty()) {
     try {
@@ -224,6 +225,8 @@ std::unique_ptr<Collector> make_ipmi_sensors_collector(const CollectorEnv& env,
     }
   }
   if (!env.bmc || !env.bmc->has_ipmi()) return nullptr;  // bmc.ipmi.transport: none
+  if (env.bmc->has_redfish() && !with_redfish)
+    return nullptr;  // the Redfish collector exports the same series: no second load on the BMC
   if (env.bmc->transports().ipmi->transport == ipmi::TransportKind::inband && !inband)
     return nullptr;  // every in-band request may raise an SMI: only when asked
   return std::make_unique<IpmiSensorsCollector>(env, std::move(exclude));

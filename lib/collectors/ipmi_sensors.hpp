@@ -12,7 +12,8 @@
 namespace bmcquiet {
 
 // Threshold sensors from the BMC's SDR repository over bmc.ipmi (lanplus; in-band only
-// with collectors.ipmi_sensors.inband: every in-band request may raise an SMI), on the
+// with collectors.ipmi_sensors.inband: every in-band request may raise an SMI; beside
+// bmc.redfish only with with_redfish: the Redfish collector exports the same series), on the
 // Redfish side's metric names and labels so the same dashboards and alerts serve both:
 //   chassis  the sensor's entity, "<entity>.<instance>" (system_board.1, processor.2):
 //            where the sensor sits, as Redfish's chassis is

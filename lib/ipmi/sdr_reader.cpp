@@ -40,6 +40,7 @@ class Walk : public std::enable_shared_from_this<Walk> {
 
   void start() {
     ++state_->stats.walks;
+    if (!repo_->info.records) return finish();  // empty: Get SDR 0000h would answer 0xCB
     if (!repo_->info.supports_reserve) return next();
     reserve([self = shared_from_this()] { self->next(); });
   }

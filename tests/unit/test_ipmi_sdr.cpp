@@ -9,11 +9,15 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include "bmc/bmc.hpp"
 #include "collectors/ipmi_sensors.hpp"
+#include "core/config_section.hpp"
 #include "ipmi/codec.hpp"
 #include "ipmi/sdr.hpp"
 #include "ipmi/sdr_reader.hpp"
 #include "ipmi/transport.hpp"
+#include "metrics/metrics.hpp"
+#include "redfish/client.hpp"
 
 using namespace bmcquiet;
 using namespace bmcquiet::ipmi;
@@ -336,4 +340,33 @@ TEST_CASE("SDR reader: 16-byte reads, a reservation lost mid-walk, then the cach
   REQUIRE_FALSE(broken.ok());
   INFO(broken.error.message);
   CHECK(broken.error.message.find("loops") != std::string::npos);
+}
+
+TEST_CASE("ipmi_sensors: off beside Redfish and in-band unless asked, a bad exclude is an error",
+          "[ipmi][sdr][collector][config]") {
+  boost::asio::io_context io;
+  Metrics metrics;
+  ClientConfig lan;
+  lan.host = "127.0.0.1";
+  ClientConfig inband;
+  inband.transport = TransportKind::inband;
+  redfish::ClientOptions rf;
+  rf.url = "https://127.0.0.1:1";
+  auto built = [&](bmc::Transports t, const char* yaml, bool* ok = nullptr) {
+    auto owner = bmc::Bmc::create(io, nullptr, std::move(t));
+    auto diag = std::make_shared<ConfigDiagnostics>("t");
+    auto section = ConfigSection::parse(yaml, diag);
+    auto c = make_ipmi_sensors_collector(CollectorEnv{io, metrics, {}, {}, owner}, section);
+    if (ok) *ok = diag->ok();
+    return c != nullptr;
+  };
+  CHECK(built({.ipmi = lan}, "{}"));
+  CHECK_FALSE(built({.redfish = rf, .ipmi = lan}, "{}"));
+  CHECK(built({.redfish = rf, .ipmi = lan}, "with_redfish: true"));
+  CHECK_FALSE(built({.ipmi = inband}, "{}"));
+  CHECK(built({.ipmi = inband}, "inband: true"));
+  CHECK_FALSE(built({}, "{}"));
+  bool ok = true;
+  built({.ipmi = lan}, "exclude: '(unclosed'", &ok);
+  CHECK_FALSE(ok);
 }
