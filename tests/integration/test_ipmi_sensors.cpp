@@ -294,7 +294,8 @@ TEST_CASE("bmcquietctl check: the IPMI sensor line from the collector run once",
       "bmcquiet.yaml",
       fmt::format("paths:\n  state: {}/state\nbmc:\n  ipmi:\n    transport: lanplus\n"
                   "    host: 127.0.0.1\n    port: {}\n    username: {}\n"
-                  "    password_credential: \"\"\n    password_file: {}\n    cipher_suite: 3\n",
+                  "    password_credential: \"\"\n    password_file: {}\n    cipher_suite: 3\n"
+                  "    timeout: 300ms\n    retries: 0\n",
                   dir.path(), sim.port(), IpmiSim::kUser, sim.password_file()));
   auto run = run_command(built_binary("daemon/bmcquietctl") +
                          " check --json --sample 0.2 --config " + config);
