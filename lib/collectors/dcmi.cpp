@@ -48,7 +48,7 @@ class DcmiCollector final : public IpmiCollector {
     std::string hint;
     if (error.status == ipmi::Status::completion_code && error.cc == ipmi::kCcInvalidCommand)
       hint = "; this BMC does not implement DCMI: disable collectors.dcmi";
-    done(CollectOutcome::failure(error.message + hint, ipmi_problem_kind(error)));
+    done(CollectOutcome::failure(error.message + hint, ipmi::problem_kind(error)));
   }
 
   void publish_reading(const ipmi::Result<ipmi::PowerReading>& r) {

@@ -1,30 +1,16 @@
 // What the collectors that read bmc.ipmi (dcmi, ipmi_sel) share: the borrowed
 // client, the BMC's health refreshed after every round, a guard for answers
-// that arrive after stop(), and the framework's kind of problem for an error.
+// that arrive after stop(), (ipmi/problem.hpp gives the kind of problem for an error).
 #pragma once
 
 #include <memory>
 
 #include "bmc/bmc.hpp"
 #include "collectors/collector.hpp"
-#include "core/problem.hpp"
 #include "ipmi/client.hpp"
+#include "ipmi/problem.hpp"
 
 namespace bmcquiet {
-
-inline ProblemKind ipmi_problem_kind(const ipmi::Error& error) {
-  switch (error.status) {
-    case ipmi::Status::timeout:
-      return ProblemKind::timeout;
-    case ipmi::Status::transport:
-    case ipmi::Status::closed:
-      return ProblemKind::unavailable;
-    case ipmi::Status::completion_code:
-      return error.cc == ipmi::kCcInvalidCommand ? ProblemKind::unsupported : ProblemKind::protocol;
-    default:
-      return ProblemKind::protocol;
-  }
-}
 
 class IpmiCollector : public Collector {
  public:

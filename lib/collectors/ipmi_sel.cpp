@@ -65,7 +65,7 @@ class IpmiSelCollector final : public IpmiCollector {
   // again once the BMC answers (it may come back with new firmware).
   void fail(const ipmi::Error& error, CollectDone done) {
     remove_all();
-    done(CollectOutcome::failure(error.message, ipmi_problem_kind(error)));
+    done(CollectOutcome::failure(error.message, ipmi::problem_kind(error)));
   }
 
   void publish_identity(const ipmi::DeviceId& d) {

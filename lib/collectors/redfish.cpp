@@ -18,9 +18,9 @@
 namespace bmcquiet {
 namespace {
 
-constexpr const char* kTemperature = "bmcquiet_temperature_celsius";
-constexpr const char* kFanRpm = "bmcquiet_fan_speed_rpm";
-constexpr const char* kFanRatio = "bmcquiet_fan_speed_ratio";
+constexpr const char* kTemperature = names::kTemperature;
+constexpr const char* kFanRpm = names::kFanRpm;
+constexpr const char* kFanRatio = names::kFanRatio;
 constexpr const char* kPower = names::kPowerConsumed;
 constexpr const char* kLimit = names::kPowerLimit;
 constexpr const char* kLimitRatio = "bmcquiet_power_limit_ratio";
@@ -133,13 +133,12 @@ class RedfishCollector final : public Collector {
   // sensors of the same Name apart.
   void publish_thermal(const redfish::Snapshot& s) {
     for (const auto& t : s.temperatures)
-      series_->listed(kTemperature, "Temperature reported by the BMC",
+      series_->listed(kTemperature, names::kTemperatureHelp,
                       {{"chassis", t.chassis}, {"sensor", t.name}, {"id", t.id}}, t.value);
     for (const auto& f : s.fans) {
       const Labels l{{"chassis", f.chassis}, {"fan", f.name}, {"id", f.id}};
-      if (f.rpm) series_->listed(kFanRpm, "Fan speed reported by the BMC", l, *f.rpm);
-      if (f.ratio)
-        series_->listed(kFanRatio, "Fan speed as a fraction of its maximum", l, *f.ratio);
+      if (f.rpm) series_->listed(kFanRpm, names::kFanRpmHelp, l, *f.rpm);
+      if (f.ratio) series_->listed(kFanRatio, names::kFanRatioHelp, l, *f.ratio);
     }
   }
 

@@ -5,6 +5,7 @@
 #include "collectors/inband_ipmi.hpp"
 #include "collectors/interrupts.hpp"
 #include "collectors/ipmi_sel.hpp"
+#include "collectors/ipmi_sensors.hpp"
 #include "collectors/redfish.hpp"
 #include "collectors/smi.hpp"
 #include "collectors/tsc_gap.hpp"
@@ -25,6 +26,7 @@ const std::vector<CollectorFactory>& collector_factories() {
       {"inband_ipmi", true, 30s, &make_inband_ipmi_collector},
       {"bmc_nic", true, 10min, &make_bmc_nic_collector},
       {"ipmi_sel", true, 60s, &make_ipmi_sel_collector},
+      {"ipmi_sensors", true, 60s, &make_ipmi_sensors_collector},
   };
   return factories;
 }

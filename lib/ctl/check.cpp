@@ -19,6 +19,7 @@
 #include "collectors/tsc_detector.hpp"
 #include "ctl/check_findings.hpp"
 #include "ctl/check_nic.hpp"
+#include "ctl/check_sensors.hpp"
 #include "ctl/policy_table.hpp"
 #include "ipmi/client.hpp"
 #include "metrics/metrics.hpp"
@@ -288,6 +289,8 @@ int run_check(const CheckOptions& o) {
   check_nic(io, plan.bmc, plan.config.paths.sysfs, findings);
   progress.show("reading the BMC's SEL fill over IPMI (at most 30 s)");
   if (auto sel = read_sel(io, plan)) judge_sel(*sel, findings);
+  progress.show("reading the BMC's IPMI sensors (at most 60 s)");
+  check_ipmi_sensors(io, metrics, *loaded->plan, findings);
   progress.show("reading the BMC's settings (at most 60 s)");
   auto engine = observe_policy(io, metrics, plan, policy_settings(loaded->text));
   progress.show("");

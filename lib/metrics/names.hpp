@@ -38,5 +38,13 @@ inline constexpr const char* kBmcInfo = "bmcquiet_bmc_info";
 inline constexpr const char* kBmcInfoHelp =
     "BMC identity (vendor, model, firmware) by source: the Redfish Manager resource or IPMI Get "
     "Device ID";
+// Exported by both the Redfish and the IPMI sensor collector, with the same
+// labels (chassis, sensor or fan, id) so one dashboard serves both.
+inline constexpr const char* kTemperature = "bmcquiet_temperature_celsius";
+inline constexpr const char* kTemperatureHelp = "Temperature reported by the BMC";
+inline constexpr const char* kFanRpm = "bmcquiet_fan_speed_rpm";
+inline constexpr const char* kFanRpmHelp = "Fan speed reported by the BMC";
+inline constexpr const char* kFanRatio = "bmcquiet_fan_speed_ratio";
+inline constexpr const char* kFanRatioHelp = "Fan speed as a fraction of its maximum";
 
 }  // namespace bmcquiet::names

@@ -96,9 +96,9 @@ set_working_mc 0x20
 )",
                                      module_path(), port_, lan_control(dir_, options.lan_mac),
                                      vm_serial, kUser, kPassword, kPassword, dir_.path()));
-  std::string emu = R"(mc_setbmc 0x20
-mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02
-sel_enable 0x20 100 0x0a
+  std::string emu = "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02";
+  emu += options.sdrs.empty() ? "\n" : " persist_sdr\n";
+  emu += R"(sel_enable 0x20 100 0x0a
 sensor_add 0x20 0 1 0x01 0x01
 sensor_set_value 0x20 0 1 0x60 0
 )";
@@ -106,9 +106,17 @@ sensor_set_value 0x20 0 1 0x60 0
     emu += fmt::format(
         "sel_add 0x20 0x02 0x00 0x00 0x00 0x00 0x20 0x00 0x04 0x01 0x01 0x01 0x52 0x{:02x} 0x70\n",
         0x60 + i);
-  emu += "mc_enable 0x20\n";
+  emu += options.emu + "mc_enable 0x20\n";
   dir_.write("sim.emu", emu);
   std::filesystem::create_directories(dir_.path() + "/state");
+  if (!options.sdrs.empty()) {
+    // ipmi_sim loads <state>/ipmi_sim/<name>/sdr.<mc>.main, sdrcomp's output.
+    const auto repo = dir_.path() + "/state/ipmi_sim/bmcquiet";
+    std::filesystem::create_directories(repo);
+    const auto src = dir_.write("sensors.sdrs", options.sdrs);
+    auto r = run_command(fmt::format("sdrcomp -o {}/sdr.20.main {}", repo, src));
+    if (r.exit_code != 0) FAIL("sdrcomp " << src << ": " << r.output);
+  }
 }
 
 IpmiSim::~IpmiSim() { stop(); }

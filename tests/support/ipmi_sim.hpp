@@ -31,6 +31,10 @@ class IpmiSim {
     // The LAN channel's MAC (LAN parameter 5), served through ipmi_sim's
     // lan_config_program as on a real BMC; "" leaves the channel without one.
     std::string lan_mac{};
+    // The main SDR repository in OpenIPMI's sdrcomp language (compiled at
+    // construction) and emu commands (sensor_add...) run before mc_enable.
+    std::string sdrs{};
+    std::string emu{};
   };
   explicit IpmiSim(int sel_entries = 2);
   explicit IpmiSim(Options options);

@@ -132,6 +132,55 @@ def ipmi_codec():
     write("ipmi_codec", seeds)
 
 
+def ipmi_sdr():
+    def full(m=1, b=0, r_exp=0, b_exp=0, fmt=0, lin=0, unit=1, name=b"CPU Temp", idcode=None):
+        r = bytearray(48)
+        r[0:5] = bytes([1, 0, 0x51, 0x01, 0])
+        r[5:14] = bytes([0x20, 0, 0x10, 3, 1, 0x7F, 0x68, 0x01, 0x01])
+        r[20], r[21], r[23] = fmt << 6, unit, lin
+        m &= 0x3FF
+        b &= 0x3FF
+        r[24], r[25] = m & 0xFF, (m >> 8) << 6
+        r[26], r[27] = b & 0xFF, (b >> 8) << 6
+        r[29] = ((r_exp & 0xF) << 4) | (b_exp & 0xF)
+        r[47] = (0xC0 | len(name)) if idcode is None else idcode
+        r += name
+        r[4] = len(r) - 5
+        return bytes(r)
+    compact = bytearray(32)
+    compact[0:5] = bytes([2, 0, 0x51, 0x02, 0])
+    compact[5:14] = bytes([0x20, 0, 0x60, 0x20, 1, 0x7F, 0x68, 0x0C, 0x6F])
+    compact[23], compact[24], compact[31] = 0x1F, 0x80 | 24, 0xC4
+    compact += b"DIMM"
+    compact[4] = len(compact) - 5
+    seeds = [
+        ("full-temperature", full()),
+        ("full-voltage-mbexp", full(m=118, b=-15, r_exp=-3, b_exp=1, unit=4, name=b"P12V")),
+        ("full-2s-complement", full(fmt=2, name=b"Inlet Temp")),
+        ("full-1s-complement", full(fmt=1)),
+        ("full-m-min-b-max", full(m=-512, b=511, r_exp=7, b_exp=-8)),
+        ("full-sqrt", full(lin=0x0A, unit=5)),
+        ("full-1-over-x", full(lin=0x07)),
+        ("full-oem-nonlinear", full(lin=0x70)),
+        ("full-6bit-name", full(name=bytes([0x70, 0x24, 0xD9]), idcode=0x84)),
+        ("full-bcd-name", full(name=bytes([0x12, 0xC5]), idcode=0x42)),
+        ("full-unicode-name", full(name=b"\x41\x00", idcode=0x02)),
+        ("full-name-past-end", full(name=b"Sh", idcode=0xDF)),
+        ("full-length-lies", full()[:4] + bytes([0xF0]) + full()[5:]),
+        ("full-truncated", full()[:30]),
+        ("compact-shared", bytes(compact)),
+        # found by the harness: a length byte that ends before the ID string
+        ("compact-length-before-id", bytes(compact[:4]) + bytes([2]) + bytes(compact[5:])),
+        ("mc-locator", bytes([3, 0, 0x51, 0x12, 11, 0x20, 0, 0, 0, 0, 0, 0, 0, 7, 1, 0, 0xC3])
+         + b"BMC"),
+        ("repository-info", bytes([0, 0x51, 0x0B, 0, 0xFE, 0xFF, 1, 0, 0, 0, 2, 0, 0, 0, 2])),
+        ("sensor-reading", bytes([0, 0x2D, 0xC0, 0, 0])),
+        ("header-only", bytes([1, 0, 0x51, 0x01, 0])),
+        ("empty", b""),
+    ]
+    write("ipmi_sdr", seeds)
+
+
 def rmcp():
     def packet(ptype, payload, sid=0x02000000, length=None):
         n = len(payload) if length is None else length
@@ -284,6 +333,7 @@ if __name__ == "__main__":
     redfish()
     smbios()
     ipmi_codec()
+    ipmi_sdr()
     rmcp()
     proc_interrupts()
     cpu_list()
