@@ -116,6 +116,8 @@ def header(config):
         + severity("kPowerCapSeverity", "BmcQuietPowerCapBelowFloor",
                    a["BmcQuietPowerCapBelowFloor"]["severity"])
         + severity("kDriftSeverity", "BmcQuietPolicyDrift", a["BmcQuietPolicyDrift"]["severity"])
+        + severity("kWatchdogAtRiskSeverity", "BmcQuietWatchdogPetterAtRisk",
+                   a["BmcQuietWatchdogPetterAtRisk"]["severity"])
         + severity("kBmcNotConfiguredSeverity", "no alert: check only",
                    config["check"]["bmc_not_configured_severity"])
         + "\n}  // namespace bmcquiet::ctl::thresholds\n"

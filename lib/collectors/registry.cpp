@@ -6,6 +6,7 @@
 #include "collectors/redfish.hpp"
 #include "collectors/smi.hpp"
 #include "collectors/tsc_gap.hpp"
+#include "collectors/watchdog.hpp"
 #include "policy/policy_collector.hpp"
 
 namespace bmcquiet {
@@ -21,6 +22,7 @@ const std::vector<CollectorFactory>& collector_factories() {
       {"policy", true, 60s, &make_policy_collector},
       {"dcmi", true, 60s, &make_dcmi_collector},
       {"inband_ipmi", true, 30s, &make_inband_ipmi_collector},
+      {"watchdog", true, 60s, &make_watchdog_collector},
   };
   return factories;
 }

@@ -20,6 +20,8 @@ inline constexpr Threshold kPauseMaxSeconds{86400, "warning", "BmcQuietPolicyPau
 inline constexpr const char* kPowerCapSeverity = "critical";
 // BmcQuietPolicyDrift
 inline constexpr const char* kDriftSeverity = "warning";
+// BmcQuietWatchdogPetterAtRisk
+inline constexpr const char* kWatchdogAtRiskSeverity = "critical";
 // no alert: check only
 inline constexpr const char* kBmcNotConfiguredSeverity = "warning";
 
