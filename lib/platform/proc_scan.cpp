@@ -31,10 +31,12 @@ void for_each_process(const std::string& procfs,
     if (auto pid = whole_number(it->path().filename().string())) fn(*pid, it->path().string());
 }
 
-std::optional<std::vector<std::string>> open_file_targets(const std::string& process_dir) {
+std::optional<std::vector<std::string>> open_file_targets(const std::string& process_dir,
+                                                          bool* refused) {
   std::vector<std::string> targets;
   std::error_code ec;
   fs::directory_iterator it(process_dir + "/fd", ec);
+  if (refused) *refused = ec == std::errc::permission_denied;
   if (ec) return std::nullopt;
   for (fs::directory_iterator end; !ec && it != end; it.increment(ec)) {
     std::error_code link_ec;

@@ -18,8 +18,10 @@ void for_each_process(const std::string& procfs,
                       const std::function<void(int pid, const std::string& dir)>& fn);
 
 // The targets of <dir>/fd/* symlinks; nullopt when the fd directory cannot be
-// read (another user's process without CAP_SYS_PTRACE, or it ended).
-std::optional<std::vector<std::string>> open_file_targets(const std::string& process_dir);
+// read. refused (when given) says whether that was a permission denial
+// (another user's process without CAP_SYS_PTRACE) rather than its end.
+std::optional<std::vector<std::string>> open_file_targets(const std::string& process_dir,
+                                                          bool* refused = nullptr);
 
 // <dir>/comm without its newline, "?" when unreadable.
 std::string process_comm(const std::string& dir);

@@ -114,8 +114,9 @@ WatchdogHostView scan_watchdog_host(const Paths& paths, const WatchdogScanOption
   for_each_process(paths.procfs, [&](int pid, const std::string& dir) {
     add_rt_tasks(pid, dir, rt_tasks);
     if (pid == options.self_pid) return;
-    const auto targets = open_file_targets(dir);
-    if (!targets) return void(++view.unreadable);
+    bool refused = false;
+    const auto targets = open_file_targets(dir, &refused);
+    if (!targets) return void(view.unreadable += refused ? 1 : 0);
     std::vector<std::string> devices;
     for (const auto& t : *targets)
       if (auto d = petted_device(t, paths.devfs)) devices.push_back(std::move(*d));
