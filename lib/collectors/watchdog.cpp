@@ -28,6 +28,7 @@ constexpr const char* kBmcRunning = "bmcquiet_bmc_watchdog_running";
 constexpr const char* kBmcResets = "bmcquiet_bmc_watchdog_resets_host";
 constexpr const char* kBmcTimeout = "bmcquiet_bmc_watchdog_timeout_seconds";
 constexpr const char* kAtRisk = "bmcquiet_watchdog_at_risk";
+constexpr const char* kComplete = "bmcquiet_watchdog_scan_complete";
 // Petter series are keyed by (device, comm), never pid: a pid changes with
 // every restart of the petter and would leave a new series each time. comm
 // is what a process calls itself, so the per-petter series are capped.
@@ -118,6 +119,10 @@ class WatchdogCollector final : public Collector {
     series_.set(kUnreadable,
                 "Processes whose open files bmcquiet may not read (petters among them are missed)",
                 {}, view.unreadable);
+    series_.set(kComplete,
+                "1 when every process and its open files were visible (0: ProtectProc=invisible, "
+                "hidepid= or no CAP_SYS_PTRACE; no at-risk verdict without a safe petter)",
+                {}, view.complete ? 1.0 : 0.0);
     for (const auto& d : view.devices) {
       const Labels wd{{"watchdog", d.name}};
       series_.listed(kDevice, "A kernel watchdog device (<sysfs>/class/watchdog)",
@@ -139,7 +144,8 @@ class WatchdogCollector final : public Collector {
                 "Petters of this watchdog confined to housekeeping CPUs and not behind a "
                 "real-time task",
                 wd, double(safe));
-    if (reset_armed)
+    // A safe petter found is a verdict even in a partial view; "none safe" is not.
+    if (reset_armed && (!*reset_armed || view.complete || safe > 0))
       series_.set(kAtRisk,
                   "1 when this watchdog runs, resets the node on expiry, and no petter is safely "
                   "placed",

@@ -77,12 +77,14 @@ void judge_watchdog(const WatchdogCheck& w, Findings& findings) {
   for (const auto& [name, what] : armed_watchdogs(w)) {
     const auto petters = petters_of(w.view, name);
     const auto check = fmt::format("watchdog:{}", name);
+    // A partial view (hidden processes) cannot prove that no safe petter exists.
+    const auto found = w.view.complete ? severity : Severity::warning;
     if (petters.empty()) {
       findings.add(
-          check, severity,
+          check, found,
           fmt::format("{} runs and resets the node, and no process holds its device "
                       "open{}: find its petter, or extend/stop the timer",
-                      what, w.view.unreadable ? " that this user may see (run as root)" : ""));
+                      what, w.view.complete ? "" : " that this user may see (run as root)"));
       continue;
     }
     std::vector<std::string> listed;
@@ -94,10 +96,11 @@ void judge_watchdog(const WatchdogCheck& w, Findings& findings) {
     if (safe)
       findings.add(check, Severity::ok, fmt::format("{} petted from housekeeping CPUs", what));
     else
-      findings.add(check, severity,
-                   fmt::format("{} runs and resets the node, and no petter is safe from the "
-                               "workload: {}; {}",
-                               what, fmt::join(listed, "; "), fix(w)));
+      findings.add(
+          check, found,
+          fmt::format("{} runs and resets the node, and no {}petter is safe from the "
+                      "workload: {}; {}",
+                      what, w.view.complete ? "" : "visible ", fmt::join(listed, "; "), fix(w)));
   }
   if (!w.bmc_armed) {
     const auto petters = petters_of(w.view, "bmc");
@@ -129,9 +132,11 @@ std::string watchdog_text(const WatchdogCheck& w) {
   for (const auto& p : w.view.petters)
     out += fmt::format("           petter {}{}\n", describe(p), p.safe() ? "" : " — not safe");
   if (w.view.petters.empty()) out += "           no process holds a watchdog or IPMI device open\n";
-  if (w.view.unreadable)
-    out += fmt::format("           {} process(es) whose open files this user may not read\n",
-                       w.view.unreadable);
+  if (!w.view.complete)
+    out += fmt::format(
+        "           partial view: other users' processes hidden or {} refused their open files "
+        "(run as root)\n",
+        w.view.unreadable);
   return out;
 }
 
@@ -154,7 +159,8 @@ json::value watchdog_json(const WatchdogCheck& w) {
                                    {"may_run_on_isolated", p.may_run_on_isolated},
                                    {"behind_realtime", p.behind_rt},
                                    {"safe", p.safe()}});
-  json::object out{{"devices", std::move(devices)},
+  json::object out{{"complete", w.view.complete},
+                   {"devices", std::move(devices)},
                    {"petters", std::move(petters)},
                    {"unreadable_processes", w.view.unreadable}};
   if (w.bmc_armed) out["bmc_armed"] = *w.bmc_armed, out["bmc_state"] = w.bmc_state;

@@ -126,6 +126,8 @@ WatchdogHostView scan_watchdog_host(const Paths& paths, const WatchdogScanOption
       view.petters.push_back(describe(pid, dir, std::move(d), options.isolated));
   });
   add_systemd(paths, options, view);
+  std::error_code ec;
+  view.complete = view.unreadable == 0 && fs::exists(paths.procfs + "/1", ec);
   for (auto& p : view.petters)
     p.behind_rt = !is_realtime(p.policy) &&
                   std::any_of(rt_tasks.begin(), rt_tasks.end(), [&](const RtTask& t) {

@@ -52,6 +52,11 @@ struct WatchdogHostView {
   std::vector<WatchdogDevice> devices;  // by name
   std::vector<WatchdogPetter> petters;  // by device, then pid
   int unreadable = 0;                   // processes whose open files this process may not read
+  // Every process was seen with its open files. Not so under the shipped
+  // unit's ProtectProc=invisible (or hidepid=): other users' processes, PID 1
+  // included, are hidden; nor without CAP_SYS_PTRACE, when their fds are
+  // refused. Then "no safe petter" may only mean "none visible": no verdict.
+  bool complete = false;
 };
 
 struct WatchdogScanOptions {

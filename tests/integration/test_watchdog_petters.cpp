@@ -199,8 +199,33 @@ TEST_CASE("a watchdog petter pinned to an isolated CPU is found by the real /pro
   CHECK(h.value(R"(bmcquiet_watchdog_at_risk{watchdog="watchdog0"})") == 1);
   CHECK(h.value(R"(bmcquiet_watchdog_at_risk{watchdog="watchdog1"})") == 0);
   CHECK(h.value(R"(bmcquiet_watchdog_device_info{identity="IPMI",watchdog="watchdog0"})") == 1);
+  CHECK(h.value("bmcquiet_watchdog_scan_complete") == 1);  // root sees every process
   // No BMC configured: the BMC watchdog's state is unknown, so no verdict.
   CHECK_FALSE(h.value(R"(bmcquiet_watchdog_at_risk{watchdog="bmc"})"));
+}
+
+TEST_CASE("a partial process view (ProtectProc=invisible: no PID 1) gives no at-risk verdict",
+          "[watchdog]") {
+  Host h;
+  // What the shipped unit's daemon sees: its own processes only. Here one
+  // unsafe petter in a procfs without PID 1.
+  h.root.write("proc/4242/comm", "wd-seen\n");
+  h.root.write("proc/4242/status", "Name:\twd-seen\nCpus_allowed_list:\t0-1\n");
+  std::filesystem::create_directories(h.root.path() + "/proc/4242/fd");
+  std::filesystem::create_symlink(h.dev("watchdog0"), h.root.path() + "/proc/4242/fd/3");
+  CollectorEnv env{h.io, h.metrics, h.paths(), {}, nullptr};
+  env.paths.procfs = h.root.path() + "/proc";
+  auto diag = std::make_shared<ConfigDiagnostics>("t");
+  auto section = ConfigSection::parse("{}", diag);
+  auto c = make_watchdog_collector(env, section);
+  REQUIRE(collect_now(*c).ok);
+  CHECK(
+      h.value(
+          R"(bmcquiet_watchdog_petter_may_run_on_isolated_cpus{comm="wd-seen",device="/dev/watchdog0"})") ==
+      1);
+  CHECK(h.value("bmcquiet_watchdog_scan_complete") == 0);
+  CHECK_FALSE(h.value(R"(bmcquiet_watchdog_at_risk{watchdog="watchdog0"})"));
+  CHECK(h.value(R"(bmcquiet_watchdog_at_risk{watchdog="watchdog1"})") == 0);  // not running
 }
 
 TEST_CASE("a thread of a housekeeping petter left on an isolated CPU counts", "[watchdog]") {

@@ -65,6 +65,7 @@ TEST_CASE("check: an armed BMC watchdog needs a petter on housekeeping CPUs, not
   const auto severity = severity_named(thresholds::kWatchdogAtRiskSeverity);
   REQUIRE(severity);
   WatchdogCheck w;
+  w.view.complete = true;
   w.housekeeping = {0};
   w.bmc_armed = true;
   w.bmc_state = "running, timeout 30.0 s, action hard reset";
@@ -108,6 +109,7 @@ TEST_CASE("check: an armed BMC watchdog needs a petter on housekeeping CPUs, not
 
 TEST_CASE("check: an active kernel watchdog is judged by its own device's petters") {
   WatchdogCheck w;
+  w.view.complete = true;
   w.housekeeping = {0};
   w.view.devices = {{"watchdog0", "iTCO_wdt", true, 30}, {"watchdog1", "IPMI", false, 60}};
   w.view.petters = {petter("/dev/watchdog1", false, false), petter("/dev/watchdog", true, false)};
@@ -117,4 +119,10 @@ TEST_CASE("check: an active kernel watchdog is judged by its own device's petter
   CHECK(f.worst() == severity_named(thresholds::kWatchdogAtRiskSeverity));
   CHECK(f.text().find("watchdog:watchdog0") != std::string::npos);
   CHECK(f.text().find("watchdog1") == std::string::npos);
+  // Other users' processes hidden: the one unsafe petter seen is no proof.
+  w.view.complete = false;
+  Findings partial;
+  judge_watchdog(w, partial);
+  CHECK(partial.worst() == Severity::warning);
+  CHECK(partial.text().find("no visible petter") != std::string::npos);
 }
