@@ -112,8 +112,8 @@ class WatchdogCollector final : public Collector {
       series_.listed(kPriority, "A watchdog petter's real-time priority (0: not real-time)", id,
                      f.priority);
       series_.listed(kBehindRt,
-                     "1 when a watchdog petter is not real-time and a real-time task may take "
-                     "its CPUs",
+                     "1 when a real-time task of the petter's priority or above (any, for "
+                     "SCHED_OTHER) may take its CPUs",
                      id, f.behind_rt ? 1 : 0);
     }
     series_.set(kUnreadable,

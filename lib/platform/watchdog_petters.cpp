@@ -58,8 +58,16 @@ std::optional<std::string> petted_device(const std::string& target, const std::s
 
 struct RtTask {
   int pid = 0;
+  int rank = 0;
   CpuSet allowed;
 };
+
+// Who wins a CPU: SCHED_DEADLINE over every FIFO/RR priority, those over the
+// rest. A FIFO task of equal rank that never yields starves the other too.
+int rank_of(int policy, int rt_priority) {
+  if (policy == 6) return 100;
+  return is_realtime(policy) ? rt_priority : 0;
+}
 
 // User-space real-time tasks (threads too: a workload's RT threads rarely
 // include its main one). Kernel threads (migration/N, ...) run briefly by design.
@@ -67,7 +75,8 @@ void add_rt_tasks(int pid, const std::string& dir, std::vector<RtTask>& out) {
   for (const auto& task : task_dirs(dir)) {
     const auto sched = sched_info(task);
     if (!sched || sched->kernel_thread || !is_realtime(sched->policy)) continue;
-    if (auto cpus = allowed_cpus(task)) out.push_back({pid, std::move(*cpus)});
+    if (auto cpus = allowed_cpus(task))
+      out.push_back({pid, rank_of(sched->policy, sched->rt_priority), std::move(*cpus)});
   }
 }
 
@@ -129,10 +138,10 @@ WatchdogHostView scan_watchdog_host(const Paths& paths, const WatchdogScanOption
   std::error_code ec;
   view.complete = view.unreadable == 0 && fs::exists(paths.procfs + "/1", ec);
   for (auto& p : view.petters)
-    p.behind_rt = !is_realtime(p.policy) &&
-                  std::any_of(rt_tasks.begin(), rt_tasks.end(), [&](const RtTask& t) {
-                    return t.pid != p.pid && shares_cpu(t.allowed, p.allowed);
-                  });
+    p.behind_rt = std::any_of(rt_tasks.begin(), rt_tasks.end(), [&](const RtTask& t) {
+      return t.pid != p.pid && t.rank >= std::max(1, rank_of(p.policy, p.rt_priority)) &&
+             shares_cpu(t.allowed, p.allowed);
+    });
   std::sort(view.petters.begin(), view.petters.end(), [](const auto& a, const auto& b) {
     return std::tie(a.device, a.pid) < std::tie(b.device, b.pid);
   });

@@ -35,7 +35,8 @@ struct WatchdogPetter {
   int rt_priority = 0;
   CpuSet allowed;                    // union over its threads' Cpus_allowed_list
   bool may_run_on_isolated = false;  // some thread may run on an isolated CPU
-  bool behind_rt = false;  // not real-time, and a user-space real-time task may share its CPUs
+  // A user-space real-time task of at least its rank (SCHED_OTHER: any) may share its CPUs.
+  bool behind_rt = false;
   // Confined to housekeeping CPUs and not starved by a real-time neighbour:
   // the placement the article asks for.
   bool safe() const { return !may_run_on_isolated && !behind_rt && !allowed.empty(); }

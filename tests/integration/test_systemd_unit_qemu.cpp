@@ -162,7 +162,7 @@ if ! systemctl is-active -q bmcquiet; then
 fi
 wait_for 'm | grep -q "^bmcquiet_policy_reapply_total{setting=\"sol\"} 1"'
 # STATUS= follows the collectors within its 5 s refresh (bmcsim may start late).
-wait_for 'systemctl show -p StatusText --value bmcquiet | grep -q "6/6 collectors up"'
+wait_for 'systemctl show -p StatusText --value bmcquiet | grep -q "7/7 collectors up"'
 pid=$(systemctl show -p MainPID --value bmcquiet)
 
 echo "@@begin show"; show; echo "@@end show"
@@ -341,7 +341,7 @@ TEST_CASE(
     CHECK(has_line(show, "SubState=running"));
     CHECK(has_line(show, "WatchdogUSec=2s"));
     CHECK_THAT(show, Catch::Contains("StatusText=metrics on http://127.0.0.1:19100/metrics; "
-                                     "6/6 collectors up"));
+                                     "7/7 collectors up"));
   }
   {
     INFO("the sysusers.d system user, with exactly the three ambient capabilities the unit names");

@@ -244,20 +244,21 @@ TEST_CASE("a real-time petter on a housekeeping CPU is safe; SCHED_OTHER behind 
   Host h;
   auto c = h.collector();
   {
-    Child petter({"wd-fifo", h.dev("watchdog0"), 0, SCHED_FIFO, 20});
+    // 98: above whatever else this machine may run at once (only 98-99 would beat it).
+    Child petter({"wd-fifo", h.dev("watchdog0"), 0, SCHED_FIFO, 98});
     REQUIRE(petter.ok());
     const auto view = h.scan();
     const auto* p = find(view, petter.pid(), "/dev/watchdog0");
     REQUIRE(p);
     CHECK(p->policy == SCHED_FIFO);
-    CHECK(p->rt_priority == 20);
+    CHECK(p->rt_priority == 98);
     CHECK_FALSE(p->behind_rt);
     CHECK(p->safe());
     REQUIRE(collect_now(*c).ok);
     CHECK(h.value(R"(bmcquiet_watchdog_at_risk{watchdog="watchdog0"})") == 0);
     CHECK(h.value(R"(bmcquiet_watchdog_safe_petters{watchdog="watchdog0"})") == 1);
     CHECK(h.value(R"(bmcquiet_watchdog_petter_priority{comm="wd-fifo",device="/dev/watchdog0"})") ==
-          20);
+          98);
   }
   {
     Child petter({"wd-other", h.dev("watchdog0"), 0});
@@ -274,6 +275,11 @@ TEST_CASE("a real-time petter on a housekeeping CPU is safe; SCHED_OTHER behind 
             R"(bmcquiet_watchdog_petter_behind_realtime{comm="wd-other",device="/dev/watchdog0"})") ==
         1);
     CHECK(h.value(R"(bmcquiet_watchdog_at_risk{watchdog="watchdog0"})") == 1);
+    // A real-time petter below the workload's priority starves all the same.
+    Child low({"wd-fifo-low", h.dev("watchdog0"), 0, SCHED_FIFO, 10});
+    const auto* l = find(h.scan(), low.pid(), "/dev/watchdog0");
+    REQUIRE(l);
+    CHECK(l->behind_rt);
     // The FIFO petter is gone: its series with it.
     CHECK_FALSE(
         h.value(R"(bmcquiet_watchdog_petter_priority{comm="wd-fifo",device="/dev/watchdog0"})"));
