@@ -22,6 +22,7 @@ std::optional<bool> armed_from(const policy::ItemStatus& item) {
   // FunctionEnabled property) or "on, ..., action <TimeoutAction>".
   const auto& c = item.current;
   if (c == "off" || c == "false") return false;
+  if (c == "true") return std::nullopt;  // Redfish's FunctionEnabled alone: the action is unknown
   return c.find("action none") == std::string::npos && c.find("action None") == std::string::npos;
 }
 
@@ -109,8 +110,9 @@ void judge_watchdog(const WatchdogCheck& w, Findings& findings) {
     if (unsafe)
       findings.add("watchdog:bmc", Severity::warning,
                    "a possible petter of the BMC's watchdog is not safely placed, and the "
-                   "BMC's timer was not read (set collectors.policy.items.watchdog.mode: "
-                   "report and configure bmc.ipmi or bmc.redfish); " +
+                   "BMC's timer or its action was not read (the policy's watchdog item reads them: "
+                   "collectors.policy.items.watchdog.mode report, over bmc.ipmi for the "
+                   "action); " +
                        fix(w));
   }
 }

@@ -53,6 +53,8 @@ TEST_CASE("check: the BMC timer's state comes from the policy's watchdog item") 
   CHECK(read_with("off", ItemState::compliant, root).bmc_armed == false);
   CHECK(read_with("false", ItemState::compliant, root).bmc_armed ==
         false);  // Redfish FunctionEnabled
+  // FunctionEnabled true without the action (the standard property): unknown, never CRITICAL.
+  CHECK_FALSE(read_with("true", ItemState::drifted, root).bmc_armed);
   CHECK(read_with("on, timeout 600 s, action PowerCycle", ItemState::compliant, root).bmc_armed ==
         true);
   CHECK_FALSE(read_with("", ItemState::error, root).bmc_armed);
