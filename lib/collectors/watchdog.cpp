@@ -93,7 +93,12 @@ class WatchdogCollector final : public Collector {
       bmc_->refresh_health();
       if (!r.ok()) {
         finish(*view, std::nullopt, [](CollectOutcome) {});
-        return done(CollectOutcome::failure("Get Watchdog Timer: " + r.error.message));
+        const bool absent = r.error.status == ipmi::Status::completion_code &&
+                            r.error.cc == ipmi::kCcInvalidCommand;
+        return done(CollectOutcome::failure(
+            "Get Watchdog Timer: " + r.error.message +
+            (absent ? "; this BMC has no watchdog timer: set collectors.watchdog.read_bmc: false"
+                    : "")));
       }
       finish(*view, *r.value, std::move(done));
     });

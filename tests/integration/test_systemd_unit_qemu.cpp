@@ -364,6 +364,17 @@ TEST_CASE(
     CHECK(sample_value(m, R"(bmcquiet_collector_up{collector="policy"})") == 1.0);
   }
   {
+    INFO(
+        "the shipped unit's ProtectProc=invisible hides PID 1 and other users' processes: the "
+        "watchdog collector reads the BMC's timer in-band and says its view is partial");
+    const auto m = run.section("metrics");
+    CHECK(sample_value(m, R"(bmcquiet_collector_up{collector="watchdog"})") == 1.0);
+    CHECK(sample_value(m, "bmcquiet_watchdog_scan_complete") == 0.0);
+    CHECK(sample_value(m, "bmcquiet_bmc_watchdog_running").has_value());
+    CHECK(sample_value(m, "bmcquiet_watchdog_systemd_runtime_seconds") ==
+          0.0);  // systemd's default
+  }
+  {
     INFO("bmcquietctl reaches the daemon over the system bus (the shipped bus policy)");
     const auto ctl = run.section("ctl");
     CHECK(has_line(ctl, "exit=0"));
