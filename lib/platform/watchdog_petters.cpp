@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <regex>
 #include <system_error>
+#include <tuple>
 
 #include "platform/proc_scan.hpp"
 #include "platform/sysfs.hpp"
