@@ -232,7 +232,8 @@ TEST_CASE("a thread of a housekeeping petter left on an isolated CPU counts", "[
   Host h;
   Child petter({"wd-threads", h.dev("watchdog0"), 0, SCHED_OTHER, 0, 1});
   REQUIRE(petter.ok());
-  const auto* p = find(h.scan(), petter.pid(), "/dev/watchdog0");
+  const auto view = h.scan();  // find() points into it: keep it alive
+  const auto* p = find(view, petter.pid(), "/dev/watchdog0");
   REQUIRE(p);
   CHECK(p->allowed == CpuSet{0, 1});
   CHECK(p->may_run_on_isolated);
@@ -264,7 +265,8 @@ TEST_CASE("a real-time petter on a housekeeping CPU is safe; SCHED_OTHER behind 
     Child petter({"wd-other", h.dev("watchdog0"), 0});
     Child workload({"wd-rt-workload", "", 0, SCHED_FIFO, 50});
     REQUIRE(workload.ok());
-    const auto* p = find(h.scan(), petter.pid(), "/dev/watchdog0");
+    const auto view = h.scan();  // find() points into it: keep it alive
+    const auto* p = find(view, petter.pid(), "/dev/watchdog0");
     REQUIRE(p);
     CHECK_FALSE(p->may_run_on_isolated);
     CHECK(p->behind_rt);
@@ -277,7 +279,8 @@ TEST_CASE("a real-time petter on a housekeeping CPU is safe; SCHED_OTHER behind 
     CHECK(h.value(R"(bmcquiet_watchdog_at_risk{watchdog="watchdog0"})") == 1);
     // A real-time petter below the workload's priority starves all the same.
     Child low({"wd-fifo-low", h.dev("watchdog0"), 0, SCHED_FIFO, 10});
-    const auto* l = find(h.scan(), low.pid(), "/dev/watchdog0");
+    const auto low_view = h.scan();
+    const auto* l = find(low_view, low.pid(), "/dev/watchdog0");
     REQUIRE(l);
     CHECK(l->behind_rt);
     // The FIFO petter is gone: its series with it.
