@@ -119,6 +119,8 @@ def header(config):
         + severity("kDriftSeverity", "BmcQuietPolicyDrift", a["BmcQuietPolicyDrift"]["severity"])
         + severity("kBmcNicSharedSeverity", "BmcQuietBmcNicShared",
                    a["BmcQuietBmcNicShared"]["severity"])
+        + severity("kWatchdogAtRiskSeverity", "BmcQuietWatchdogPetterAtRisk",
+                   a["BmcQuietWatchdogPetterAtRisk"]["severity"])
         + severity("kBmcNotConfiguredSeverity", "no alert: check only",
                    config["check"]["bmc_not_configured_severity"])
         + "\n}  // namespace bmcquiet::ctl::thresholds\n"

@@ -37,9 +37,18 @@ constexpr const char* kMediaConnected = "bmcquiet_virtual_media_connected";
 constexpr const char* kConsole = "bmcquiet_bmc_serial_console_enabled";
 constexpr const char* kIpmi = "bmcquiet_bmc_ipmi_enabled";
 constexpr const char* kWatchdog = "bmcquiet_host_watchdog_enabled";
+constexpr const char* kWatchdogResets = "bmcquiet_host_watchdog_resets_host";
 constexpr const char* kPollRequests = "bmcquiet_redfish_poll_requests";
 
 constexpr const char* kDropped = "bmcquiet_redfish_series_dropped_total";
+
+// Off, or an action that spares the host: 0. Enabled without a stated action: unknown.
+std::optional<bool> resets_host(const redfish::Snapshot& s) {
+  if (!s.watchdog_enabled) return std::nullopt;
+  if (!*s.watchdog_enabled) return false;
+  if (!s.watchdog_action) return std::nullopt;
+  return *s.watchdog_action != "None";
+}
 
 class RedfishCollector final : public Collector {
  public:
@@ -125,6 +134,11 @@ class RedfishCollector final : public Collector {
                  s.ipmi_sol_enabled);
     series_->set(kIpmi, "1 when IPMI over LAN is enabled on the BMC", {}, s.ipmi_enabled);
     series_->set(kWatchdog, "1 when the BMC's host watchdog is enabled", {}, s.watchdog_enabled);
+    // With the watchdog collector's petters: alert BmcQuietWatchdogPetterAtRisk on Redfish-only
+    // BMCs.
+    series_->set(kWatchdogResets,
+                 "1 when the BMC's host watchdog is enabled with a TimeoutAction other than None",
+                 {}, resets_host(s));
     series_->set(kPollRequests, "HTTP requests the last Redfish poll made", {}, double(s.requests));
     publish_disagreements(s);
   }

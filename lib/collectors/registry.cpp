@@ -9,6 +9,7 @@
 #include "collectors/redfish.hpp"
 #include "collectors/smi.hpp"
 #include "collectors/tsc_gap.hpp"
+#include "collectors/watchdog.hpp"
 #include "policy/policy_collector.hpp"
 
 namespace bmcquiet {
@@ -27,6 +28,7 @@ const std::vector<CollectorFactory>& collector_factories() {
       {"bmc_nic", true, 10min, &make_bmc_nic_collector},
       {"ipmi_sel", true, 60s, &make_ipmi_sel_collector},
       {"ipmi_sensors", true, 60s, &make_ipmi_sensors_collector},
+      {"watchdog", true, 60s, &make_watchdog_collector},
   };
   return factories;
 }

@@ -20,6 +20,7 @@
 #include "ctl/check_findings.hpp"
 #include "ctl/check_nic.hpp"
 #include "ctl/check_sensors.hpp"
+#include "ctl/check_watchdog.hpp"
 #include "ctl/policy_table.hpp"
 #include "ipmi/client.hpp"
 #include "metrics/metrics.hpp"
@@ -239,7 +240,8 @@ std::optional<Loaded> load(const CheckOptions& o, boost::asio::io_context& io, M
 }
 
 int report(const CheckOptions& o, const Findings& findings, const Platform* platform,
-           const InbandIpmiView* inband, policy::Engine* engine) {
+           const InbandIpmiView* inband, policy::Engine* engine,
+           const WatchdogCheck* watchdog = nullptr) {
   const auto severity = findings.worst();
   auto status = engine ? std::optional(engine->status()) : std::nullopt;
   if (o.json) {
@@ -248,6 +250,7 @@ int report(const CheckOptions& o, const Findings& findings, const Platform* plat
                      {"findings", findings_json(findings)}};
     if (platform) out["platform"] = platform_json(*platform);
     if (inband) out["inband_ipmi"] = inband_json(*inband);
+    if (watchdog) out["watchdog"] = watchdog_json(*watchdog);
     if (engine) {
       out["policy"] = json::parse(policy::status_json(*status));
       out["plan"] = json::parse(policy::plan_json(engine->plan()));
@@ -262,6 +265,7 @@ int report(const CheckOptions& o, const Findings& findings, const Platform* plat
     if (f.check == "sel") std::printf("SEL        %s\n", f.reason.c_str());
   if (platform) std::fputs(platform_text(*platform).c_str(), stdout);
   if (inband) std::fputs(inband_text(*inband).c_str(), stdout);
+  if (watchdog) std::fputs(watchdog_text(*watchdog).c_str(), stdout);
   if (engine) {
     std::fputs(render_status(policy::status_json(*status)).c_str(), stdout);
     std::printf("\nWhat the policy would change (nothing was written):\n%s",
@@ -294,10 +298,13 @@ int run_check(const CheckOptions& o) {
   progress.show("reading the BMC's settings (at most 60 s)");
   auto engine = observe_policy(io, metrics, plan, policy_settings(loaded->text));
   progress.show("");
-  judge_policy(plan.bmc->has_redfish() || plan.bmc->has_ipmi(),
-               engine ? std::optional(engine->status()) : std::nullopt, findings,
+  const auto status = engine ? std::optional(engine->status()) : std::nullopt;
+  judge_policy(plan.bmc->has_redfish() || plan.bmc->has_ipmi(), status, findings,
                policy::unix_now());
-  return report(o, findings, &platform, &inband, engine.get());
+  // After the policy pass: the BMC's timer as its watchdog item read it.
+  const auto watchdog = check_watchdog(plan.config, status);
+  judge_watchdog(watchdog, findings);
+  return report(o, findings, &platform, &inband, engine.get(), &watchdog);
 }
 
 }  // namespace bmcquiet::ctl

@@ -24,6 +24,8 @@ inline constexpr const char* kPowerCapSeverity = "critical";
 inline constexpr const char* kDriftSeverity = "warning";
 // BmcQuietBmcNicShared
 inline constexpr const char* kBmcNicSharedSeverity = "warning";
+// BmcQuietWatchdogPetterAtRisk
+inline constexpr const char* kWatchdogAtRiskSeverity = "critical";
 // no alert: check only
 inline constexpr const char* kBmcNotConfiguredSeverity = "warning";
 

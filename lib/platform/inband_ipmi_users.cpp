@@ -6,6 +6,7 @@
 #include <set>
 #include <system_error>
 
+#include "platform/proc_scan.hpp"
 #include "platform/sysfs.hpp"
 
 namespace bmcquiet {
@@ -18,34 +19,18 @@ std::string trimmed(std::string s) {
   return s;
 }
 
-bool all_digits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // The IPMI devices this process's fds point at.
-std::vector<std::string> ipmi_devices_open(const fs::path& fd_dir, const std::string& devfs) {
+std::vector<std::string> ipmi_devices_open(const std::string& dir, const std::string& devfs) {
   std::set<std::string> found;
-  std::error_code ec;
   const auto prefix = devfs + "/ipmi";
-  for (fs::directory_iterator it(fd_dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::error_code link_ec;
-    const auto target = fs::read_symlink(it->path(), link_ec).string();
-    if (!link_ec && target.rfind(prefix, 0) == 0) found.insert(target);
-  }
+  for (auto& target : open_file_targets(dir).value_or(std::vector<std::string>{}))
+    if (target.rfind(prefix, 0) == 0) found.insert(std::move(target));
   return {found.begin(), found.end()};
 }
 
-bool may_run_on(const fs::path& status_file, const CpuSet& isolated) {
-  const auto status = read_small_file(status_file.string(), 64 * 1024);
-  if (!status || isolated.empty()) return false;
-  const std::string key = "Cpus_allowed_list:";
-  const auto at = status->find(key);
-  if (at == std::string::npos) return false;
-  const auto end = status->find('\n', at);
-  auto list = status->substr(at + key.size(), end - at - key.size());
-  list.erase(0, list.find_first_not_of(" \t"));
-  const auto cpus = parse_cpu_list(list);
-  if (!cpus) return false;
+bool may_run_on(const std::string& dir, const CpuSet& isolated) {
+  const auto cpus = allowed_cpus(dir);
+  if (!cpus || isolated.empty()) return false;
   return std::any_of(cpus->begin(), cpus->end(), [&](int c) { return isolated.count(c) > 0; });
 }
 
@@ -110,19 +95,16 @@ const std::vector<std::string>& ipmi_si_counter_names() {
 
 InbandIpmiView scan_inband_ipmi(const Paths& paths, const CpuSet& isolated) {
   InbandIpmiView view;
-  std::error_code ec;
-  for (fs::directory_iterator it(paths.procfs, ec), end; !ec && it != end; it.increment(ec)) {
-    const auto name = it->path().filename().string();
-    if (!all_digits(name)) continue;
-    auto devices = ipmi_devices_open(it->path() / "fd", paths.devfs);
-    if (devices.empty()) continue;
+  for_each_process(paths.procfs, [&](int pid, const std::string& dir) {
+    auto devices = ipmi_devices_open(dir, paths.devfs);
+    if (devices.empty()) return;
     InbandIpmiUser user;
-    std::from_chars(name.data(), name.data() + name.size(), user.pid);
-    user.comm = trimmed(read_small_file((it->path() / "comm").string(), 256).value_or("?"));
+    user.pid = pid;
+    user.comm = process_comm(dir);
     user.devices = std::move(devices);
-    user.may_run_on_isolated = may_run_on(it->path() / "status", isolated);
+    user.may_run_on_isolated = may_run_on(dir, isolated);
     view.users.push_back(std::move(user));
-  }
+  });
   std::sort(view.users.begin(), view.users.end(),
             [](const auto& a, const auto& b) { return a.pid < b.pid; });
   add_si_counters(paths.sysfs, view);

@@ -69,6 +69,9 @@ TEST_CASE("bmcquietd exports the BMC over Redfish and survives its faults", "[re
   CHECK_FALSE(
       sample_value(up, R"(bmcquiet_fan_speed_rpm{chassis="1",fan="FAN3",id="2"})"));  // null
   CHECK(sample_value(up, R"(bmcquiet_power_consumed_watts{source="redfish"})") == 2161.0);
+  // HostWatchdogTimer enabled with TimeoutAction None: it spares the host.
+  CHECK(sample_value(up, "bmcquiet_host_watchdog_enabled") == 1.0);
+  CHECK(sample_value(up, "bmcquiet_host_watchdog_resets_host") == 0.0);
   CHECK(sample_value(up, R"(bmcquiet_power_limit_active{source="redfish"})") == 0.0);
   CHECK_FALSE(sample_value(up, R"(bmcquiet_power_limit_watts{source="redfish"})"));
   // An OEM-typed maintenance log: counted under its kind, never as the SEL.

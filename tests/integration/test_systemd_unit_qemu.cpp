@@ -162,7 +162,7 @@ if ! systemctl is-active -q bmcquiet; then
 fi
 wait_for 'm | grep -q "^bmcquiet_policy_reapply_total{setting=\"sol\"} 1"'
 # STATUS= follows the collectors within its 5 s refresh (bmcsim may start late).
-wait_for 'systemctl show -p StatusText --value bmcquiet | grep -q "6/6 collectors up"'
+wait_for 'systemctl show -p StatusText --value bmcquiet | grep -q "7/7 collectors up"'
 pid=$(systemctl show -p MainPID --value bmcquiet)
 
 echo "@@begin show"; show; echo "@@end show"
@@ -341,7 +341,7 @@ TEST_CASE(
     CHECK(has_line(show, "SubState=running"));
     CHECK(has_line(show, "WatchdogUSec=2s"));
     CHECK_THAT(show, Catch::Contains("StatusText=metrics on http://127.0.0.1:19100/metrics; "
-                                     "6/6 collectors up"));
+                                     "7/7 collectors up"));
   }
   {
     INFO("the sysusers.d system user, with exactly the three ambient capabilities the unit names");
@@ -362,6 +362,17 @@ TEST_CASE(
     CHECK(sample_value(m, R"(bmcquiet_collector_up{collector="dcmi"})") == 1.0);
     CHECK(sample_value(m, R"(bmcquiet_power_consumed_watts{source="dcmi"})") == 250.0);
     CHECK(sample_value(m, R"(bmcquiet_collector_up{collector="policy"})") == 1.0);
+  }
+  {
+    INFO(
+        "the shipped unit's ProtectProc=invisible hides PID 1 and other users' processes: the "
+        "watchdog collector reads the BMC's timer in-band and says its view is partial");
+    const auto m = run.section("metrics");
+    CHECK(sample_value(m, R"(bmcquiet_collector_up{collector="watchdog"})") == 1.0);
+    CHECK(sample_value(m, "bmcquiet_watchdog_scan_complete") == 0.0);
+    CHECK(sample_value(m, "bmcquiet_bmc_watchdog_running").has_value());
+    CHECK(sample_value(m, "bmcquiet_watchdog_systemd_runtime_seconds") ==
+          0.0);  // systemd's default
   }
   {
     INFO("bmcquietctl reaches the daemon over the system bus (the shipped bus policy)");
