@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <stdexcept>
 #include <thread>
 
 #include <fmt/format.h>
@@ -115,7 +116,9 @@ sensor_set_value 0x20 0 1 0x60 0
     std::filesystem::create_directories(repo);
     const auto src = dir_.write("sensors.sdrs", options.sdrs);
     auto r = run_command(fmt::format("sdrcomp -o {}/sdr.20.main {}", repo, src));
-    if (r.exit_code != 0) FAIL("sdrcomp " << src << ": " << r.output);
+    // Thrown, not FAIL(): the support library is linked into tools without Catch's runner.
+    if (r.exit_code != 0)
+      throw std::runtime_error(fmt::format("sdrcomp {}: {}", src, r.output));
   }
 }
 

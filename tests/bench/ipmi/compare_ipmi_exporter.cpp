@@ -203,13 +203,19 @@ double requests(const std::string& body) {
   return sample_value(body, R"(bmcquiet_ipmi_requests_total{transport="lanplus"})").value_or(0);
 }
 
-bool both_up(const std::string& body) {
-  return sample_value(body, R"(bmcquiet_collector_up{collector="dcmi"})") == 1.0 &&
-         sample_value(body, R"(bmcquiet_collector_up{collector="ipmi_sel"})") == 1.0;
+// The collectors that read the facts the exporter's modules read (bmc_nic and
+// watchdog have no counterpart there and are off).
+constexpr const char* kCompared[] = {"dcmi", "ipmi_sel", "ipmi_sensors"};
+
+bool all_up(const std::string& body) {
+  for (const char* c : kCompared)
+    if (sample_value(body, fmt::format(R"(bmcquiet_collector_up{{collector="{}"}})", c)) != 1.0)
+      return false;
+  return true;
 }
 
-// One collection = one round of every IPMI collector (dcmi, ipmi_sel, and
-// whatever else reads bmc.ipmi), all at a 1 s interval: its datagrams are
+// One collection = one round of every compared IPMI collector (kCompared),
+// all at a 1 s interval: its datagrams are
 // counted once the session is up, over `collections` seconds.
 Measured run_bmcquietd(const IpmiSim& sim, int collections) {
   TempDir dir;
@@ -221,8 +227,9 @@ Measured run_bmcquietd(const IpmiSim& sim, int collections) {
                   "    password_file: {}\n    cipher_suite: 3\n"
                   "collectors:\n  interrupts:\n    enabled: false\n  tsc_gap:\n    enabled: "
                   "false\n  policy:\n    enabled: false\n  smi:\n    enabled: false\n"
-                  "  inband_ipmi:\n    enabled: false\n  dcmi:\n    interval: 1s\n"
-                  "  ipmi_sel:\n    interval: 1s\n",
+                  "  inband_ipmi:\n    enabled: false\n  bmc_nic:\n    enabled: false\n"
+                  "  watchdog:\n    enabled: false\n  dcmi:\n    interval: 1s\n"
+                  "  ipmi_sel:\n    interval: 1s\n  ipmi_sensors:\n    interval: 1s\n",
                   dir.path(), relay.port(), IpmiSim::kUser, sim.password_file()));
   NotifySocket notify(dir.path());
   Process daemon({built_binary("daemon/bmcquietd"), "--config", config, "--listen", "127.0.0.1:0",
@@ -234,16 +241,16 @@ Measured run_bmcquietd(const IpmiSim& sim, int collections) {
   auto start = ready->find("http://");
   auto url = ready->substr(start, ready->find("/metrics", start) + 8 - start);
   std::string body;
-  for (int i = 0; i < 100 && !both_up(body = http_get(url).body); ++i)
+  for (int i = 0; i < 100 && !all_up(body = http_get(url).body); ++i)
     std::this_thread::sleep_for(50ms);
   const int d0 = relay.datagrams();
   const double r0 = requests(body);
   std::this_thread::sleep_for(std::chrono::seconds(collections));
   body = http_get(url).body;
-  m.seconds_per_collection =
-      sample_value(body, R"(bmcquiet_collector_duration_seconds{collector="dcmi"})").value_or(0) +
-      sample_value(body, R"(bmcquiet_collector_duration_seconds{collector="ipmi_sel"})")
-          .value_or(0);
+  for (const char* c : kCompared)
+    m.seconds_per_collection +=
+        sample_value(body, fmt::format(R"(bmcquiet_collector_duration_seconds{{collector="{}"}})", c))
+            .value_or(0);
   m.sessions = relay.sessions();
   m.datagrams = relay.datagrams();
   m.datagrams_per_collection = double(m.datagrams - d0) / collections;
@@ -269,7 +276,11 @@ int main(int argc, char** argv) {
         why.empty() ? "prometheus-ipmi-exporter not installed (scripts/setup-test)" : why.c_str());
     return 77;
   }
-  IpmiSim sim;
+  // The sensors test's SDR repository: both sides then have sensors to read.
+  IpmiSim::Options options;
+  options.sdrs = fixture("ipmi/sensors.sdrs");
+  options.emu = fixture("ipmi/sensors.emu");
+  IpmiSim sim(options);
   if (!sim.start()) {
     std::fprintf(stderr, "ipmi_sim did not start:\n%s\n", sim.log().c_str());
     return 1;
@@ -279,7 +290,7 @@ int main(int argc, char** argv) {
 
   std::printf("== prometheus-ipmi-exporter (collectors bmc, ipmi, dcmi, sel) ==\n");
   for (const auto& l : exporter.metrics) std::printf("  %s\n", l.c_str());
-  std::printf("== bmcquietd (collectors dcmi and ipmi_sel over bmc.ipmi lanplus) ==\n");
+  std::printf("== bmcquietd (collectors dcmi, ipmi_sel, ipmi_sensors over bmc.ipmi lanplus) ==\n");
   for (const auto& l : quiet.metrics) std::printf("  %s\n", l.c_str());
   print_facts(exporter, quiet);
   std::printf("\n%-40s %18s %12s\n", fmt::format("over {} collections", collections).c_str(),
