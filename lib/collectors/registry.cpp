@@ -3,10 +3,10 @@
 #include "collectors/dcmi.hpp"
 #include "collectors/inband_ipmi.hpp"
 #include "collectors/interrupts.hpp"
+#include "collectors/policy.hpp"
 #include "collectors/redfish.hpp"
 #include "collectors/smi.hpp"
 #include "collectors/tsc_gap.hpp"
-#include "policy/policy_collector.hpp"
 
 namespace bmcquiet {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 
 namespace bmcquiet {
 

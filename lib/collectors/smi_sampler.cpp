@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/files.hpp"
 #include "metrics/metrics.hpp"
-#include "platform/sysfs.hpp"
 
 namespace bmcquiet {
 namespace {

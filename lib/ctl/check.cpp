@@ -15,18 +15,18 @@
 #include <filesystem>
 
 #include "bmc/bmc.hpp"
-#include "collectors/tsc_detector.hpp"
+#include "core/files.hpp"
 #include "ctl/check_findings.hpp"
 #include "ctl/policy_table.hpp"
+#include "measure/tsc_detector.hpp"
 #include "metrics/metrics.hpp"
 #include "platform/cpu_topology.hpp"
 #include "platform/inband_ipmi_users.hpp"
-#include "platform/sysfs.hpp"
 #include "policy/engine.hpp"
 #include "policy/pause.hpp"
 #include "policy/provider.hpp"
 #include "policy/report.hpp"
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 
 namespace bmcquiet::ctl {
 namespace {

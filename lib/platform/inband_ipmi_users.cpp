@@ -6,7 +6,7 @@
 #include <set>
 #include <system_error>
 
-#include "platform/sysfs.hpp"
+#include "core/files.hpp"
 
 namespace bmcquiet {
 namespace {

@@ -18,13 +18,13 @@
 
 #include "bmc/bmc.hpp"
 #include "collectors/scheduler.hpp"
-#include "control/control_service.hpp"
 #include "core/log.hpp"
 #include "core/notify.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/names.hpp"
 #include "metrics/process_metrics.hpp"
 #include "service/confinement.hpp"
+#include "service/dbus_server.hpp"
 #include "service/web_server.hpp"
 
 namespace bmcquiet {

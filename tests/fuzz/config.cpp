@@ -7,7 +7,7 @@
 #include "core/config_section.hpp"
 #include "fuzz_common.hpp"
 #include "metrics/metrics.hpp"
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   bmcquiet::fuzz::quiet_logs();

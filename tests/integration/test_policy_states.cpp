@@ -5,10 +5,10 @@
 #include <catch2/catch.hpp>
 
 #include "bmc/bmc.hpp"
+#include "collectors/policy.hpp"
 #include "core/config_section.hpp"
 #include "metrics/metrics.hpp"
 #include "policy/engine.hpp"
-#include "policy/policy_collector.hpp"
 #include "support/bmcsim.hpp"
 #include "support/helpers.hpp"
 #include "support/redfish_rig.hpp"

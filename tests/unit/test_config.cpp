@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "metrics/metrics.hpp"
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 #include "support/helpers.hpp"
 
 using namespace bmcquiet;

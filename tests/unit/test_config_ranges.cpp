@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "metrics/metrics.hpp"
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 
 using namespace bmcquiet;
 

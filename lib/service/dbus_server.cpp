@@ -14,11 +14,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstring>
 
-#include "control/control_service.hpp"
-#include "control/dbus_names.hpp"
+#include "collectors/policy.hpp"
 #include "policy/engine.hpp"
-#include "policy/policy_collector.hpp"
 #include "policy/report.hpp"
+#include "service/dbus_names.hpp"
+#include "service/dbus_server.hpp"
 
 namespace bmcquiet {
 namespace {

@@ -1,12 +1,12 @@
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "bmc/bmc.hpp"
 #include "collectors/registry.hpp"
+#include "core/files.hpp"
 #include "metrics/metrics.hpp"
-#include "platform/sysfs.hpp"
 
 namespace bmcquiet {
 namespace {

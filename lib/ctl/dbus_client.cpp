@@ -12,13 +12,13 @@
 
 #include <fmt/format.h>
 
-#include "control/dbus_names.hpp"
 #include "core/config_section.hpp"
+#include "core/files.hpp"
 #include "core/problem.hpp"
 #include "ctl/policy_table.hpp"
-#include "platform/sysfs.hpp"
 #include "policy/pause.hpp"
-#include "service/plan.hpp"
+#include "service/dbus_names.hpp"
+#include "service/setup.hpp"
 
 namespace bmcquiet::ctl {
 namespace {

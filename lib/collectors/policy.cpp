@@ -1,4 +1,4 @@
-#include "policy/policy_collector.hpp"
+#include "collectors/policy.hpp"
 
 #include <fmt/format.h>
 #include <boost/asio/steady_timer.hpp>
