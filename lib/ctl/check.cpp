@@ -76,7 +76,8 @@ void run_until(boost::asio::io_context& io, Pred done,
 
 // One policy pass, every item that is not off forced to report.
 std::shared_ptr<policy::Engine> observe_policy(boost::asio::io_context& io, Metrics& metrics,
-                                               const Plan& plan, policy::PolicySettings settings) {
+                                               const DaemonSetup& plan,
+                                               policy::PolicySettings settings) {
   for (auto id : policy::kAllItems)
     if (settings.mode(id) != policy::Mode::off) settings.set_mode(id, policy::Mode::report);
   plan.bmc->borrow();
@@ -185,7 +186,7 @@ json::array findings_json(const Findings& findings) {
 
 struct Loaded {
   std::string text;
-  std::optional<Plan> plan;
+  std::optional<DaemonSetup> setup;
 };
 
 // The configuration: --config names a file that must be readable; without
@@ -205,12 +206,12 @@ std::optional<Loaded> load(const CheckOptions& o, boost::asio::io_context& io, M
                  fmt::format("cannot read --config {}: {}", path, file.error));
     return std::nullopt;
   }
-  auto built = build_plan_from_text(out.text, path, {}, io, metrics);
-  if (!built.plan) {
+  auto built = build_setup_from_text(out.text, path, {}, io, metrics);
+  if (!built.setup) {
     findings.add("config", Severity::unknown, built.diagnostics->summary());
     return std::nullopt;
   }
-  out.plan = std::move(built.plan);
+  out.setup = std::move(built.setup);
   return out;
 }
 
@@ -254,7 +255,7 @@ int run_check(const CheckOptions& o) {
   Progress progress("check");
   auto loaded = load(o, io, metrics, findings);
   if (!loaded) return report(o, findings, nullptr, nullptr, nullptr);
-  const auto& plan = *loaded->plan;
+  const auto& plan = *loaded->setup;
   progress.show(fmt::format("sampling SMIs and TSC gaps for {:g} s", o.sample_seconds));
   auto platform = sample_platform(o, plan.config);
   judge_platform(platform, findings);

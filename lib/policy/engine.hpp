@@ -133,7 +133,7 @@ class Engine : public std::enable_shared_from_this<Engine> {
   Metrics& metrics_;
   Options options_;
   std::shared_ptr<Provider> provider_;
-  std::optional<Discovery> discovery_;
+  std::optional<BmcSupport> discovery_;
   std::vector<Slot> slots_;
   std::optional<PauseRecord> pause_;
   std::string pause_error_;

@@ -62,27 +62,27 @@ class Daemon {
         scheduler_(io_, metrics_) {}
 
   int run() {
-    auto loaded = build_plan(options_.config_path, options_.cli, io_, metrics_);
-    if (!loaded.plan) return report_config_errors(*loaded.diagnostics);
-    set_log_level(loaded.plan->config.log_level);
+    auto loaded = build_setup(options_.config_path, options_.cli, io_, metrics_);
+    if (!loaded.setup) return report_config_errors(*loaded.diagnostics);
+    set_log_level(loaded.setup->config.log_level);
     log_config_warnings(*loaded.diagnostics);
-    if (options_.check_only) return check_only(*loaded.plan);
+    if (options_.check_only) return check_only(*loaded.setup);
     // Before the exporter and the collectors start: their threads inherit it.
-    confinement_.apply(loaded.plan->config);
+    confinement_.apply(loaded.setup->config);
     std::string error;
-    exposer_ = open_exporter(loaded.plan->config, metrics_, error);
+    exposer_ = open_exporter(loaded.setup->config, metrics_, error);
     if (!exposer_) {
       spdlog::error("{}", error);
       return 1;
     }
     publish_build_info();
-    apply(std::move(*loaded.plan));
+    apply(std::move(*loaded.setup));
     record_reload(true);
     handle_signals();
     pet_watchdog();
     // The control service (D-Bus) lives across reloads; it finds the current
     // plan's policy engine by itself.
-    control_ = start_control_service(io_, {[this] { return reload(); }});
+    control_ = start_dbus_server(io_, {[this] { return reload(); }});
     confinement_.publish(metrics_);
     refresh_status();
     notify::ready(status_line());
@@ -109,7 +109,7 @@ class Daemon {
 
   // Valid syntax is not enough: a configured BMC without its password would
   // start and then fail every login, so that is an error here too (exit 1).
-  int check_only(const Plan& plan) const {
+  int check_only(const DaemonSetup& plan) const {
     const auto& path = options_.config_path;
     const auto problems = plan.bmc->secret_problems();
     for (const auto& p : problems) std::fprintf(stderr, "%s: %s\n", path.c_str(), p.c_str());
@@ -120,7 +120,7 @@ class Daemon {
     return 0;
   }
 
-  void apply(Plan plan) {
+  void apply(DaemonSetup plan) {
     config_ = plan.config;
     collector_names_.clear();
     for (const auto& c : plan.collectors) collector_names_.insert(c.name);
@@ -205,12 +205,12 @@ class Daemon {
   std::string reload() {
     notify::reloading();
     spdlog::info("reloading {}", options_.config_path);
-    auto loaded = build_plan(options_.config_path, options_.cli, io_, metrics_);
-    std::string error = loaded.plan ? "" : loaded.diagnostics->summary();
+    auto loaded = build_setup(options_.config_path, options_.cli, io_, metrics_);
+    std::string error = loaded.setup ? "" : loaded.diagnostics->summary();
     release_memory();
     std::unique_ptr<WebServer> new_exposer;
-    if (loaded.plan && loaded.plan->config.listen != config_.listen) {
-      new_exposer = open_exporter(loaded.plan->config, metrics_, error);
+    if (loaded.setup && loaded.setup->config.listen != config_.listen) {
+      new_exposer = open_exporter(loaded.setup->config, metrics_, error);
     }
     if (!error.empty()) {
       spdlog::error("reload failed, still running the previous configuration:\n{}", error);
@@ -220,10 +220,10 @@ class Daemon {
     }
     if (new_exposer) exposer_ = std::move(new_exposer);
     // New certificates, users and headers: new connections and requests use them.
-    exposer_->configure(loaded.plan->config.web);
-    set_log_level(loaded.plan->config.log_level);
+    exposer_->configure(loaded.setup->config.web);
+    set_log_level(loaded.setup->config.log_level);
     log_config_warnings(*loaded.diagnostics);
-    apply(std::move(*loaded.plan));
+    apply(std::move(*loaded.setup));
     confinement_.apply(config_);  // the new sets, to every thread that exists now
     confinement_.publish(metrics_);
     record_reload(true);
@@ -306,7 +306,7 @@ class Daemon {
   std::vector<std::shared_ptr<bmc::Bmc>> retiring_;  // replaced, still ending their sessions
   bool stopping_ = false;
   std::unique_ptr<WebServer> exposer_;
-  std::unique_ptr<ControlService> control_;
+  std::unique_ptr<DbusServer> control_;
 };
 
 }  // namespace

@@ -90,7 +90,7 @@ int method_resume(sd_bus_message* m, void*, sd_bus_error* error) {
 }
 
 int method_reload(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-  auto* hooks = static_cast<ControlHooks*>(userdata);
+  auto* hooks = static_cast<DbusServerHooks*>(userdata);
   if (!hooks->reload) return fail(error, "this daemon cannot reload");
   if (auto problem = hooks->reload(); !problem.empty())
     return sd_bus_error_set(error, dbus::kErrorConfig, problem.c_str());
@@ -114,7 +114,7 @@ const sd_bus_vtable kVtable[] = {
 
 class DbusService final : public std::enable_shared_from_this<DbusService> {
  public:
-  DbusService(asio::io_context& io, ControlHooks hooks)
+  DbusService(asio::io_context& io, DbusServerHooks hooks)
       : hooks_(std::move(hooks)), descriptor_(io), timer_(io) {}
 
   ~DbusService() {
@@ -184,7 +184,7 @@ class DbusService final : public std::enable_shared_from_this<DbusService> {
     }
   }
 
-  ControlHooks hooks_;
+  DbusServerHooks hooks_;
   sd_bus* bus_ = nullptr;
   sd_bus_slot* slot_ = nullptr;
   asio::posix::stream_descriptor descriptor_;
@@ -192,10 +192,10 @@ class DbusService final : public std::enable_shared_from_this<DbusService> {
   std::uint64_t generation_ = 0;
 };
 
-class NoControl final : public ControlService {};
+class NoControl final : public DbusServer {};
 
 // Keeps the shared_ptr the Asio handlers need behind the unique_ptr the daemon holds.
-class Holder final : public ControlService {
+class Holder final : public DbusServer {
  public:
   explicit Holder(std::shared_ptr<DbusService> s) : service_(std::move(s)) {}
 
@@ -205,7 +205,7 @@ class Holder final : public ControlService {
 
 }  // namespace
 
-std::unique_ptr<ControlService> start_control_service(asio::io_context& io, ControlHooks hooks) {
+std::unique_ptr<DbusServer> start_dbus_server(asio::io_context& io, DbusServerHooks hooks) {
   auto service = std::make_shared<DbusService>(io, std::move(hooks));
   if (auto problem = service->open(); !problem.empty()) {
     spdlog::warn("{}", problem);

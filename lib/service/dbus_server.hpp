@@ -13,19 +13,18 @@ class io_context;
 
 namespace bmcquiet {
 
-struct ControlHooks {
+struct DbusServerHooks {
   // Reloads the configuration; "" on success, else why it was rejected.
   std::function<std::string()> reload;
 };
 
-class ControlService {
+class DbusServer {
  public:
-  virtual ~ControlService() = default;
+  virtual ~DbusServer() = default;
 };
 
 // Never null. When the bus cannot be reached or the name is taken, it logs one
 // warning and the daemon runs on without remote control.
-std::unique_ptr<ControlService> start_control_service(boost::asio::io_context& io,
-                                                      ControlHooks hooks);
+std::unique_ptr<DbusServer> start_dbus_server(boost::asio::io_context& io, DbusServerHooks hooks);
 
 }  // namespace bmcquiet

@@ -111,7 +111,7 @@ void warn_interval_below_deadline(ConfigSection& section, std::string_view colle
                            format_duration(interval), what, format_duration(deadline)));
 }
 
-void read_collectors(ConfigSection& root, const CollectorEnv& env, Plan& plan) {
+void read_collectors(ConfigSection& root, const CollectorEnv& env, DaemonSetup& plan) {
   auto all = root.section("collectors");
   for (const auto& factory : collector_factories()) {
     auto section = all.section(factory.name);
@@ -151,12 +151,12 @@ void log_config_warnings(const ConfigDiagnostics& diagnostics) {
   for (const auto& warning : diagnostics.warnings()) spdlog::warn("config: {}", warning.str());
 }
 
-PlanResult build_plan_from_text(std::string_view text, const std::string& file,
-                                const CliOverrides& cli, boost::asio::io_context& io,
-                                Metrics& metrics) {
+SetupResult build_setup_from_text(std::string_view text, const std::string& file,
+                                  const CliOverrides& cli, boost::asio::io_context& io,
+                                  Metrics& metrics) {
   auto diag = std::make_shared<ConfigDiagnostics>(file);
   auto root = ConfigSection::parse(text, diag);
-  Plan plan;
+  DaemonSetup plan;
   plan.config.file = file;
   read_daemon_keys(root, cli, plan.config);
   // The BMC's transports (bmc.redfish, bmc.ipmi) go to their owner; its
@@ -166,17 +166,17 @@ PlanResult build_plan_from_text(std::string_view text, const std::string& file,
   CollectorEnv env{io, metrics, plan.config.paths, plan.config.cpus, plan.bmc};
   read_collectors(root, env, plan);
   root.finish();
-  PlanResult result;
+  SetupResult result;
   result.diagnostics = diag;
-  if (diag->ok()) result.plan = std::move(plan);
+  if (diag->ok()) result.setup = std::move(plan);
   return result;
 }
 
-PlanResult build_plan(const std::string& file, const CliOverrides& cli, boost::asio::io_context& io,
-                      Metrics& metrics) {
+SetupResult build_setup(const std::string& file, const CliOverrides& cli,
+                        boost::asio::io_context& io, Metrics& metrics) {
   auto read = read_regular_file(file, kMaxConfigBytes);
   if (!read.text) {
-    PlanResult result;
+    SetupResult result;
     result.diagnostics = std::make_shared<ConfigDiagnostics>(file);
     result.diagnostics->add(
         0, 0, "",
@@ -187,7 +187,7 @@ PlanResult build_plan(const std::string& file, const CliOverrides& cli, boost::a
                           read.error));
     return result;
   }
-  return build_plan_from_text(*read.text, file, cli, io, metrics);
+  return build_setup_from_text(*read.text, file, cli, io, metrics);
 }
 
 }  // namespace bmcquiet

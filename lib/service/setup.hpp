@@ -1,5 +1,5 @@
-// Turns a config file into a Plan: the validated daemon settings plus every
-// enabled collector, built but not started. Reload builds a whole new Plan
+// Turns a config file into a DaemonSetup: the validated daemon settings plus every
+// enabled collector, built but not started. Reload builds a whole new DaemonSetup
 // before touching the running one, so a bad file changes nothing.
 #pragma once
 
@@ -36,28 +36,28 @@ struct CliOverrides {
   std::optional<std::string> listen, web_config_file, procfs, sysfs, devfs, log_level;
 };
 
-struct PlannedCollector {
+struct ScheduledCollector {
   std::string name;
   std::chrono::nanoseconds interval;
   std::unique_ptr<Collector> collector;
 };
 
-struct Plan {
+struct DaemonSetup {
   DaemonConfig config;
   std::shared_ptr<bmc::Bmc> bmc;  // never null; no client exists until a consumer borrows it
-  std::vector<PlannedCollector> collectors;
+  std::vector<ScheduledCollector> collectors;
 };
 
-struct PlanResult {
-  std::optional<Plan> plan;  // set when diagnostics are clean
+struct SetupResult {
+  std::optional<DaemonSetup> setup;  // set when diagnostics are clean
   std::shared_ptr<ConfigDiagnostics> diagnostics;
 };
 
-PlanResult build_plan_from_text(std::string_view text, const std::string& file,
-                                const CliOverrides& cli, boost::asio::io_context& io,
-                                Metrics& metrics);
-PlanResult build_plan(const std::string& file, const CliOverrides& cli, boost::asio::io_context& io,
-                      Metrics& metrics);
+SetupResult build_setup_from_text(std::string_view text, const std::string& file,
+                                  const CliOverrides& cli, boost::asio::io_context& io,
+                                  Metrics& metrics);
+SetupResult build_setup(const std::string& file, const CliOverrides& cli,
+                        boost::asio::io_context& io, Metrics& metrics);
 
 // "host:port" with a numeric port, or "[v6]:port"; empty string when valid.
 // Port 0 (any free port) only where any_port.
