@@ -517,8 +517,6 @@ void Client::poll(SnapshotHandler handler) { impl_->poll(std::move(handler)); }
 
 std::shared_ptr<const Snapshot> Client::last_snapshot() const { return impl_->last; }
 
-void Client::rediscover() { impl_->discovery.reset(); }
-
 Health Client::health() const { return impl_->health; }
 
 const ClientOptions& Client::options() const { return impl_->opt; }

@@ -117,8 +117,6 @@ class Client {
   // Runs (or joins) discovery when the model is missing or incomplete, then
   // hands it over; a complete model is handed over at once (from the loop).
   void discover(ModelHandler handler);
-  // Drops the model so the next poll walks the links again.
-  void rediscover();
   Health health() const;
 
   const ClientOptions& options() const;

@@ -121,8 +121,8 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   std::unique_ptr<Stopping> stopping;
   Health health;
 
-  // Kept across failed polls; reset() (a 404 of a known resource, an explicit
-  // rediscover()) makes the next poll walk the links again.
+  // Kept across failed polls; reset() (a 404 of a known resource) makes the
+  // next poll walk the links again.
   std::shared_ptr<Discovery> discovery;
   std::shared_ptr<const Model> published;  // as far as discovery got
   std::vector<ModelHandler> model_waiters;

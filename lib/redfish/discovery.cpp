@@ -382,7 +382,6 @@ void Discovery::on_log_service(const Json& body, const Fetch& f) {
   l.owner = f.owner;
   l.path = f.path;
   l.entries_path = fill.entries_path;
-  l.clear_target = fill.clear_target;
   l.capacity = fill.capacity;
   l.capacity_problem = fill.capacity_problem;
   model_.logs.push_back(std::move(l));

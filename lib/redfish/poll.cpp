@@ -359,8 +359,7 @@ void Run::apply() {
   s.chassis_total = unsigned(m.chassis.size());
   s.chassis_read = unsigned(read_chassis.size());
   for (const auto& l : m.logs) {
-    LogFill fill{l.id,           l.kind, l.path,     l.clear_target,
-                 l.entries_path, {},     l.capacity, l.capacity_problem};
+    LogFill fill{l.id, l.kind, l.path, l.entries_path, {}, l.capacity, l.capacity_problem};
     if (auto it = self->log_entries.find(l.id); it != self->log_entries.end())
       fill.entries = it->second;
     s.logs.push_back(std::move(fill));
