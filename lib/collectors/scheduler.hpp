@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "service/setup.hpp"
+#include "collectors/collector.hpp"
 
 namespace bmcquiet {
 

@@ -76,21 +76,21 @@ void run_until(boost::asio::io_context& io, Pred done,
 
 // One policy pass, every item that is not off forced to report.
 std::shared_ptr<policy::Engine> observe_policy(boost::asio::io_context& io, Metrics& metrics,
-                                               const DaemonSetup& plan,
+                                               const HostConfig& host,
                                                policy::PolicySettings settings) {
   for (auto id : policy::kAllItems)
     if (settings.mode(id) != policy::Mode::off) settings.set_mode(id, policy::Mode::report);
-  plan.bmc->borrow();
+  host.bmc->borrow();
   auto engine = std::make_shared<policy::Engine>(
-      metrics, policy::Engine::Options{settings, plan.config.paths.state, nullptr},
-      policy::make_bmc_provider(plan.bmc, {plan.config.paths.state}));
+      metrics, policy::Engine::Options{settings, host.config.paths.state, nullptr},
+      policy::make_bmc_provider(host.bmc, {host.config.paths.state}));
   bool done = false;
   engine->reconcile([&done] { done = true; });
   run_until(
       io, [&done] { return done; }, std::chrono::steady_clock::now() + 60s);
   engine->detach();
   bool closed = false;  // ends the BMC session: BMCs have few session slots
-  plan.bmc->shutdown([&closed] { closed = true; });
+  host.bmc->shutdown([&closed] { closed = true; });
   run_until(
       io, [&closed] { return closed; },
       std::chrono::steady_clock::now() + bmc::Bmc::kShutdownBudget + 500ms);
@@ -186,7 +186,7 @@ json::array findings_json(const Findings& findings) {
 
 struct Loaded {
   std::string text;
-  std::optional<DaemonSetup> setup;
+  std::optional<HostConfig> host;
 };
 
 // The configuration: --config names a file that must be readable; without
@@ -206,12 +206,12 @@ std::optional<Loaded> load(const CheckOptions& o, boost::asio::io_context& io, M
                  fmt::format("cannot read --config {}: {}", path, file.error));
     return std::nullopt;
   }
-  auto built = build_setup_from_text(out.text, path, {}, io, metrics);
-  if (!built.setup) {
+  auto built = read_host_config(out.text, path, io, metrics);
+  if (!built.host) {
     findings.add("config", Severity::unknown, built.diagnostics->summary());
     return std::nullopt;
   }
-  out.setup = std::move(built.setup);
+  out.host = std::move(built.host);
   return out;
 }
 
@@ -255,15 +255,15 @@ int run_check(const CheckOptions& o) {
   Progress progress("check");
   auto loaded = load(o, io, metrics, findings);
   if (!loaded) return report(o, findings, nullptr, nullptr, nullptr);
-  const auto& plan = *loaded->setup;
+  const auto& host = *loaded->host;
   progress.show(fmt::format("sampling SMIs and TSC gaps for {:g} s", o.sample_seconds));
-  auto platform = sample_platform(o, plan.config);
+  auto platform = sample_platform(o, host.config);
   judge_platform(platform, findings);
-  const auto inband = scan_inband(plan.config);
+  const auto inband = scan_inband(host.config);
   progress.show("reading the BMC's settings (at most 60 s)");
-  auto engine = observe_policy(io, metrics, plan, policy_settings(loaded->text));
+  auto engine = observe_policy(io, metrics, host, policy_settings(loaded->text));
   progress.show("");
-  judge_policy(plan.bmc->has_redfish() || plan.bmc->has_ipmi(),
+  judge_policy(host.bmc->has_redfish() || host.bmc->has_ipmi(),
                engine ? std::optional(engine->status()) : std::nullopt, findings,
                policy::unix_now());
   return report(o, findings, &platform, &inband, engine.get());

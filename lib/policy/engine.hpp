@@ -143,4 +143,11 @@ class Engine : public std::enable_shared_from_this<Engine> {
   std::vector<std::function<void()>> waiters_;
 };
 
+// Which engine runs now: the policy collector sets it in start() and clears
+// it in stop(); the D-Bus server, which outlives reloads, reads it. The daemon
+// owns one and passes it to both. Loop thread only.
+struct ActiveEngine {
+  std::shared_ptr<Engine> engine;
+};
+
 }  // namespace bmcquiet::policy

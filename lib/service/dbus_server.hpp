@@ -1,6 +1,7 @@
-// The daemon's long-lived control endpoint (org.bmcquiet.Daemon1 on the system
-// bus). It outlives plans: reload swaps collectors, not the service. The
-// daemon starts it once after the first plan and drops it on shutdown.
+// The daemon's D-Bus server (org.bmcquiet.Daemon1 on the system bus; the
+// client is ctl/dbus_client.cpp). It outlives setups: reload swaps collectors,
+// not the server. The daemon starts it once after the first setup and drops
+// it on shutdown.
 #pragma once
 
 #include <functional>
@@ -12,10 +13,16 @@ class io_context;
 }
 
 namespace bmcquiet {
+namespace policy {
+struct ActiveEngine;
+}
 
 struct DbusServerHooks {
   // Reloads the configuration; "" on success, else why it was rejected.
   std::function<std::string()> reload;
+  // The running policy engine, if any (the daemon's, shared with the policy
+  // collector of each setup). Null: the policy methods answer NoPolicy.
+  std::shared_ptr<policy::ActiveEngine> policy;
 };
 
 class DbusServer {

@@ -17,7 +17,6 @@
 
 namespace bmcquiet {
 
-inline constexpr const char* kDefaultConfigPath = "/etc/bmcquiet/bmcquiet.yaml";
 // Outside the Prometheus wiki's exporter allocations (9100-10100) and below the
 // Linux ephemeral range, so it never collides with a node's other exporters.
 inline constexpr const char* kDefaultListen = "127.0.0.1:19100";
@@ -36,12 +35,6 @@ struct CliOverrides {
   std::optional<std::string> listen, web_config_file, procfs, sysfs, devfs, log_level;
 };
 
-struct ScheduledCollector {
-  std::string name;
-  std::chrono::nanoseconds interval;
-  std::unique_ptr<Collector> collector;
-};
-
 struct DaemonSetup {
   DaemonConfig config;
   std::shared_ptr<bmc::Bmc> bmc;  // never null; no client exists until a consumer borrows it
@@ -53,11 +46,27 @@ struct SetupResult {
   std::shared_ptr<ConfigDiagnostics> diagnostics;
 };
 
+// What a program other than the daemon needs from the file (bmcquietctl
+// check): the settings and the BMC's owner. Every collector section is still
+// validated, so a typo is an error here as in the daemon; no collector is kept.
+struct HostConfig {
+  DaemonConfig config;
+  std::shared_ptr<bmc::Bmc> bmc;  // never null
+};
+struct HostConfigResult {
+  std::optional<HostConfig> host;  // set when diagnostics are clean
+  std::shared_ptr<ConfigDiagnostics> diagnostics;
+};
+HostConfigResult read_host_config(std::string_view text, const std::string& file,
+                                  boost::asio::io_context& io, Metrics& metrics);
+
 SetupResult build_setup_from_text(std::string_view text, const std::string& file,
                                   const CliOverrides& cli, boost::asio::io_context& io,
-                                  Metrics& metrics);
+                                  Metrics& metrics,
+                                  std::shared_ptr<policy::ActiveEngine> active_engine = nullptr);
 SetupResult build_setup(const std::string& file, const CliOverrides& cli,
-                        boost::asio::io_context& io, Metrics& metrics);
+                        boost::asio::io_context& io, Metrics& metrics,
+                        std::shared_ptr<policy::ActiveEngine> active_engine = nullptr);
 
 // "host:port" with a numeric port, or "[v6]:port"; empty string when valid.
 // Port 0 (any free port) only where any_port.
