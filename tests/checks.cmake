@@ -33,6 +33,10 @@ bmcquiet_static_check("every metric in dashboards/ is defined in lib/"
 # The shipped rules and check's thresholds are the mixin generator's output;
 # an override renders valid rules with another job and threshold.
 find_program(BMCQUIET_PYTHON3 python3 REQUIRED)
+# lib/'s rooms include only lower rooms (docs/ARCHITECTURE.md); scripts/test
+# runs it first too, before anything is built.
+bmcquiet_static_check("includes point down the layers (scripts/layers.py --check)"
+  ${BMCQUIET_PYTHON3} ${CMAKE_SOURCE_DIR}/scripts/layers.py --check)
 bmcquiet_static_check("dashboards/rules and check thresholds match dashboards/mixin/generate.py"
   ${BMCQUIET_PYTHON3} ${BMCQUIET_DASHBOARDS}/mixin/generate.py --check)
 bmcquiet_static_check("mixin override: another job selector and threshold render valid rules"

@@ -6,7 +6,7 @@
 // Consumers (the redfish and dcmi collectors, the policy, `bmcquietctl
 // check`) borrow it: they call borrow() when they start and use the clients
 // it hands out; none of them creates, starts or shuts a client down. Whoever
-// holds the plan (the daemon, check) shuts it down.
+// holds the setup (the daemon, check) shuts it down.
 #pragma once
 
 #include <chrono>

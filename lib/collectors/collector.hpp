@@ -6,6 +6,7 @@
 // last-success and errors for it; the collector only says how it went.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -24,6 +25,9 @@ namespace bmcquiet {
 class Metrics;
 namespace bmc {
 class Bmc;
+}
+namespace policy {
+struct ActiveEngine;
 }
 
 // How one collection went. `error` says what is missing or wrong and what to
@@ -60,9 +64,19 @@ struct CollectorEnv {
   Metrics& metrics;
   Paths paths;
   CpuSelection cpus;  // operator overrides of the isolated/housekeeping split
-  // The BMC's owner (bmc/bmc.hpp), built from `bmc:` by the plan. Consumers
-  // borrow() it in start(); null only where no plan built one (unit tests).
+  // The BMC's owner (bmc/bmc.hpp), built from `bmc:` by the daemon's setup. Consumers
+  // borrow() it in start(); null only where no setup built one (unit tests).
   std::shared_ptr<bmc::Bmc> bmc{};
+  // Where the policy collector publishes its engine for the D-Bus server;
+  // null where nothing reads it (--check-config, unit tests).
+  std::shared_ptr<policy::ActiveEngine> active_engine{};
+};
+
+// A built collector with its name and interval, as the scheduler runs it.
+struct ScheduledCollector {
+  std::string name;
+  std::chrono::nanoseconds interval;
+  std::unique_ptr<Collector> collector;
 };
 
 }  // namespace bmcquiet

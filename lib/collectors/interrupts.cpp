@@ -4,9 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "core/files.hpp"
 #include "metrics/metrics.hpp"
 #include "platform/proc_interrupts.hpp"
-#include "platform/sysfs.hpp"
 
 namespace bmcquiet {
 namespace {

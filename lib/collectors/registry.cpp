@@ -6,11 +6,11 @@
 #include "collectors/interrupts.hpp"
 #include "collectors/ipmi_sel.hpp"
 #include "collectors/ipmi_sensors.hpp"
+#include "collectors/policy.hpp"
 #include "collectors/redfish.hpp"
 #include "collectors/smi.hpp"
 #include "collectors/tsc_gap.hpp"
 #include "collectors/watchdog.hpp"
-#include "policy/policy_collector.hpp"
 
 namespace bmcquiet {
 

@@ -14,7 +14,7 @@
 namespace bmcquiet {
 
 struct Scheduler::Slot : std::enable_shared_from_this<Slot> {
-  Slot(boost::asio::io_context& io, Metrics& registry, PlannedCollector planned)
+  Slot(boost::asio::io_context& io, Metrics& registry, ScheduledCollector planned)
       : name(std::move(planned.name)),
         interval(planned.interval),
         collector(std::move(planned.collector)),
@@ -104,7 +104,7 @@ Scheduler::Scheduler(boost::asio::io_context& io, Metrics& metrics) : io_(io), m
 
 Scheduler::~Scheduler() { stop(); }
 
-void Scheduler::start(std::vector<PlannedCollector> collectors) {
+void Scheduler::start(std::vector<ScheduledCollector> collectors) {
   for (auto& planned : collectors) {
     auto slot = std::make_shared<Slot>(io_, metrics_, std::move(planned));
     slot->collector->start();
@@ -123,7 +123,7 @@ void Scheduler::stop() {
   slots_.clear();
 }
 
-void Scheduler::replace(std::vector<PlannedCollector> collectors) {
+void Scheduler::replace(std::vector<ScheduledCollector> collectors) {
   std::vector<std::string> dropped;
   for (const auto& slot : slots_) {
     bool kept = false;

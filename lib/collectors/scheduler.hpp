@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "service/plan.hpp"
+#include "collectors/collector.hpp"
 
 namespace bmcquiet {
 
@@ -20,13 +20,13 @@ class Scheduler {
   Scheduler& operator=(const Scheduler&) = delete;
 
   // Starts every collector (first collection right away) and keeps them.
-  void start(std::vector<PlannedCollector> collectors);
+  void start(std::vector<ScheduledCollector> collectors);
   // Stops and drops every collector; safe to call twice.
   void stop();
   // Reload: stops the running collectors, starts these, and removes the health
   // series of collectors that are no longer configured (the others keep theirs,
   // so errors_total stays monotonic).
-  void replace(std::vector<PlannedCollector> collectors);
+  void replace(std::vector<ScheduledCollector> collectors);
   // One line for systemd's STATUS=, e.g. "3/4 collectors up (smi down)".
   std::string summary() const;
 

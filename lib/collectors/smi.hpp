@@ -10,7 +10,7 @@ namespace bmcquiet {
 
 // SMI counts (Intel MSR 0x34, AMD Zen PMC 0x2B, or the perf msr PMU) and CPU
 // throttle signals, sampled so that isolated CPUs are left alone: see
-// smi_sampler.hpp for the plan. Rounds run on a worker thread of their own
+// smi_sampler.hpp for how a round reads. Rounds run on a worker thread of their own
 // (it pins itself onto housekeeping CPUs), never on the event loop.
 std::unique_ptr<Collector> make_smi_collector(const CollectorEnv& env, ConfigSection& section);
 // Same, with the hardware seams exposed for tests.

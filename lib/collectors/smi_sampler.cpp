@@ -1,7 +1,5 @@
 #include "collectors/smi_sampler.hpp"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <charconv>
 #include <vector>
@@ -9,8 +7,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/files.hpp"
 #include "metrics/metrics.hpp"
-#include "platform/sysfs.hpp"
 
 namespace bmcquiet {
 namespace {
@@ -27,39 +25,6 @@ constexpr const char* kAperf = "bmcquiet_cpu_aperf_cycles_total";
 constexpr const char* kMperf = "bmcquiet_cpu_mperf_cycles_total";
 constexpr const char* kThermalEvents = "bmcquiet_thermal_throttle_events_total";
 
-class ThreadPinner final : public CpuPinner {
- public:
-  bool pin(int cpu) override {
-    if (!saved_) {
-      ++syscalls_;
-      cpu_set_t mask;
-      CPU_ZERO(&mask);
-      if (::sched_getaffinity(0, sizeof mask, &mask) == 0) saved_ = mask;
-    }
-    if (cpu < 0 || cpu >= CPU_SETSIZE) return false;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
-    ++syscalls_;
-    // The kernel migrates the caller before returning; sched_getcpu() confirms.
-    return ::sched_setaffinity(0, sizeof one, &one) == 0 && ::sched_getcpu() == cpu;
-  }
-  void unpin(const std::vector<int>& home) override {
-    if (!saved_) return;
-    cpu_set_t mask;
-    CPU_ZERO(&mask);
-    for (int cpu : home)
-      if (cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &*saved_)) CPU_SET(cpu, &mask);
-    ++syscalls_;
-    ::sched_setaffinity(0, sizeof mask, CPU_COUNT(&mask) > 0 ? &mask : &*saved_);
-  }
-  std::uint64_t syscalls() const override { return syscalls_; }
-
- private:
-  std::optional<cpu_set_t> saved_;
-  std::uint64_t syscalls_ = 0;
-};
-
 std::uint64_t wrap_free_delta(std::optional<std::uint64_t> before,
                               std::optional<std::uint64_t> now) {
   // 64-bit cycle counters: a smaller value means a reset (resume), not a wrap.
@@ -67,8 +32,6 @@ std::uint64_t wrap_free_delta(std::optional<std::uint64_t> before,
 }
 
 }  // namespace
-
-std::shared_ptr<CpuPinner> make_thread_pinner() { return std::make_shared<ThreadPinner>(); }
 
 const char* to_string(CpuClass c) { return c == CpuClass::isolated ? "isolated" : "housekeeping"; }
 

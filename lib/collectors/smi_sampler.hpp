@@ -1,7 +1,7 @@
 // The SMI collector's engine, without threads or timers: one call = one
 // sampling round at a given time, so tests can drive simulated time.
 //
-// Plan: every round reads the housekeeping CPUs, each from the calling thread
+// How a round reads: the housekeeping CPUs, each from the calling thread
 // pinned onto that CPU (a local RDMSR / perf read, no IPI) where the pinner
 // allows; isolated CPUs are read remotely — one IPI each — only every
 // isolated_interval (0 = never). SMIs are broadcast, so the first housekeeping
@@ -20,24 +20,11 @@
 #include "platform/cpu_throttle.hpp"
 #include "platform/cpuid.hpp"
 #include "platform/smi_source.hpp"
+#include "platform/thread_affinity.hpp"
 
 namespace bmcquiet {
 
 class Metrics;
-
-// Moves the calling thread between CPUs.
-class CpuPinner {
- public:
-  virtual ~CpuPinner() = default;
-  // Runs the caller on `cpu` only; false when not allowed (cpuset, offline).
-  virtual bool pin(int cpu) = 0;
-  // Leaves the caller free to run on any of `home` (the housekeeping CPUs)
-  // that its original affinity allowed — never on an isolated CPU — or, when
-  // that leaves none, on its original affinity.
-  virtual void unpin(const std::vector<int>& home) = 0;
-  virtual std::uint64_t syscalls() const = 0;
-};
-std::shared_ptr<CpuPinner> make_thread_pinner();  // sched_setaffinity(0, ...)
 
 enum class CpuClass { housekeeping, isolated };
 const char* to_string(CpuClass c);

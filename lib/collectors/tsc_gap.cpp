@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "collectors/tsc_detector.hpp"
 #include "core/log.hpp"
+#include "measure/tsc_detector.hpp"
 #include "metrics/metrics.hpp"
 #include "platform/hwlat_tracer.hpp"
 

@@ -4,6 +4,8 @@
 
 namespace bmcquiet {
 
+inline constexpr const char* kDefaultConfigPath = "/etc/bmcquiet/bmcquiet.yaml";
+
 // Roots of the kernel's filesystems, overridable (like node_exporter's
 // --path.*) so containers and tests can point collectors at another tree.
 struct Paths {

@@ -16,22 +16,22 @@
 #include <filesystem>
 
 #include "bmc/bmc.hpp"
-#include "collectors/tsc_detector.hpp"
+#include "core/files.hpp"
 #include "ctl/check_findings.hpp"
 #include "ctl/check_nic.hpp"
 #include "ctl/check_sensors.hpp"
 #include "ctl/check_watchdog.hpp"
 #include "ctl/policy_table.hpp"
 #include "ipmi/client.hpp"
+#include "measure/tsc_detector.hpp"
 #include "metrics/metrics.hpp"
 #include "platform/cpu_topology.hpp"
 #include "platform/inband_ipmi_users.hpp"
-#include "platform/sysfs.hpp"
 #include "policy/engine.hpp"
 #include "policy/pause.hpp"
 #include "policy/provider.hpp"
 #include "policy/report.hpp"
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 
 namespace bmcquiet::ctl {
 namespace {
@@ -81,13 +81,13 @@ void run_until(boost::asio::io_context& io, Pred done,
 
 // SEL fill over IPMI where the ipmi_sel collector would read it (lanplus, or
 // in-band when collectors.ipmi_sel.inband asks): one Get SEL Info.
-std::optional<SelFill> read_sel(boost::asio::io_context& io, const Plan& plan) {
-  if (std::none_of(plan.collectors.begin(), plan.collectors.end(),
-                   [](const PlannedCollector& c) { return c.name == "ipmi_sel"; }))
+std::optional<SelFill> read_sel(boost::asio::io_context& io, const HostConfig& host) {
+  if (std::none_of(host.collectors.begin(), host.collectors.end(),
+                   [](const ScheduledCollector& c) { return c.name == "ipmi_sel"; }))
     return std::nullopt;
-  plan.bmc->borrow();
+  host.bmc->borrow();
   auto out = std::make_shared<std::optional<SelFill>>();  // outlives a late answer
-  plan.bmc->ipmi()->get_sel_info([out](ipmi::Result<ipmi::SelInfo> r) {
+  host.bmc->ipmi()->get_sel_info([out](ipmi::Result<ipmi::SelInfo> r) {
     SelFill s;
     if (!r.ok()) s.error = r.error.message;
     if (r.ok())
@@ -101,20 +101,21 @@ std::optional<SelFill> read_sel(boost::asio::io_context& io, const Plan& plan) {
 
 // One policy pass, every item that is not off forced to report.
 std::shared_ptr<policy::Engine> observe_policy(boost::asio::io_context& io, Metrics& metrics,
-                                               const Plan& plan, policy::PolicySettings settings) {
+                                               const HostConfig& host,
+                                               policy::PolicySettings settings) {
   for (auto id : policy::kAllItems)
     if (settings.mode(id) != policy::Mode::off) settings.set_mode(id, policy::Mode::report);
-  plan.bmc->borrow();
+  host.bmc->borrow();
   auto engine = std::make_shared<policy::Engine>(
-      metrics, policy::Engine::Options{settings, plan.config.paths.state, nullptr},
-      policy::make_bmc_provider(plan.bmc, {plan.config.paths.state}));
+      metrics, policy::Engine::Options{settings, host.config.paths.state, nullptr},
+      policy::make_bmc_provider(host.bmc, {host.config.paths.state}));
   bool done = false;
   engine->reconcile([&done] { done = true; });
   run_until(
       io, [&done] { return done; }, std::chrono::steady_clock::now() + 60s);
   engine->detach();
   bool closed = false;  // ends the BMC session: BMCs have few session slots
-  plan.bmc->shutdown([&closed] { closed = true; });
+  host.bmc->shutdown([&closed] { closed = true; });
   run_until(
       io, [&closed] { return closed; },
       std::chrono::steady_clock::now() + bmc::Bmc::kShutdownBudget + 500ms);
@@ -210,7 +211,7 @@ json::array findings_json(const Findings& findings) {
 
 struct Loaded {
   std::string text;
-  std::optional<Plan> plan;
+  std::optional<HostConfig> host;
 };
 
 // The configuration: --config names a file that must be readable; without
@@ -230,12 +231,12 @@ std::optional<Loaded> load(const CheckOptions& o, boost::asio::io_context& io, M
                  fmt::format("cannot read --config {}: {}", path, file.error));
     return std::nullopt;
   }
-  auto built = build_plan_from_text(out.text, path, {}, io, metrics);
-  if (!built.plan) {
+  auto built = read_host_config(out.text, path, io, metrics);
+  if (!built.host) {
     findings.add("config", Severity::unknown, built.diagnostics->summary());
     return std::nullopt;
   }
-  out.plan = std::move(built.plan);
+  out.host = std::move(built.host);
   return out;
 }
 
@@ -284,25 +285,25 @@ int run_check(const CheckOptions& o) {
   Progress progress("check");
   auto loaded = load(o, io, metrics, findings);
   if (!loaded) return report(o, findings, nullptr, nullptr, nullptr);
-  const auto& plan = *loaded->plan;
+  const auto& host = *loaded->host;
   progress.show(fmt::format("sampling SMIs and TSC gaps for {:g} s", o.sample_seconds));
-  auto platform = sample_platform(o, plan.config);
+  auto platform = sample_platform(o, host.config);
   judge_platform(platform, findings);
-  const auto inband = scan_inband(plan.config);
+  const auto inband = scan_inband(host.config);
   progress.show("reading the BMC's network ports (at most 20 s)");
-  check_nic(io, plan.bmc, plan.config.paths.sysfs, findings);
+  check_nic(io, host.bmc, host.config.paths.sysfs, findings);
   progress.show("reading the BMC's SEL fill over IPMI (at most 30 s)");
-  if (auto sel = read_sel(io, plan)) judge_sel(*sel, findings);
+  if (auto sel = read_sel(io, host)) judge_sel(*sel, findings);
   progress.show("reading the BMC's IPMI sensors (at most 60 s)");
-  check_ipmi_sensors(io, metrics, *loaded->plan, findings);
+  check_ipmi_sensors(io, metrics, *loaded->host, findings);
   progress.show("reading the BMC's settings (at most 60 s)");
-  auto engine = observe_policy(io, metrics, plan, policy_settings(loaded->text));
+  auto engine = observe_policy(io, metrics, host, policy_settings(loaded->text));
   progress.show("");
   const auto status = engine ? std::optional(engine->status()) : std::nullopt;
-  judge_policy(plan.bmc->has_redfish() || plan.bmc->has_ipmi(), status, findings,
+  judge_policy(host.bmc->has_redfish() || host.bmc->has_ipmi(), status, findings,
                policy::unix_now());
   // After the policy pass: the BMC's timer as its watchdog item read it.
-  const auto watchdog = check_watchdog(plan.config, status);
+  const auto watchdog = check_watchdog(host.config, status);
   judge_watchdog(watchdog, findings);
   return report(o, findings, &platform, &inband, engine.get(), &watchdog);
 }

@@ -11,10 +11,10 @@ namespace bmcquiet::ctl {
 
 using namespace std::chrono_literals;
 
-void check_ipmi_sensors(boost::asio::io_context& io, Metrics& metrics, Plan& plan,
+void check_ipmi_sensors(boost::asio::io_context& io, Metrics& metrics, HostConfig& host,
                         Findings& findings) {
   Collector* collector = nullptr;
-  for (auto& c : plan.collectors)
+  for (auto& c : host.collectors)
     if (c.name == "ipmi_sensors" && c.collector) collector = c.collector.get();
   if (!collector) return;
   collector->start();

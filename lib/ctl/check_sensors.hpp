@@ -3,7 +3,7 @@
 #pragma once
 
 #include "ctl/check_findings.hpp"
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -11,10 +11,10 @@ class io_context;
 
 namespace bmcquiet::ctl {
 
-// Nothing when the plan has no ipmi_sensors collector (no bmc.ipmi, disabled,
+// Nothing when the configuration has no ipmi_sensors collector (no bmc.ipmi, disabled,
 // or in-band without collectors.ipmi_sensors.inband). Must run while the
 // BMC's clients are up (before the policy pass shuts them down).
-void check_ipmi_sensors(boost::asio::io_context& io, Metrics& metrics, Plan& plan,
+void check_ipmi_sensors(boost::asio::io_context& io, Metrics& metrics, HostConfig& host,
                         Findings& findings);
 
 }  // namespace bmcquiet::ctl

@@ -5,11 +5,12 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <cmath>
 
 #include "ctl/check_thresholds.hpp"
 #include "platform/proc_scan.hpp"
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 
 namespace bmcquiet::ctl {
 namespace {
@@ -21,10 +22,13 @@ std::optional<bool> armed_from(const policy::ItemStatus& item) {
     return std::nullopt;
   // IPMI: "off" / "running, ..., action none"; Redfish: "off", "false" (the
   // FunctionEnabled property) or "on, ..., action <TimeoutAction>".
-  const auto& c = item.current;
-  if (c == "off" || c == "false") return false;
-  if (c == "true") return std::nullopt;  // Redfish's FunctionEnabled alone: the action is unknown
-  return c.find("action none") == std::string::npos && c.find("action None") == std::string::npos;
+  // A vendor switch reads "Disabled"/"Enabled" (iDRAC). Only a running timer
+  // whose action is known arms; anything else is unknown, never armed.
+  std::string c = item.current;
+  std::transform(c.begin(), c.end(), c.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  if (c == "off" || c == "false" || c == "disabled") return false;
+  if (c.rfind("on,", 0) != 0 && c.rfind("running", 0) != 0) return std::nullopt;
+  return c.find("action none") == std::string::npos;
 }
 
 std::string describe(const WatchdogPetter& p) {

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "collectors/tsc_detector.hpp"
+#include "measure/tsc_detector.hpp"
 
 namespace bmcquiet::ctl {
 namespace {

@@ -225,7 +225,7 @@ void Client::dcmi_get_power_limit(Callback<PowerLimitState> done) {
   impl_->call<PowerLimitState>(codec::dcmi_get_power_limit(), codec::parse_power_limit,
                                std::move(done));
 }
-void Client::dcmi_set_power_limit(const PowerLimit& limit, Callback<Done> done) {
+void Client::dcmi_set_power_limit(const DcmiPowerLimit& limit, Callback<Done> done) {
   impl_->call<Done>(codec::dcmi_set_power_limit(limit), codec::parse_dcmi_ack, std::move(done));
 }
 void Client::dcmi_activate_power_limit(bool activate, Callback<Done> done) {

@@ -105,7 +105,7 @@ class Client {
   void dcmi_get_capabilities(Callback<DcmiCapabilities> done);
   void dcmi_get_power_reading(Callback<PowerReading> done);
   void dcmi_get_power_limit(Callback<PowerLimitState> done);
-  void dcmi_set_power_limit(const PowerLimit& limit, Callback<Done> done);
+  void dcmi_set_power_limit(const DcmiPowerLimit& limit, Callback<Done> done);
   void dcmi_activate_power_limit(bool activate, Callback<Done> done);
 
   // Watchdog timer.

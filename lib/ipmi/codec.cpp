@@ -136,10 +136,10 @@ std::optional<std::uint32_t> timestamp(const std::uint8_t* p) {
   return t;
 }
 
-PowerLimit decode_limit(const std::uint8_t* d) {
+DcmiPowerLimit decode_limit(const std::uint8_t* d) {
   // d points at the group byte: reserved(2), action, limit(2), correction(4),
   // reserved(2), sampling period(2).
-  PowerLimit l;
+  DcmiPowerLimit l;
   l.exception_action = d[3];
   l.limit_watts = le16(d + 4);
   l.correction_time_ms = le32(d + 6);
@@ -235,7 +235,7 @@ Result<PowerLimitState> parse_power_limit(const Response& r) {
   return Result<PowerLimitState>::success({true, decode_limit(r.data.data())});
 }
 
-Request dcmi_set_power_limit(const PowerLimit& l) {
+Request dcmi_set_power_limit(const DcmiPowerLimit& l) {
   Bytes b{0x00, 0x00, 0x00, l.exception_action};
   put16(b, l.limit_watts);
   put32(b, l.correction_time_ms);

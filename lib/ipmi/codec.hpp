@@ -33,7 +33,7 @@ Request dcmi_get_power_reading();  // mode 1, system power statistics
 Result<PowerReading> parse_power_reading(const Response& r);
 Request dcmi_get_power_limit();
 Result<PowerLimitState> parse_power_limit(const Response& r);
-Request dcmi_set_power_limit(const PowerLimit& limit);
+Request dcmi_set_power_limit(const DcmiPowerLimit& limit);
 Request dcmi_activate_power_limit(bool activate);
 // The answer of Set Power Limit and Activate: just the DCMI group byte.
 Result<Done> parse_dcmi_ack(const Response& r);

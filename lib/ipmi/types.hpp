@@ -109,7 +109,7 @@ enum class ExceptionAction : std::uint8_t {
 };
 std::string describe_exception_action(std::uint8_t action);  // "log_only", "oem_0x05"...
 
-struct PowerLimit {
+struct DcmiPowerLimit {
   std::uint8_t exception_action = 0;  // ExceptionAction or OEM 0x02-0x10
   std::uint16_t limit_watts = 0;
   std::uint32_t correction_time_ms = 0;
@@ -121,7 +121,7 @@ struct PowerLimit {
 // returned alongside it (a configured but inactive limit), if anything.
 struct PowerLimitState {
   bool active = false;
-  std::optional<PowerLimit> limit;
+  std::optional<DcmiPowerLimit> limit;
 };
 
 // Watchdog timer (IPMI 2.0 §27.5-27.7).

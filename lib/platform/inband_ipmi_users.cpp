@@ -6,8 +6,8 @@
 #include <set>
 #include <system_error>
 
+#include "core/files.hpp"
 #include "platform/proc_scan.hpp"
-#include "platform/sysfs.hpp"
 
 namespace bmcquiet {
 namespace {

@@ -16,8 +16,8 @@
 
 #include <fmt/format.h>
 
+#include "core/files.hpp"
 #include "core/mac_address.hpp"
-#include "platform/sysfs.hpp"
 
 namespace bmcquiet {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "platform/sysfs.hpp"
+#include "core/files.hpp"
 
 namespace bmcquiet {
 namespace {

@@ -15,7 +15,7 @@
 #include <sstream>
 #include <system_error>
 
-#include "platform/sysfs.hpp"
+#include "core/files.hpp"
 #include "platform/watchdog_petters.hpp"
 
 namespace bmcquiet {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -48,7 +49,42 @@ CpuSet from_mask(const cpu_set_t& mask) {
   return cpus;
 }
 
+class ThreadPinner final : public CpuPinner {
+ public:
+  bool pin(int cpu) override {
+    if (!saved_) {
+      ++syscalls_;
+      cpu_set_t mask;
+      CPU_ZERO(&mask);
+      if (::sched_getaffinity(0, sizeof mask, &mask) == 0) saved_ = mask;
+    }
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return false;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    ++syscalls_;
+    // The kernel migrates the caller before returning; sched_getcpu() confirms.
+    return ::sched_setaffinity(0, sizeof one, &one) == 0 && ::sched_getcpu() == cpu;
+  }
+  void unpin(const std::vector<int>& home) override {
+    if (!saved_) return;
+    cpu_set_t mask;
+    CPU_ZERO(&mask);
+    for (int cpu : home)
+      if (cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &*saved_)) CPU_SET(cpu, &mask);
+    ++syscalls_;
+    ::sched_setaffinity(0, sizeof mask, CPU_COUNT(&mask) > 0 ? &mask : &*saved_);
+  }
+  std::uint64_t syscalls() const override { return syscalls_; }
+
+ private:
+  std::optional<cpu_set_t> saved_;
+  std::uint64_t syscalls_ = 0;
+};
+
 }  // namespace
+
+std::shared_ptr<CpuPinner> make_thread_pinner() { return std::make_shared<ThreadPinner>(); }
 
 std::optional<CpuSet> current_thread_affinity() {
   cpu_set_t mask;

@@ -1,4 +1,5 @@
-// Where this process's own threads may run: the mechanics of confining them
+// Where this process's own threads may run: moving the calling thread between
+// CPUs (CpuPinner, for the samplers), the mechanics of confining them
 // to a CPU set, and the register of threads that place themselves (the TSC
 // detector, the SMI sampler) and so must be left alone.
 //
@@ -6,6 +7,8 @@
 // configuration points the collectors at.
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +19,20 @@ namespace bmcquiet {
 
 // The calling thread's affinity mask; nullopt if the kernel refuses to say.
 std::optional<CpuSet> current_thread_affinity();
+
+// Moves the calling thread between CPUs.
+class CpuPinner {
+ public:
+  virtual ~CpuPinner() = default;
+  // Runs the caller on `cpu` only; false when not allowed (cpuset, offline).
+  virtual bool pin(int cpu) = 0;
+  // Leaves the caller free to run on any of `home` (the housekeeping CPUs)
+  // that its original affinity allowed — never on an isolated CPU — or, when
+  // that leaves none, on its original affinity.
+  virtual void unpin(const std::vector<int>& home) = 0;
+  virtual std::uint64_t syscalls() const = 0;
+};
+std::shared_ptr<CpuPinner> make_thread_pinner();  // sched_setaffinity(0, ...)
 
 // Held by a thread for as long as it places itself on CPUs of its choice:
 // confine_threads() skips it. Registration and confinement share a lock, so a

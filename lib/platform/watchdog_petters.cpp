@@ -7,8 +7,8 @@
 #include <system_error>
 #include <tuple>
 
+#include "core/files.hpp"
 #include "platform/proc_scan.hpp"
-#include "platform/sysfs.hpp"
 
 namespace bmcquiet {
 namespace {

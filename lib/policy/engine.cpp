@@ -130,7 +130,7 @@ void Engine::reconcile(std::function<void()> done) {
 void Engine::start_pass() {
   refresh_pause();
   if (discovery_ && discovery_->ok) return step(0);
-  provider_->discover(options_.settings, guarded([](Engine& self, Discovery d) {
+  provider_->discover(options_.settings, guarded([](Engine& self, BmcSupport d) {
                         self.discovery_ = std::move(d);
                         for (auto& slot : self.slots_) {
                           auto it = self.discovery_->backends.find(slot.status.id);

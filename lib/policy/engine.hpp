@@ -133,7 +133,7 @@ class Engine : public std::enable_shared_from_this<Engine> {
   Metrics& metrics_;
   Options options_;
   std::shared_ptr<Provider> provider_;
-  std::optional<Discovery> discovery_;
+  std::optional<BmcSupport> discovery_;
   std::vector<Slot> slots_;
   std::optional<PauseRecord> pause_;
   std::string pause_error_;
@@ -141,6 +141,13 @@ class Engine : public std::enable_shared_from_this<Engine> {
   bool running_ = false;
   bool detached_ = false;
   std::vector<std::function<void()>> waiters_;
+};
+
+// Which engine runs now: the policy collector sets it in start() and clears
+// it in stop(); the D-Bus server, which outlives reloads, reads it. The daemon
+// owns one and passes it to both. Loop thread only.
+struct ActiveEngine {
+  std::shared_ptr<Engine> engine;
 };
 
 }  // namespace bmcquiet::policy

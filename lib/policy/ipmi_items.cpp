@@ -209,9 +209,9 @@ std::string hex(const std::uint8_t* bytes, std::size_t n) {
 // The archive's copy of one record: its decoded type and fields, timestamp and
 // the raw 16 bytes, so nothing the BMC stored is lost and the journal copy
 // can be read without a decoder.
-SelEntry archived_record(const ipmi::SelEntry& entry) {
+ArchiveEntry archived_record(const ipmi::SelEntry& entry) {
   const auto& raw = entry.raw;
-  SelEntry e{std::to_string(entry.record_id), sel_timestamp(entry), {}};
+  ArchiveEntry e{std::to_string(entry.record_id), sel_timestamp(entry), {}};
   const auto type = entry.record_type;
   e.fields.emplace_back("type", type == 0x02   ? "system event"
                                 : type >= 0xE0 ? "OEM non-timestamped"
@@ -317,8 +317,8 @@ std::shared_ptr<SelSource> make_ipmi_sel(IpmiClient client) {
 }
 
 void complete_with_ipmi(IpmiClient client, const PolicySettings& settings,
-                        SelItemOptions sel_options, Discovery discovery,
-                        std::function<void(Discovery)> done) {
+                        SelItemOptions sel_options, BmcSupport discovery,
+                        std::function<void(BmcSupport)> done) {
   client->get_device_id([client, settings, sel_options, d = std::move(discovery),
                          done = std::move(done)](ipmi::Result<ipmi::DeviceId> r) mutable {
     if (r.ok()) {

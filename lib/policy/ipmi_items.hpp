@@ -27,7 +27,7 @@ std::shared_ptr<SelSource> make_ipmi_sel(IpmiClient client);
 // Adds the IPMI manufacturer ID to the identity (Get Device ID), re-picks the
 // profile, and fills the items Redfish left without a backend.
 void complete_with_ipmi(IpmiClient client, const PolicySettings& settings,
-                        SelItemOptions sel_options, Discovery discovery,
-                        std::function<void(Discovery)> done);
+                        SelItemOptions sel_options, BmcSupport discovery,
+                        std::function<void(BmcSupport)> done);
 
 }  // namespace bmcquiet::policy

@@ -74,7 +74,7 @@ class ItemBackend {
 };
 
 // What a Provider found out about the BMC and which backend serves which item.
-struct Discovery {
+struct BmcSupport {
   bool ok = false;
   std::string error;  // when !ok: the BMC could not be reached or identified
   BmcIdentity identity;
@@ -87,7 +87,7 @@ struct Discovery {
 class Provider {
  public:
   virtual ~Provider() = default;
-  virtual void discover(const PolicySettings& settings, std::function<void(Discovery)> done) = 0;
+  virtual void discover(const PolicySettings& settings, std::function<void(BmcSupport)> done) = 0;
 };
 
 }  // namespace bmcquiet::policy

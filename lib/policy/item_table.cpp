@@ -32,11 +32,6 @@ void read_power_cap(ConfigSection& item, PolicySettings& s) {
   s.power_floor_watts = item.get_double("floor_watts", s.power_floor_watts, 0, 100000);
 }
 
-void read_sensor_polling(ConfigSection& item, PolicySettings& s) {
-  s.sensor_poll_min_interval =
-      whole_seconds(item.get_duration("min_interval", s.sensor_poll_min_interval, 0s, 24h));
-}
-
 // FunctionEnabled off is the fix only when the watchdog must be off; with a
 // minimum timeout a running watchdog is extended (redfish_watchdog.cpp, IPMI).
 bool watchdog_must_be_off(const PolicySettings& s) { return s.watchdog_min_timeout.count() == 0; }
@@ -89,7 +84,6 @@ std::vector<ItemSpec> make_table() {
        .oem_switch = "kvm"},
       {.id = ItemId::sensor_polling,
        .name = "sensor_polling",
-       .read_parameters = read_sensor_polling,
        .oem_switch = "sensor_polling",
        .needs_profile = true},
       {.id = ItemId::firmware_auto_update,

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include "platform/sysfs.hpp"
+#include "core/files.hpp"
 #include "policy/durable_file.hpp"
 
 namespace bmcquiet::policy {

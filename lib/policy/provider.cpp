@@ -20,7 +20,7 @@ std::shared_ptr<ItemBackend> ipmi_equivalent(ItemId id, const IpmiClient& ipmi,
 
 // Every Redfish backend (standard property, or the profile's vendor switch
 // where it replaced the standard one) falls back to IPMI on a refusal.
-void add_fallbacks(Discovery& d, const IpmiClient& ipmi, const PolicySettings& s) {
+void add_fallbacks(BmcSupport& d, const IpmiClient& ipmi, const PolicySettings& s) {
   for (auto& [id, backend] : d.backends)
     backend = make_fallback(id, backend, ipmi_equivalent(id, ipmi, s));
 }
@@ -52,7 +52,7 @@ class InbandSelfGuard final : public ItemBackend {
   std::string why_;
 };
 
-void guard_own_inband(Discovery& d, const IpmiClient& ipmi) {
+void guard_own_inband(BmcSupport& d, const IpmiClient& ipmi) {
   if (!ipmi || std::string_view(ipmi->transport_name()) != "inband") return;
   for (auto& [id, backend] : d.backends)
     if (spec_of(id).cuts_own_inband)
@@ -65,24 +65,24 @@ class BmcProvider final : public Provider {
       : bmc_(std::move(bmc)), options_(std::move(options)) {}
 
   // Redfish first; IPMI adds its manufacturer ID and serves what Redfish left.
-  void discover(const PolicySettings& settings, std::function<void(Discovery)> done) override {
+  void discover(const PolicySettings& settings, std::function<void(BmcSupport)> done) override {
     auto redfish = bmc_->redfish();
     auto ipmi = bmc_->ipmi();
     const bool any = redfish || ipmi;
     SelItemOptions sel{settings.sel_max_fill_ratio, options_.state_dir,
                        settings.sel_archive_max_bytes, settings.sel_archive_keep, nullptr};
-    auto finish = [any, done, ipmi](Discovery d) {
+    auto finish = [any, done, ipmi](BmcSupport d) {
       guard_own_inband(d, ipmi);
       if (d.ok) explain_unsupported(d, any);
       done(std::move(d));
     };
-    auto then_ipmi = [ipmi, settings, sel, finish](Discovery d) {
+    auto then_ipmi = [ipmi, settings, sel, finish](BmcSupport d) {
       add_fallbacks(d, ipmi, settings);
       if (!ipmi) return finish(std::move(d));
       complete_with_ipmi(ipmi, settings, sel, std::move(d), finish);
     };
     if (redfish) return discover_redfish(redfish, settings, sel, then_ipmi);
-    Discovery d;
+    BmcSupport d;
     d.ok = !ipmi;  // nothing to reach: every item is unsupported
     then_ipmi(std::move(d));
   }
@@ -94,7 +94,7 @@ class BmcProvider final : public Provider {
 
 }  // namespace
 
-void explain_unsupported(Discovery& d, bool any_transport) {
+void explain_unsupported(BmcSupport& d, bool any_transport) {
   const auto ident = identify(d.identity);
   for (auto id : kAllItems) {
     if (d.backends.count(id)) continue;

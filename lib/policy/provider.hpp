@@ -22,6 +22,6 @@ struct ProviderOptions {
 std::shared_ptr<Provider> make_bmc_provider(std::shared_ptr<bmc::Bmc> bmc, ProviderOptions options);
 
 // Fills `unsupported` for every item without a backend, saying why.
-void explain_unsupported(Discovery& discovery, bool any_transport);
+void explain_unsupported(BmcSupport& discovery, bool any_transport);
 
 }  // namespace bmcquiet::policy

@@ -14,9 +14,9 @@
 namespace bmcquiet::policy {
 namespace {
 
+using redfish::HttpResponse;
 using redfish::Json;
 using redfish::Model;
-using redfish::Response;
 
 constexpr const char* kRoot = "/redfish/v1";
 
@@ -155,7 +155,7 @@ PowerRange vendor_power_range(const redfish::VendorOem& vendor, const std::strin
 // Turning FunctionEnabled off is never the fix, so a System without a timeout
 // property leaves the item to IPMI, or unsupported with the reason.
 void watchdog_with_minimum(const ModelBodies& b, const RedfishClient& c, const PolicySettings& s,
-                           Discovery& d) {
+                           BmcSupport& d) {
   std::vector<std::string> paths;
   for (const auto& system : b.model().systems) paths.push_back(system.path);
   std::sort(paths.begin(), paths.end());
@@ -222,7 +222,7 @@ void log_disagreement(ItemId id, const Standard& standard, const redfish::OemSwi
 // properties: the vendor honours those, not the standard ones.
 void add_vendor_switches(const ModelBodies& b, const Profile& p, const RedfishClient& c,
                          const PolicySettings& s, const std::map<ItemId, Standard>& standard,
-                         Discovery& d) {
+                         BmcSupport& d) {
   const auto& m = b.model();
   if (!m.vendor || p.oem_reader.empty() || m.vendor->name() != p.oem_reader) return;
   const auto transport = fmt::format("redfish/oem:{}", p.name);
@@ -247,8 +247,8 @@ void add_vendor_switches(const ModelBodies& b, const Profile& p, const RedfishCl
   }
 }
 
-Discovery failed(std::string error) {
-  Discovery d;
+BmcSupport failed(std::string error) {
+  BmcSupport d;
   d.error = std::move(error);
   return d;
 }
@@ -260,7 +260,7 @@ void fetch_missing(const RedfishClient& c, const std::shared_ptr<ModelBodies>& b
               paths.end());
   std::sort(paths.begin(), paths.end());
   paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
-  rf::get_all(c, paths, [b, paths, next = std::move(next)](std::vector<Response> answers) {
+  rf::get_all(c, paths, [b, paths, next = std::move(next)](std::vector<HttpResponse> answers) {
     for (std::size_t i = 0; i < answers.size(); ++i)
       if (answers[i].ok()) b->add(paths[i], answers[i].body);
     next();
@@ -303,10 +303,10 @@ redfish::Json ModelBodies::at(const std::string& path) const {
   return {};
 }
 
-Discovery backends_from_model(const ModelBodies& b, const RedfishClient& c, const PolicySettings& s,
-                              SelItemOptions sel_options) {
+BmcSupport backends_from_model(const ModelBodies& b, const RedfishClient& c,
+                               const PolicySettings& s, SelItemOptions sel_options) {
   const auto& m = b.model();
-  Discovery d;
+  BmcSupport d;
   d.ok = true;
   const auto manager = m.manager() ? b.at(m.manager()->path) : Json();
   d.identity = identity_of(b.at(kRoot), manager);
@@ -324,7 +324,7 @@ Discovery backends_from_model(const ModelBodies& b, const RedfishClient& c, cons
 }
 
 void discover_redfish(RedfishClient c, const PolicySettings& s, SelItemOptions sel_options,
-                      std::function<void(Discovery)> done) {
+                      std::function<void(BmcSupport)> done) {
   c->discover([c, s, sel_options, done](std::shared_ptr<const Model> model, std::string error) {
     if (!model || !error.empty())
       return done(failed(fmt::format(

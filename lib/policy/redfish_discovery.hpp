@@ -26,7 +26,7 @@ struct Model;
 namespace bmcquiet::policy {
 
 void discover_redfish(RedfishClient client, const PolicySettings& settings,
-                      SelItemOptions sel_options, std::function<void(Discovery)> done);
+                      SelItemOptions sel_options, std::function<void(BmcSupport)> done);
 
 // The bodies discovery reads: the model's, plus what the policy had to GET
 // (OEM resources, the server chassis' Controls) when the model did not hold
@@ -46,7 +46,7 @@ class ModelBodies {
 
 // The backends for a model whose bodies are all at hand (no request made;
 // the backends use the client later). Exposed for tests over hand-made models.
-Discovery backends_from_model(const ModelBodies& bodies, const RedfishClient& client,
-                              const PolicySettings& settings, SelItemOptions sel_options);
+BmcSupport backends_from_model(const ModelBodies& bodies, const RedfishClient& client,
+                               const PolicySettings& settings, SelItemOptions sel_options);
 
 }  // namespace bmcquiet::policy

@@ -8,8 +8,8 @@
 namespace bmcquiet::policy {
 namespace {
 
+using redfish::HttpResponse;
 using redfish::Json;
-using redfish::Response;
 using rf::at;
 using rf::get_all;
 using rf::problem;
@@ -29,7 +29,7 @@ class PropertyBackend final : public ItemBackend,
   std::string transport() const override { return spec_.transport; }
 
   void observe(std::function<void(Observation)> done) override {
-    client_->get(spec_.path, [self = shared_from_this(), done = std::move(done)](Response r) {
+    client_->get(spec_.path, [self = shared_from_this(), done = std::move(done)](HttpResponse r) {
       const auto& spec = self->spec_;
       if (!r.ok()) return done(Observation::failed(problem(r, "GET", spec.path)));
       const auto desired = describe_json_value(spec.desired_json);
@@ -74,7 +74,7 @@ class MediaBackend final : public ItemBackend, public std::enable_shared_from_th
   void inserted_slots(Slots done) {
     std::vector<std::string> paths;
     for (const auto& s : slots_) paths.push_back(s.path);
-    get_all(client_, paths, [self = shared_from_this(), done](std::vector<Response> bodies) {
+    get_all(client_, paths, [self = shared_from_this(), done](std::vector<HttpResponse> bodies) {
       std::vector<Slot> inserted;
       for (std::size_t i = 0; i < bodies.size(); ++i) {
         const auto& slot = self->slots_[i];
@@ -113,7 +113,7 @@ class MediaBackend final : public ItemBackend, public std::enable_shared_from_th
           if (--*left == 0) done(ActOutcome::failure(*failure));
           continue;
         }
-        self->client_->post(s.eject_target, "{}", [left, failure, done, s](Response p) {
+        self->client_->post(s.eject_target, "{}", [left, failure, done, s](HttpResponse p) {
           if (!p.ok()) *failure = problem(p, "POST", s.eject_target);
           if (--*left == 0)
             done(failure->empty() ? ActOutcome::success() : ActOutcome::failure(*failure));

@@ -24,8 +24,8 @@
 namespace bmcquiet::policy {
 namespace {
 
+using redfish::HttpResponse;
 using redfish::Json;
-using redfish::Response;
 using rf::problem;
 
 // What act() does with the resource as it is now: a PATCH body, nothing
@@ -38,7 +38,7 @@ using Decide = std::function<Write(const Json& current)>;
 // Runs after a successful PATCH with the body the write was decided on.
 using AfterWrite = std::function<void(const Json& before, std::function<void(ActOutcome)>)>;
 
-std::string etag_of(const Response& r) {
+std::string etag_of(const HttpResponse& r) {
   return r.etag.empty() ? r.body["@odata.etag"].string().value_or("") : r.etag;
 }
 
@@ -47,19 +47,20 @@ std::string etag_of(const Response& r) {
 void write_current(const RedfishClient& client, const std::string& path, Decide decide,
                    AfterWrite after, std::function<void(ActOutcome)> done) {
   client->get(path, [client, path, decide = std::move(decide), after = std::move(after),
-                     done = std::move(done)](Response r) {
+                     done = std::move(done)](HttpResponse r) {
     if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", path)));
     const auto write = decide(r.body);
     if (!write.refused.empty()) return done(ActOutcome::failure(write.refused));
     if (write.body.empty()) return done(ActOutcome::success());
-    client->patch(path, write.body, etag_of(r), [path, before = r.body, after, done](Response p) {
-      if (p.status == 412)
-        return done(ActOutcome::failure(
-            fmt::format("PATCH {}: changed by someone else meanwhile (412)", path)));
-      if (!p.ok()) return done(ActOutcome::failure(problem(p, "PATCH", path)));
-      if (!after) return done(ActOutcome::success());
-      after(before, done);
-    });
+    client->patch(path, write.body, etag_of(r),
+                  [path, before = r.body, after, done](HttpResponse p) {
+                    if (p.status == 412)
+                      return done(ActOutcome::failure(
+                          fmt::format("PATCH {}: changed by someone else meanwhile (412)", path)));
+                    if (!p.ok()) return done(ActOutcome::failure(problem(p, "PATCH", path)));
+                    if (!after) return done(ActOutcome::success());
+                    after(before, done);
+                  });
   });
 }
 
@@ -67,7 +68,7 @@ void write_current(const RedfishClient& client, const std::string& path, Decide 
 void get_and_judge(const RedfishClient& client, const std::string& path,
                    std::function<Observation(const Json&)> judge,
                    std::function<void(Observation)> done) {
-  client->get(path, [path, judge = std::move(judge), done = std::move(done)](Response r) {
+  client->get(path, [path, judge = std::move(judge), done = std::move(done)](HttpResponse r) {
     if (!r.ok()) return done(Observation::failed(problem(r, "GET", path)));
     done(judge(r.body));
   });
@@ -286,7 +287,7 @@ class LegacyPowerCap final : public ItemBackend,
   // members: said plainly, with what they were, since only a person can tell
   // which values to put back.
   void read_back(const Json& before, std::function<void(ActOutcome)> done) {
-    client_->get(path_, [self = shared_from_this(), before, done](Response r) {
+    client_->get(path_, [self = shared_from_this(), before, done](HttpResponse r) {
       if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET (read back)", self->path_)));
       const auto was = before["PowerControl"], now = r.body["PowerControl"];
       const auto server = server_member(was);

@@ -32,8 +32,8 @@
 namespace bmcquiet::policy {
 namespace {
 
+using redfish::HttpResponse;
 using redfish::Json;
-using redfish::Response;
 
 // Beyond this a count or capacity is a BMC bug, not a log (IPMI stops at 65535).
 constexpr double kAbsurdEntries = 1 << 20;
@@ -89,8 +89,8 @@ Counted log_capacity(std::optional<double> n, const std::string& shown, const st
 // Everything the BMC gave, so the archive keeps every timestamp (Created,
 // EventTimestamp, Modified...) and every OEM field; only the ETag, which a
 // BMC may recompute at will, is left out of the content.
-SelEntry to_entry(const Json& body) {
-  SelEntry e;
+ArchiveEntry to_entry(const Json& body) {
+  ArchiveEntry e;
   e.record_id = body["Id"].string().value_or(body.link());
   e.timestamp =
       body["Created"].string().value_or(body["EventTimestamp"].string().value_or(std::string()));
@@ -140,7 +140,7 @@ std::vector<std::string> strings(const Json& array) {
 struct PageWalk {
   std::string entries;
   std::optional<std::uint64_t> count;  // the first page's
-  std::vector<SelEntry> inlined;
+  std::vector<ArchiveEntry> inlined;
   std::vector<std::string> links;        // members to fetch one by one
   std::set<std::string> members, pages;  // seen so far
 };
@@ -191,8 +191,8 @@ NextPage next_page(const Json& page, const std::string& where, const PageWalk& w
   return {};
 }
 
-std::string describe_change(const std::vector<SelEntry>& archived,
-                            const std::vector<SelEntry>& now) {
+std::string describe_change(const std::vector<ArchiveEntry>& archived,
+                            const std::vector<ArchiveEntry>& now) {
   std::set<std::string> known;
   for (const auto& e : archived) known.insert(content_identity(e));
   std::size_t unarchived = 0;
@@ -223,7 +223,7 @@ class RedfishSel final : public SelSource, public std::enable_shared_from_this<R
       if (!capacity.error.empty()) return done(fill_failed(capacity.error));
       return count(capacity.n, std::move(done));
     }
-    client_->get(log_, [self = shared_from_this(), done = std::move(done)](Response r) {
+    client_->get(log_, [self = shared_from_this(), done = std::move(done)](HttpResponse r) {
       if (!r.ok()) return done(fill_failed(rf::problem(r, "GET", self->log_)));
       self->spec_.entries_path = r.body["Entries"].link();
       const auto max = r.body["MaxNumberOfRecords"];
@@ -234,7 +234,7 @@ class RedfishSel final : public SelSource, public std::enable_shared_from_this<R
   }
 
   void reserve_and_read(std::function<void(SelRead)> done) override {
-    client_->get(log_, [self = shared_from_this(), done = std::move(done)](Response r) {
+    client_->get(log_, [self = shared_from_this(), done = std::move(done)](HttpResponse r) {
       if (!r.ok()) return done(read_failed(rf::problem(r, "GET", self->log_)));
       self->entries_ = r.body["Entries"].link();
       self->action_ = r.body["Actions"]["#LogService.ClearLog"];
@@ -274,7 +274,7 @@ class RedfishSel final : public SelSource, public std::enable_shared_from_this<R
       return done(read_failed(
           fmt::format("{}: more than {} pages; not cleared", walk->entries, kMaxPages)));
     walk->pages.insert(rf::without_trailing_slash(page));
-    client_->get(page, [self = shared_from_this(), walk, page, done](Response r) {
+    client_->get(page, [self = shared_from_this(), walk, page, done](HttpResponse r) {
       if (!r.ok()) return done(read_failed(rf::problem(r, "GET", page)));
       if (walk->pages.size() == 1) {
         auto count = collection_count(r.body, page);
@@ -297,7 +297,7 @@ class RedfishSel final : public SelSource, public std::enable_shared_from_this<R
           "{}: read {} entries on {} page(s) but the log counts {}; entries arrived meanwhile "
           "or the paging is inconsistent; not cleared, the next pass reads again",
           walk->entries, walk->members.size(), walk->pages.size(), *walk->count)));
-    rf::get_all(client_, walk->links, [walk, done](std::vector<Response> answers) {
+    rf::get_all(client_, walk->links, [walk, done](std::vector<HttpResponse> answers) {
       SelRead read;
       read.entries = std::move(walk->inlined);
       for (std::size_t i = 0; i < answers.size(); ++i) {
@@ -317,7 +317,7 @@ class RedfishSel final : public SelSource, public std::enable_shared_from_this<R
     if (spec_.entries_path.empty()) return done(fill_failed(log_ + " has no Entries link"));
     const bool top = spec_.top_skip;
     const auto path = spec_.entries_path + (top ? "?$top=1" : "");
-    client_->get(path, [self = shared_from_this(), capacity, top, path, done](Response e) {
+    client_->get(path, [self = shared_from_this(), capacity, top, path, done](HttpResponse e) {
       if (top && (e.status == 400 || e.status == 501)) {
         self->spec_.top_skip = false;  // advertised but refused: count the plain way
         return self->count(capacity, done);
@@ -365,13 +365,13 @@ class RedfishSel final : public SelSource, public std::enable_shared_from_this<R
     if (target.empty())
       return done(ActOutcome::failure(log_ + " advertises no #LogService.ClearLog action"));
     auto post = [self = shared_from_this(), target, done](std::vector<std::string> allowed) {
-      self->client_->post(target, clear_body(allowed), [target, done](Response p) {
+      self->client_->post(target, clear_body(allowed), [target, done](HttpResponse p) {
         done(p.ok() ? ActOutcome::success() : ActOutcome::failure(rf::problem(p, "POST", target)));
       });
     };
     const auto info = action_["@Redfish.ActionInfo"].string().value_or("");
     if (info.empty()) return post(strings(action_["ClearType@Redfish.AllowableValues"]));
-    client_->get(info, [info, post](Response i) {
+    client_->get(info, [info, post](HttpResponse i) {
       std::vector<std::string> allowed;
       const auto params = i.body["Parameters"];
       for (std::size_t k = 0; k < params.size(); ++k)

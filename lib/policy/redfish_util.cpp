@@ -4,29 +4,30 @@
 
 namespace bmcquiet::policy::rf {
 
-std::string problem(const redfish::Response& r, std::string_view what, const std::string& path) {
+std::string problem(const redfish::HttpResponse& r, std::string_view what,
+                    const std::string& path) {
   return fmt::format("{} {}: {}; check bmc.redfish and the BMC", what, path,
                      r.error.empty() ? fmt::format("HTTP {}", r.status) : r.error);
 }
 
 void get_all(const std::shared_ptr<redfish::Client>& client, std::vector<std::string> paths,
-             std::function<void(std::vector<redfish::Response>)> done) {
+             std::function<void(std::vector<redfish::HttpResponse>)> done) {
   if (paths.empty()) return done({});
   struct Gather {
-    std::vector<redfish::Response> answers;
+    std::vector<redfish::HttpResponse> answers;
     std::size_t left;
-    std::function<void(std::vector<redfish::Response>)> done;
+    std::function<void(std::vector<redfish::HttpResponse>)> done;
   };
   auto g = std::make_shared<Gather>(
-      Gather{std::vector<redfish::Response>(paths.size()), paths.size(), std::move(done)});
+      Gather{std::vector<redfish::HttpResponse>(paths.size()), paths.size(), std::move(done)});
   for (std::size_t i = 0; i < paths.size(); ++i)
-    client->get(paths[i], [g, i](redfish::Response r) {
+    client->get(paths[i], [g, i](redfish::HttpResponse r) {
       g->answers[i] = std::move(r);
       if (--g->left == 0) g->done(std::move(g->answers));
     });
 }
 
-std::string etag_of(const redfish::Response& r) {
+std::string etag_of(const redfish::HttpResponse& r) {
   return r.etag.empty() ? r.body["@odata.etag"].string().value_or("") : r.etag;
 }
 
@@ -73,7 +74,7 @@ std::string read_only_in(const redfish::Json& current, const std::string& patch,
 
 namespace {
 
-ActOutcome patch_outcome(const redfish::Response& p, const std::string& path) {
+ActOutcome patch_outcome(const redfish::HttpResponse& p, const std::string& path) {
   if (p.status == 412)
     return ActOutcome::failure(
         fmt::format("PATCH {}: changed by someone else meanwhile (412)", path));
@@ -88,15 +89,15 @@ ActOutcome patch_outcome(const redfish::Response& p, const std::string& path) {
 void patch_current(const std::shared_ptr<redfish::Client>& client, const std::string& path,
                    std::function<std::string(const redfish::Json& current)> body,
                    std::function<void(ActOutcome)> done) {
-  client->get(path,
-              [client, path, body = std::move(body), done = std::move(done)](redfish::Response r) {
-                if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", path)));
-                const auto text = body(r.body);
-                if (auto read_only = read_only_in(r.body, text, path); !read_only.empty())
-                  return done(ActOutcome::refusal(fmt::format("{}; nothing was sent", read_only)));
-                client->patch(path, text, etag_of(r),
-                              [path, done](redfish::Response p) { done(patch_outcome(p, path)); });
-              });
+  client->get(path, [client, path, body = std::move(body),
+                     done = std::move(done)](redfish::HttpResponse r) {
+    if (!r.ok()) return done(ActOutcome::failure(problem(r, "GET", path)));
+    const auto text = body(r.body);
+    if (auto read_only = read_only_in(r.body, text, path); !read_only.empty())
+      return done(ActOutcome::refusal(fmt::format("{}; nothing was sent", read_only)));
+    client->patch(path, text, etag_of(r),
+                  [path, done](redfish::HttpResponse p) { done(patch_outcome(p, path)); });
+  });
 }
 
 std::vector<std::string> member_links(const redfish::Json& collection) {

@@ -13,13 +13,13 @@
 namespace bmcquiet::policy::rf {
 
 // "GET /redfish/v1/...: HTTP 404; check bmc.redfish and the BMC"
-std::string problem(const redfish::Response& r, std::string_view what, const std::string& path);
+std::string problem(const redfish::HttpResponse& r, std::string_view what, const std::string& path);
 // GETs every path (the client queues them); answers in the order asked.
 void get_all(const std::shared_ptr<redfish::Client>& client, std::vector<std::string> paths,
-             std::function<void(std::vector<redfish::Response>)> done);
+             std::function<void(std::vector<redfish::HttpResponse>)> done);
 // The resource's ETag: the header, else the body's @odata.etag (many BMCs
 // only put it there).
-std::string etag_of(const redfish::Response& r);
+std::string etag_of(const redfish::HttpResponse& r);
 // A fresh GET for the ETag, then PATCH with If-Match the body made from what
 // the BMC shows now: a concurrent change by someone else makes the BMC answer
 // 412 instead of being overwritten. A member the GET marks as not allowing

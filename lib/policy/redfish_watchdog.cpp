@@ -14,8 +14,8 @@
 namespace bmcquiet::policy {
 namespace {
 
+using redfish::HttpResponse;
 using redfish::Json;
-using redfish::Response;
 
 bool ends_with(const std::string& s, std::string_view tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
@@ -29,7 +29,7 @@ class TimeoutWatchdog final : public ItemBackend,
   std::string transport() const override { return "redfish"; }
 
   void observe(std::function<void(Observation)> done) override {
-    client_->get(path_, [self = shared_from_this(), done = std::move(done)](Response r) {
+    client_->get(path_, [self = shared_from_this(), done = std::move(done)](HttpResponse r) {
       if (!r.ok()) return done(Observation::failed(rf::problem(r, "GET", self->path_)));
       done(self->judge(r.body["HostWatchdogTimer"]));
     });

@@ -35,7 +35,7 @@ void collect_identities(const std::string& file, std::set<std::string>& known) {
     const auto* obj = ec ? nullptr : v.if_object();
     const auto* fields = obj ? obj->if_contains("fields") : nullptr;
     if (!fields || !fields->is_object()) continue;
-    SelEntry e{string_member(*obj, "record_id"), string_member(*obj, "timestamp"), {}};
+    ArchiveEntry e{string_member(*obj, "record_id"), string_member(*obj, "timestamp"), {}};
     for (const auto& [k, value] : fields->as_object())
       if (value.is_string()) e.fields.emplace_back(k, std::string(value.as_string()));
     known.insert(content_identity(e));
@@ -57,7 +57,7 @@ bool ends_mid_line(const std::string& path) {
   return last != '\n';
 }
 
-std::string render(const SelEntry& e, const std::string& identity, const std::string& source,
+std::string render(const ArchiveEntry& e, const std::string& identity, const std::string& source,
                    double now) {
   json::object fields;
   for (const auto& [k, v] : e.fields) fields[k] = v;
@@ -69,7 +69,7 @@ std::string render(const SelEntry& e, const std::string& identity, const std::st
 
 // The journal copy: the BMC's message when it has one, else every field
 // (an IPMI record: decoded type, timestamp, raw bytes).
-std::string summary(const SelEntry& e) {
+std::string summary(const ArchiveEntry& e) {
   for (const auto& [k, v] : e.fields)
     if (k == "Message" || k == "message") return v;
   std::string out;
@@ -77,7 +77,8 @@ std::string summary(const SelEntry& e) {
   return out;
 }
 
-void copy_to_journal(const SelEntry& e, const std::string& identity, const std::string& source) {
+void copy_to_journal(const ArchiveEntry& e, const std::string& identity,
+                     const std::string& source) {
   const auto message = summary(e);
   log_event(spdlog::level::info,
             fmt::format("SEL entry {} archived ({}{}): {}", e.record_id, source,
@@ -91,7 +92,7 @@ void copy_to_journal(const SelEntry& e, const std::string& identity, const std::
 
 }  // namespace
 
-std::string content_identity(const SelEntry& entry) {
+std::string content_identity(const ArchiveEntry& entry) {
   auto fields = entry.fields;
   std::sort(fields.begin(), fields.end());
   // Length-prefixed, so no choice of values can make two entries hash the same input.
@@ -128,7 +129,8 @@ std::string SelArchive::rotate_if_needed(std::uint64_t incoming) {
   return sync_directory(dir_);
 }
 
-ArchiveResult SelArchive::append(const std::vector<SelEntry>& entries, const std::string& source) {
+ArchiveResult SelArchive::append(const std::vector<ArchiveEntry>& entries,
+                                 const std::string& source) {
   ArchiveResult result;
   if (auto error = ensure_directory(dir_); !error.empty()) return {error, 0, 0};
   std::set<std::string> known;
@@ -136,7 +138,7 @@ ArchiveResult SelArchive::append(const std::vector<SelEntry>& entries, const std
   collect_identities(current_file() + ".1", known);
   std::string batch;
   const double now = unix_now();
-  std::vector<std::pair<const SelEntry*, std::string>> fresh;
+  std::vector<std::pair<const ArchiveEntry*, std::string>> fresh;
   for (const auto& e : entries) {
     auto identity = content_identity(e);
     if (!known.insert(identity).second) {

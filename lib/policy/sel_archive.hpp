@@ -25,7 +25,7 @@
 
 namespace bmcquiet::policy {
 
-struct SelEntry {
+struct ArchiveEntry {
   std::string record_id;
   std::string timestamp;  // as the BMC reports it (ISO 8601 or IPMI seconds); "" when none
   std::vector<std::pair<std::string, std::string>> fields;  // every field the BMC gave
@@ -33,7 +33,7 @@ struct SelEntry {
 
 // The identity the archive deduplicates by: hex SHA-256 over the record id,
 // the timestamp and every field (sorted by name, so member order is irrelevant).
-std::string content_identity(const SelEntry& entry);
+std::string content_identity(const ArchiveEntry& entry);
 
 struct ArchiveResult {
   std::string error;  // "" when every entry is durable
@@ -44,7 +44,7 @@ struct ArchiveResult {
 class SelArchive {
  public:
   SelArchive(std::string dir, std::uint64_t max_bytes, int keep);
-  ArchiveResult append(const std::vector<SelEntry>& entries, const std::string& source);
+  ArchiveResult append(const std::vector<ArchiveEntry>& entries, const std::string& source);
   std::string current_file() const;
 
  private:

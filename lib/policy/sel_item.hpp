@@ -26,7 +26,7 @@ struct SelFill {
 struct SelRead {
   std::string error;
   std::string reservation;  // taken before reading; handed to clear()
-  std::vector<SelEntry> entries;
+  std::vector<ArchiveEntry> entries;
 };
 
 class SelSource {

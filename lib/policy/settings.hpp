@@ -48,8 +48,6 @@ struct PolicySettings {
   std::chrono::seconds watchdog_min_timeout{0};
   // power_cap: disabled, or a limit at least this high (0 = must be disabled).
   double power_floor_watts = 0;
-  // sensor_polling: slowest interval the BMC may poll at (0 = report only).
-  std::chrono::seconds sensor_poll_min_interval{0};
   // Flap guard: more than max_drifts drifts within window → stop enforcing.
   int flap_max_drifts = 3;
   std::chrono::nanoseconds flap_window = std::chrono::hours(1);

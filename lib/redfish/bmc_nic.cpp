@@ -56,7 +56,7 @@ struct Reader : std::enable_shared_from_this<Reader> {
 
   void get(const std::string& path, std::function<void(const Json&)> use) {
     ++pending;
-    client->get(path, [self = shared_from_this(), path, use = std::move(use)](Response r) {
+    client->get(path, [self = shared_from_this(), path, use = std::move(use)](HttpResponse r) {
       if (r.ok())
         use(r.body);
       else if (!r.refused && self->out.error.empty())

@@ -182,8 +182,8 @@ void configure(Transfer& t, const ClientOptions& opt, const Origin& origin,
 
 // What the BMC answered, or why nothing usable came; `reason` names the
 // failure for the metric ("" when none).
-Response read_response(Transfer& t, CURLcode code, std::string& reason) {
-  Response resp;
+HttpResponse read_response(Transfer& t, CURLcode code, std::string& reason) {
+  HttpResponse resp;
   curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &resp.status);
   resp.etag = t.etag;
   resp.location = t.location;
@@ -288,7 +288,7 @@ void Client::Impl::submit(Request request) {
 void Client::Impl::fail(Request request, std::string error, bool refused) {
   redact(error);  // it may quote a link the BMC supplied
   boost::asio::post(io, [h = std::move(request.handler), e = std::move(error), refused] {
-    Response r{0, {}, {}, {}, e};
+    HttpResponse r{0, {}, {}, {}, e};
     r.refused = refused;
     h(std::move(r));
   });
@@ -374,7 +374,7 @@ void Client::Impl::send(Request request) {
 void Client::Impl::finished(const std::shared_ptr<Transfer>& t, CURLcode code) {
   if (!transfers.erase(t->easy)) return;  // cancelled: its handler was told already
   std::string reason;
-  Response resp = read_response(*t, code, reason);
+  HttpResponse resp = read_response(*t, code, reason);
   resp.kind = problem_kind(reason, resp.status);
   if (metrics) {
     const double seconds = std::chrono::duration<double>(Clock::now() - t->started).count();
@@ -394,7 +394,7 @@ void Client::Impl::finished(const std::shared_ptr<Transfer>& t, CURLcode code) {
   complete(std::move(t->request), std::move(resp));
 }
 
-void Client::Impl::note_health(const Response& r) {
+void Client::Impl::note_health(const HttpResponse& r) {
   health.at = Clock::now();
   // A 4xx is the BMC answering (about our request); 5xx and silence are not.
   health.answered = r.status != 0 && r.status < 500;
@@ -417,7 +417,7 @@ void Client::Impl::redact(std::string& text) const {
   hide(token);
 }
 
-void Client::Impl::complete(Request request, Response response) {
+void Client::Impl::complete(Request request, HttpResponse response) {
   const bool session = opt.auth == "session" && !use_basic;
   if (response.status == 401 && session && !request.anonymous && !request.retried && !closing) {
     // The session expired or the BMC rebooted: log in once more, then retry.
@@ -516,8 +516,6 @@ void Client::del(const std::string& path, ResponseHandler handler) {
 void Client::poll(SnapshotHandler handler) { impl_->poll(std::move(handler)); }
 
 std::shared_ptr<const Snapshot> Client::last_snapshot() const { return impl_->last; }
-
-void Client::rediscover() { impl_->discovery.reset(); }
 
 Health Client::health() const { return impl_->health; }
 

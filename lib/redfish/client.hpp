@@ -62,7 +62,7 @@ struct ClientOptions {
 // diagnostics.
 std::optional<ClientOptions> read_client_options(ConfigSection& section, const std::string& sysfs);
 
-struct Response {
+struct HttpResponse {
   long status = 0;  // HTTP status; 0 when no response arrived
   Json body;        // null when empty or not JSON
   std::string etag;
@@ -74,7 +74,7 @@ struct Response {
   bool refused = false;
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
 };
-using ResponseHandler = std::function<void(Response)>;
+using ResponseHandler = std::function<void(HttpResponse)>;
 using SnapshotHandler = std::function<void(std::shared_ptr<const Snapshot>)>;
 // error is "" when the model is complete; otherwise the model (possibly
 // partial, possibly null) comes with what stopped discovery.
@@ -117,8 +117,6 @@ class Client {
   // Runs (or joins) discovery when the model is missing or incomplete, then
   // hands it over; a complete model is handed over at once (from the loop).
   void discover(ModelHandler handler);
-  // Drops the model so the next poll walks the links again.
-  void rediscover();
   Health health() const;
 
   const ClientOptions& options() const;

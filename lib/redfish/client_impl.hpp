@@ -69,16 +69,16 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   void pump();
   void send(Request request);
   void finished(const std::shared_ptr<Transfer>& transfer, CURLcode code);
-  void complete(Request request, Response response);
+  void complete(Request request, HttpResponse response);
   void fail(Request request, std::string error, bool refused = false);
   // The path `link` may be fetched as; nullopt (and `error`) when it is
   // outside the configured origin, which is counted and logged.
   std::optional<std::string> confine(const std::string& link, std::string& error);
-  void note_health(const Response& response);
+  void note_health(const HttpResponse& response);
   void redact(std::string& text) const;
   void start_login();
   void login_with(const std::string& sessions_path);
-  void logged_in(const Response& answer);
+  void logged_in(const HttpResponse& answer);
   // Only refused credentials (401/403 on the session POST) back off.
   void login_failed(std::string error, bool fallback_possible, bool refused_credentials = false);
   // A new poll: a login that failed without refusing the credentials may run at once.
@@ -121,8 +121,8 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   std::unique_ptr<Stopping> stopping;
   Health health;
 
-  // Kept across failed polls; reset() (a 404 of a known resource, an explicit
-  // rediscover()) makes the next poll walk the links again.
+  // Kept across failed polls; reset() (a 404 of a known resource) makes the
+  // next poll walk the links again.
   std::shared_ptr<Discovery> discovery;
   std::shared_ptr<const Model> published;  // as far as discovery got
   std::vector<ModelHandler> model_waiters;

@@ -97,7 +97,7 @@ void unique_ids(Items& items, const std::map<std::string, std::string>& base) {
 // Rounds with answers from the BMC in which one link failed before it is skipped.
 constexpr unsigned kMaxAttempts = 3;
 
-bool transient(const Response& r) {
+bool transient(const HttpResponse& r) {
   if (r.refused) return false;  // a link off the BMC: skipped, not an outage
   return r.status == 0 || r.status == 401 || r.status >= 500 || (r.status < 300 && !r.ok());
 }
@@ -164,7 +164,7 @@ bool Discovery::chassis_ready(const std::string& path) const {
   return it == chassis_wait_.end() || it->second == 0;
 }
 
-void Discovery::done(const Fetch& f, const Response& r) {
+void Discovery::done(const Fetch& f, const HttpResponse& r) {
   if (in_flight_ > 0) --in_flight_;
   ++model_.requests;
   if (r.status != 0 && r.status < 500) round_answered_ = true;
@@ -382,7 +382,6 @@ void Discovery::on_log_service(const Json& body, const Fetch& f) {
   l.owner = f.owner;
   l.path = f.path;
   l.entries_path = fill.entries_path;
-  l.clear_target = fill.clear_target;
   l.capacity = fill.capacity;
   l.capacity_problem = fill.capacity_problem;
   model_.logs.push_back(std::move(l));

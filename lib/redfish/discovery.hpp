@@ -58,7 +58,7 @@ class Discovery {
   std::optional<Fetch> next();
   // Feeds one answer in: queues what it links to, fills the model. A failed
   // fetch other than a dangling link (404, 4xx) is queued again for later.
-  void done(const Fetch& fetch, const Response& response);
+  void done(const Fetch& fetch, const HttpResponse& response);
 
   // A new poll: links that failed in earlier rounds are tried again (one try
   // per round, so a failing link cannot eat a poll's whole budget).

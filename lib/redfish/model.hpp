@@ -69,7 +69,7 @@ struct LogModel {
   std::string id;     // unique label "manager/Sel", "system/Log1"
   std::string kind;   // "sel", "event", "diagnostic", "other"
   std::string owner;  // "manager" or "system"
-  std::string path, entries_path, clear_target;
+  std::string path, entries_path;
   std::optional<double> capacity;
   std::string capacity_problem;
 };

@@ -47,7 +47,7 @@ struct Arrived {
   Json body;
 };
 
-bool failure(const Response& r) {
+bool failure(const HttpResponse& r) {
   if (r.refused) return false;  // a link off the BMC: skipped, not an outage
   return r.status == 0 || r.status == 401 || r.status >= 500 || (r.status < 300 && !r.ok());
 }
@@ -81,7 +81,7 @@ struct Run : std::enable_shared_from_this<Run> {
     pump();
   }
 
-  void note(const Response& r, bool discovering) {
+  void note(const HttpResponse& r, bool discovering) {
     if (r.status != 0) answered = true;
     if (r.ok()) return;
     if (failure(r)) failed = true;
@@ -118,7 +118,7 @@ struct Run : std::enable_shared_from_this<Run> {
 
   void send_fetch(Fetch f) {
     const auto path = f.path;
-    send(path, [run = shared_from_this(), f = std::move(f)](Response r) {
+    send(path, [run = shared_from_this(), f = std::move(f)](HttpResponse r) {
       --run->outstanding;
       run->fetched(f, r);
     });
@@ -127,7 +127,7 @@ struct Run : std::enable_shared_from_this<Run> {
   void send_read(Read read) {
     ++reads_out;
     const auto path = read.path;
-    send(path, [run = shared_from_this(), read = std::move(read)](Response r) {
+    send(path, [run = shared_from_this(), read = std::move(read)](HttpResponse r) {
       --run->outstanding;
       --run->reads_out;
       // Bodies the model keeps (for the policy) are kept even when late;
@@ -146,7 +146,7 @@ struct Run : std::enable_shared_from_this<Run> {
   }
 
   // Discovery answers are kept even after this poll ended: the walk goes on.
-  void fetched(const Fetch& f, const Response& r) {
+  void fetched(const Fetch& f, const HttpResponse& r) {
     auto& impl = *self;
     const bool was_complete = discovery->complete();
     discovery->done(f, r);
@@ -359,8 +359,7 @@ void Run::apply() {
   s.chassis_total = unsigned(m.chassis.size());
   s.chassis_read = unsigned(read_chassis.size());
   for (const auto& l : m.logs) {
-    LogFill fill{l.id,           l.kind, l.path,     l.clear_target,
-                 l.entries_path, {},     l.capacity, l.capacity_problem};
+    LogFill fill{l.id, l.kind, l.path, l.entries_path, {}, l.capacity, l.capacity_problem};
     if (auto it = self->log_entries.find(l.id); it != self->log_entries.end())
       fill.entries = it->second;
     s.logs.push_back(std::move(fill));
@@ -460,11 +459,12 @@ struct LogCount : std::enable_shared_from_this<LogCount> {
         top ? log.entries_path +
                   (log.entries_path.find('?') == std::string::npos ? "?$top=1" : "&$top=1")
             : log.entries_path;
-    impl.submit(Request{"GET", path, "", "",
-                        [task = shared_from_this(), top](Response r) { task->counted(r, top); }});
+    impl.submit(Request{"GET", path, "", "", [task = shared_from_this(), top](HttpResponse r) {
+                          task->counted(r, top);
+                        }});
   }
 
-  void counted(const Response& r, bool top) {
+  void counted(const HttpResponse& r, bool top) {
     if (top && (r.status == 400 || r.status == 501)) {
       discovery->model().top_skip = false;  // advertised but refused: count without it
       return step();
@@ -527,7 +527,7 @@ void Client::Impl::poll(SnapshotHandler handler) {
   // at once instead of after the whole back-off.
   Request probe{"GET", "/redfish/v1", "", "", nullptr};
   probe.anonymous = true;
-  probe.handler = [self, handler](Response r) {
+  probe.handler = [self, handler](HttpResponse r) {
     if (r.ok()) {
       self->poll_backoff.succeed();
       self->next_poll_at = {};

@@ -407,7 +407,6 @@ MediaSlot read_media(const Json& m, const std::string& path, const std::string& 
   slot.id = fmt::format("{}/{}", owner_of(owner, path), text_or(m, {"Id"}, last_segment(path)));
   slot.inserted = m["Inserted"].boolean();
   if (auto via = m["ConnectedVia"].string()) slot.connected = *via != "NotConnected";
-  slot.eject_target = m["Actions"]["#VirtualMedia.EjectMedia"]["target"].string().value_or("");
   return slot;
 }
 
@@ -417,7 +416,6 @@ LogFill read_log_service(const Json& svc, const std::string& path, const std::st
   log.id = fmt::format("{}/{}", owner_of(owner, path), text_or(svc, {"Id"}, last_segment(path)));
   log.kind = log_kind(svc, path);
   log.entries_path = svc["Entries"].link();
-  log.clear_target = svc["Actions"]["#LogService.ClearLog"]["target"].string().value_or("");
   const bool sel = log.kind == "sel";
   const double most = sel ? kMaxLogCapacity : kMaxCount;
   if (auto cap = svc["MaxNumberOfRecords"].number()) {

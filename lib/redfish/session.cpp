@@ -22,7 +22,7 @@ void Client::Impl::start_login() {
   login = Login::running;
   Request root{"GET", "/redfish/v1", "", "", nullptr};
   root.anonymous = true;
-  root.handler = [weak = weak_from_this()](Response r) {
+  root.handler = [weak = weak_from_this()](HttpResponse r) {
     auto self = weak.lock();
     if (!self || self->closing) return;  // shutdown: no session was made
     if (!r.ok()) return self->login_failed("service root: " + r.error, false);
@@ -49,7 +49,7 @@ void Client::Impl::login_with(const std::string& sessions_path) {
                "", nullptr};
   post.anonymous = true;
   post.login = true;
-  post.handler = [weak = weak_from_this(), sessions_path](Response r) {
+  post.handler = [weak = weak_from_this(), sessions_path](HttpResponse r) {
     auto self = weak.lock();
     if (!self) return;
     if (r.ok() && !self->token.empty()) return self->logged_in(r);
@@ -68,7 +68,7 @@ void Client::Impl::login_with(const std::string& sessions_path) {
   send(std::move(post));
 }
 
-void Client::Impl::logged_in(const Response& answer) {
+void Client::Impl::logged_in(const HttpResponse& answer) {
   // Location names the session; some BMCs only give its @odata.id. One that
   // points off the BMC is never DELETEd there.
   session_uri.clear();
@@ -154,7 +154,7 @@ void Client::Impl::end_session() {
   if (token.empty() || session_uri.empty()) return finish_shutdown();
   Request del{"DELETE", session_uri, "", "", nullptr};
   del.deadline = stopping->deadline;
-  del.handler = [weak = weak_from_this()](Response r) {
+  del.handler = [weak = weak_from_this()](HttpResponse r) {
     auto self = weak.lock();
     if (!self || self->stopping->finished) return;  // the budget ran out first: logged there
     if (!r.ok() && r.status != 404)                 // 404: the BMC had already dropped it

@@ -51,10 +51,9 @@ struct DeviceLimit {
 
 // One LogService: fill without downloading entries on the poll path.
 struct LogFill {
-  std::string id;            // unique label: "manager/Sel", "system/Log1"
-  std::string kind;          // "sel", "event", "diagnostic", "other" (LogEntryType/Id/Name)
-  std::string path;          // the LogService resource
-  std::string clear_target;  // advertised #LogService.ClearLog target, "" if none
+  std::string id;    // unique label: "manager/Sel", "system/Log1"
+  std::string kind;  // "sel", "event", "diagnostic", "other" (LogEntryType/Id/Name)
+  std::string path;  // the LogService resource
   std::string entries_path;
   std::optional<double> entries;   // counted on log_interval, even without a capacity
   std::optional<double> capacity;  // MaxNumberOfRecords when plausible (1..65536)
@@ -66,7 +65,6 @@ struct MediaSlot {
   std::string path;
   std::optional<bool> inserted;
   std::optional<bool> connected;  // ConnectedVia other than NotConnected
-  std::string eject_target;
 };
 
 struct PowerLimit {
@@ -126,7 +124,7 @@ struct Snapshot {
   std::optional<bool> ipmi_sol_enabled;        // ComputerSystem.SerialConsole.IPMI / Dell IPMISOL
   std::optional<bool> ipmi_enabled;            // ManagerNetworkProtocol.IPMI / Dell IPMILan
   std::optional<bool> watchdog_enabled;        // ComputerSystem.HostWatchdogTimer
-  std::optional<std::string> watchdog_action;
+  std::optional<std::string> watchdog_action;  // its TimeoutAction (None: no reset)
   std::vector<OemDisagreement> disagreements;
   // Every setting a vendor switch decided this poll, agreeing or not: a
   // standard reader that runs after the vendor's leaves these values alone

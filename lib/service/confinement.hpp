@@ -5,7 +5,7 @@
 #include <string>
 
 #include "platform/cpu_topology.hpp"
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 
 namespace bmcquiet {
 

@@ -18,13 +18,14 @@
 
 #include "bmc/bmc.hpp"
 #include "collectors/scheduler.hpp"
-#include "control/control_service.hpp"
 #include "core/log.hpp"
 #include "core/notify.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/names.hpp"
 #include "metrics/process_metrics.hpp"
+#include "policy/engine.hpp"
 #include "service/confinement.hpp"
+#include "service/dbus_server.hpp"
 #include "service/web_server.hpp"
 
 namespace bmcquiet {
@@ -62,27 +63,27 @@ class Daemon {
         scheduler_(io_, metrics_) {}
 
   int run() {
-    auto loaded = build_plan(options_.config_path, options_.cli, io_, metrics_);
-    if (!loaded.plan) return report_config_errors(*loaded.diagnostics);
-    set_log_level(loaded.plan->config.log_level);
+    auto loaded = build_setup(options_.config_path, options_.cli, io_, metrics_, policy_engine_);
+    if (!loaded.setup) return report_config_errors(*loaded.diagnostics);
+    set_log_level(loaded.setup->config.log_level);
     log_config_warnings(*loaded.diagnostics);
-    if (options_.check_only) return check_only(*loaded.plan);
+    if (options_.check_only) return check_only(*loaded.setup);
     // Before the exporter and the collectors start: their threads inherit it.
-    confinement_.apply(loaded.plan->config);
+    confinement_.apply(loaded.setup->config);
     std::string error;
-    exposer_ = open_exporter(loaded.plan->config, metrics_, error);
+    exposer_ = open_exporter(loaded.setup->config, metrics_, error);
     if (!exposer_) {
       spdlog::error("{}", error);
       return 1;
     }
     publish_build_info();
-    apply(std::move(*loaded.plan));
+    apply(std::move(*loaded.setup));
     record_reload(true);
     handle_signals();
     pet_watchdog();
-    // The control service (D-Bus) lives across reloads; it finds the current
-    // plan's policy engine by itself.
-    control_ = start_control_service(io_, {[this] { return reload(); }});
+    // The D-Bus server lives across reloads; each setup's policy collector
+    // publishes its engine in policy_engine_, where the server finds it.
+    dbus_server_ = start_dbus_server(io_, {[this] { return reload(); }, policy_engine_});
     confinement_.publish(metrics_);
     refresh_status();
     notify::ready(status_line());
@@ -109,28 +110,28 @@ class Daemon {
 
   // Valid syntax is not enough: a configured BMC without its password would
   // start and then fail every login, so that is an error here too (exit 1).
-  int check_only(const Plan& plan) const {
+  int check_only(const DaemonSetup& setup) const {
     const auto& path = options_.config_path;
-    const auto problems = plan.bmc->secret_problems();
+    const auto problems = setup.bmc->secret_problems();
     for (const auto& p : problems) std::fprintf(stderr, "%s: %s\n", path.c_str(), p.c_str());
-    if (auto note = plan.bmc->not_configured_note(); !note.empty())
+    if (auto note = setup.bmc->not_configured_note(); !note.empty())
       std::printf("%s: note: %s\n", path.c_str(), note.c_str());
     if (!problems.empty()) return 1;
-    std::printf("%s: OK (%zu collectors enabled)\n", path.c_str(), plan.collectors.size());
+    std::printf("%s: OK (%zu collectors enabled)\n", path.c_str(), setup.collectors.size());
     return 0;
   }
 
-  void apply(Plan plan) {
-    config_ = plan.config;
+  void apply(DaemonSetup setup) {
+    config_ = setup.config;
     collector_names_.clear();
-    for (const auto& c : plan.collectors) collector_names_.insert(c.name);
+    for (const auto& c : setup.collectors) collector_names_.insert(c.name);
     // The new collectors borrow the new owner as they start; it takes the
     // running clients over when `bmc:` did not change (same session).
-    plan.bmc->inherit_from(bmc_);
-    scheduler_.replace(std::move(plan.collectors));
-    plan.bmc->inherit_from(nullptr);
+    setup.bmc->inherit_from(bmc_);
+    scheduler_.replace(std::move(setup.collectors));
+    setup.bmc->inherit_from(nullptr);
     if (bmc_) retire(std::move(bmc_));  // ends whatever was not taken over
-    bmc_ = std::move(plan.bmc);
+    bmc_ = std::move(setup.bmc);
     bmc_->publish_configured(metrics_);
     // The old collectors are stopped: a disabled one leaves no frozen series.
     metrics_.drop_owners_except(live_owners());
@@ -205,12 +206,12 @@ class Daemon {
   std::string reload() {
     notify::reloading();
     spdlog::info("reloading {}", options_.config_path);
-    auto loaded = build_plan(options_.config_path, options_.cli, io_, metrics_);
-    std::string error = loaded.plan ? "" : loaded.diagnostics->summary();
+    auto loaded = build_setup(options_.config_path, options_.cli, io_, metrics_, policy_engine_);
+    std::string error = loaded.setup ? "" : loaded.diagnostics->summary();
     release_memory();
     std::unique_ptr<WebServer> new_exposer;
-    if (loaded.plan && loaded.plan->config.listen != config_.listen) {
-      new_exposer = open_exporter(loaded.plan->config, metrics_, error);
+    if (loaded.setup && loaded.setup->config.listen != config_.listen) {
+      new_exposer = open_exporter(loaded.setup->config, metrics_, error);
     }
     if (!error.empty()) {
       spdlog::error("reload failed, still running the previous configuration:\n{}", error);
@@ -220,10 +221,10 @@ class Daemon {
     }
     if (new_exposer) exposer_ = std::move(new_exposer);
     // New certificates, users and headers: new connections and requests use them.
-    exposer_->configure(loaded.plan->config.web);
-    set_log_level(loaded.plan->config.log_level);
+    exposer_->configure(loaded.setup->config.web);
+    set_log_level(loaded.setup->config.log_level);
     log_config_warnings(*loaded.diagnostics);
-    apply(std::move(*loaded.plan));
+    apply(std::move(*loaded.setup));
     confinement_.apply(config_);  // the new sets, to every thread that exists now
     confinement_.publish(metrics_);
     record_reload(true);
@@ -275,7 +276,7 @@ class Daemon {
     spdlog::info("received {}, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
     notify::stopping();
     scheduler_.stop();
-    control_.reset();
+    dbus_server_.reset();
     signals_.cancel();
     watchdog_timer_.cancel();
     status_timer_.cancel();
@@ -301,12 +302,13 @@ class Daemon {
   Metrics metrics_;
   Scheduler scheduler_;
   DaemonConfig config_;
-  std::set<std::string> collector_names_;            // the running plan's
-  std::shared_ptr<bmc::Bmc> bmc_;                    // the running plan's BMC owner
+  std::set<std::string> collector_names_;            // the running setup's
+  std::shared_ptr<bmc::Bmc> bmc_;                    // the running setup's BMC owner
   std::vector<std::shared_ptr<bmc::Bmc>> retiring_;  // replaced, still ending their sessions
   bool stopping_ = false;
   std::unique_ptr<WebServer> exposer_;
-  std::unique_ptr<ControlService> control_;
+  std::shared_ptr<policy::ActiveEngine> policy_engine_ = std::make_shared<policy::ActiveEngine>();
+  std::unique_ptr<DbusServer> dbus_server_;
 };
 
 }  // namespace

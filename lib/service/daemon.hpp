@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 
 namespace bmcquiet {
 

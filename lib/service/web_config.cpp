@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "platform/sysfs.hpp"
+#include "core/files.hpp"
 
 namespace bmcquiet {
 namespace {

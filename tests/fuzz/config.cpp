@@ -7,15 +7,15 @@
 #include "core/config_section.hpp"
 #include "fuzz_common.hpp"
 #include "metrics/metrics.hpp"
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   bmcquiet::fuzz::quiet_logs();
   boost::asio::io_context io;
   bmcquiet::Metrics metrics;
-  auto result = bmcquiet::build_plan_from_text(bmcquiet::fuzz::text(data, size), "fuzz.yaml", {},
-                                               io, metrics);
-  if (result.plan.has_value() != result.diagnostics->ok()) __builtin_trap();
+  auto result = bmcquiet::build_setup_from_text(bmcquiet::fuzz::text(data, size), "fuzz.yaml", {},
+                                                io, metrics);
+  if (result.setup.has_value() != result.diagnostics->ok()) __builtin_trap();
   (void)result.diagnostics->summary();
   return 0;
 }

@@ -31,8 +31,8 @@ std::string key_of(const Json& bmc, std::string path) {
 
 Json at(const Json& bmc, const std::string& link) { return bmc[key_of(bmc, link)]; }
 
-Response answer(const Json& bmc, const std::string& link) {
-  Response r;
+HttpResponse answer(const Json& bmc, const std::string& link) {
+  HttpResponse r;
   const auto path = key_of(bmc, link);
   const auto v = bmc[path];
   if (auto status = v.number()) {

@@ -77,7 +77,7 @@ TEST_CASE("lanplus client: device id, DCMI power limit lifecycle and its error c
   REQUIRE(limit.ok());  // 0x80 "no active limit" is a state
   CHECK_FALSE(limit.value->active);
 
-  PowerLimit bad{0x01, 50, 5000, 10};
+  DcmiPowerLimit bad{0x01, 50, 5000, 10};
   auto rejected = AWAIT(Done, dcmi_set_power_limit(bad, cb));
   CHECK(rejected.error.status == Status::completion_code);
   CHECK(rejected.error.cc == kCcDcmiLimitOutOfRange);
@@ -87,7 +87,7 @@ TEST_CASE("lanplus client: device id, DCMI power limit lifecycle and its error c
   bad = {0x01, 400, 5000, 0};
   CHECK(AWAIT(Done, dcmi_set_power_limit(bad, cb)).error.cc == kCcDcmiSamplingPeriodOutOfRange);
 
-  PowerLimit good{0x11, 400, 5000, 10};
+  DcmiPowerLimit good{0x11, 400, 5000, 10};
   REQUIRE(AWAIT(Done, dcmi_set_power_limit(good, cb)).ok());
   REQUIRE(AWAIT(Done, dcmi_activate_power_limit(true, cb)).ok());
   limit = AWAIT(PowerLimitState, dcmi_get_power_limit(cb));

@@ -41,7 +41,7 @@ json::array writes(const BmcSim& sim) {
 
 // One discovery at a time; observe/act on the current one.
 struct CapRig : PolicyRig {
-  policy::Discovery discovery;
+  policy::BmcSupport discovery;
   using PolicyRig::PolicyRig;
   void rediscover() { discovery = discover(); }
   policy::Observation observe(ItemId id) { return PolicyRig::observe(discovery, id); }

@@ -53,7 +53,7 @@ std::string hpe_with_kcs(const BmcSim& sim) {
   return protocol;
 }
 
-policy::Observation act_and_observe(PolicyRig& rig, const policy::Discovery& d) {
+policy::Observation act_and_observe(PolicyRig& rig, const policy::BmcSupport& d) {
   auto outcome = rig.act(d, ItemId::inband_ipmi);
   INFO(outcome.error);
   CHECK(outcome.ok);

@@ -82,7 +82,7 @@ std::size_t gets_of(const std::vector<std::string>& lines, const std::string& pa
 std::string text(const json::value& v) { return std::string(v.as_string()); }
 
 // Acts on one item; the paths bmcsim saw written meanwhile.
-std::vector<std::string> written_by_act(Rig& rig, const BmcSim& sim, const policy::Discovery& d,
+std::vector<std::string> written_by_act(Rig& rig, const BmcSim& sim, const policy::BmcSupport& d,
                                         policy::ItemId id) {
   sim.reset_stats();
   auto outcome = rig.act(d, id);

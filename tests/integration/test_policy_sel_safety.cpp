@@ -264,9 +264,9 @@ TEST_CASE("through the discovered model: a negative capacity is an error naming 
   SelRig r;
   edit(r.sim, kSel, [](json::object& l) { l["MaxNumberOfRecords"] = -1; });
   auto client = redfish::Client::create(r.rig.io, r.rig.options(r.sim), nullptr);
-  std::optional<policy::Discovery> d;
+  std::optional<policy::BmcSupport> d;
   policy::discover_redfish(client, {}, {0.5, r.state, 1 << 20, 2, nullptr},
-                           [&](policy::Discovery found) { d = std::move(found); });
+                           [&](policy::BmcSupport found) { d = std::move(found); });
   r.rig.run_until([&] { return d.has_value(); });
   REQUIRE(d->backends.count(policy::ItemId::sel));
   auto seen = r.observe(*d->backends.at(policy::ItemId::sel));

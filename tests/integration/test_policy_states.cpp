@@ -5,10 +5,10 @@
 #include <catch2/catch.hpp>
 
 #include "bmc/bmc.hpp"
+#include "collectors/policy.hpp"
 #include "core/config_section.hpp"
 #include "metrics/metrics.hpp"
 #include "policy/engine.hpp"
-#include "policy/policy_collector.hpp"
 #include "support/bmcsim.hpp"
 #include "support/helpers.hpp"
 #include "support/redfish_rig.hpp"
@@ -33,11 +33,12 @@ TEST_CASE("a BMC that stops answering mid-pass makes compliance unknown before t
       "  fans: {mode: off}\n  kvm: {mode: off}\n  sensor_polling: {mode: off}\n"
       "  firmware_auto_update: {mode: off}\n",
       diag);
-  auto collector =
-      make_policy_collector({rig.io, metrics, Paths{.state = rig.dir.path()}, {}, owner}, section);
+  auto active = std::make_shared<policy::ActiveEngine>();
+  auto collector = make_policy_collector(
+      {rig.io, metrics, Paths{.state = rig.dir.path()}, {}, owner, active}, section);
   REQUIRE(diag->ok());
   collector->start();
-  auto engine = policy::active_engine();
+  auto engine = active->engine;
   REQUIRE(engine);
   auto compliant = [&](const char* setting) {
     return sample_value(metrics.serialize(),

@@ -304,7 +304,10 @@ TEST_CASE("Redfish: PATCH with If-Match and advertised actions change the BMC", 
   auto s = rig.poll(*client);
   const auto* sel = log_named(*s, "manager/Log1");
   REQUIRE(sel);
-  auto cleared = rig.call([&](auto h) { client->post(sel->clear_target, "{}", h); });
+  auto service = rig.call([&](auto h) { client->get(sel->path, h); });
+  const auto clear_target = service.body["Actions"]["#LogService.ClearLog"]["target"].string();
+  REQUIRE(clear_target);
+  auto cleared = rig.call([&](auto h) { client->post(*clear_target, "{}", h); });
   CHECK(cleared.status == 204);
   CHECK(sim.resource(sel->entries_path).find("\"Members@odata.count\":0") != std::string::npos);
   CHECK(sim.stat("writes") == 3);

@@ -54,7 +54,7 @@ TEST_CASE("Redfish shutdown: a slow request in flight does not hold back the ses
   auto client = redfish::Client::create(rig.io, options, nullptr);
   REQUIRE(rig.call([&](auto h) { client->get("/redfish/v1/Systems", h); }).ok());
   sim.latency(10000, "/Chassis/1/Thermal");  // an iDRAC's SEL takes 18 s
-  std::optional<redfish::Response> slow, queued;
+  std::optional<redfish::HttpResponse> slow, queued;
   client->get("/redfish/v1/Chassis/1/Thermal", [&](auto r) { slow = r; });
   client->get("/redfish/v1/Managers/1", [&](auto r) { queued = r; });
   until_bmc_read(rig, sim, sim.stat("requests") + 1);
@@ -79,7 +79,7 @@ TEST_CASE("Redfish shutdown: a session whose login is still on the wire is ended
   // The login answer (and the DELETE, same path) take 700 ms: it arrives after shutdown began.
   sim.latency(700, "/SessionService/Sessions");
   auto client = redfish::Client::create(rig.io, rig.options(sim), nullptr);
-  std::optional<redfish::Response> waiting;
+  std::optional<redfish::HttpResponse> waiting;
   client->get("/redfish/v1/Systems", [&](auto r) { waiting = r; });
   until_bmc_read(rig, sim, 2);  // the service root, then the login POST
 

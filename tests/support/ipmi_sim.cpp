@@ -117,8 +117,7 @@ sensor_set_value 0x20 0 1 0x60 0
     const auto src = dir_.write("sensors.sdrs", options.sdrs);
     auto r = run_command(fmt::format("sdrcomp -o {}/sdr.20.main {}", repo, src));
     // Thrown, not FAIL(): the support library is linked into tools without Catch's runner.
-    if (r.exit_code != 0)
-      throw std::runtime_error(fmt::format("sdrcomp {}: {}", src, r.output));
+    if (r.exit_code != 0) throw std::runtime_error(fmt::format("sdrcomp {}: {}", src, r.output));
   }
 }
 

@@ -21,16 +21,17 @@ struct PolicyRig : RedfishRig {
     o.log_interval = log_interval;
     client = redfish::Client::create(io, o, nullptr);
   }
-  policy::Discovery discover() {
-    std::optional<policy::Discovery> d;
+  policy::BmcSupport discover() {
+    std::optional<policy::BmcSupport> d;
     policy::SelItemOptions sel{0.75, dir.path() + "/state", 1 << 20, 2, nullptr};
-    policy::discover_redfish(client, settings, sel, [&](policy::Discovery r) { d = std::move(r); });
+    policy::discover_redfish(client, settings, sel,
+                             [&](policy::BmcSupport r) { d = std::move(r); });
     run_until([&] { return d.has_value(); });
     INFO(d->error);
     REQUIRE(d->ok);
     return std::move(*d);
   }
-  policy::Observation observe(const policy::Discovery& d, policy::ItemId id) {
+  policy::Observation observe(const policy::BmcSupport& d, policy::ItemId id) {
     auto it = d.backends.find(id);
     REQUIRE(it != d.backends.end());
     std::optional<policy::Observation> seen;
@@ -39,7 +40,7 @@ struct PolicyRig : RedfishRig {
     INFO(seen->detail);
     return *seen;
   }
-  policy::ActOutcome act(const policy::Discovery& d, policy::ItemId id) {
+  policy::ActOutcome act(const policy::BmcSupport& d, policy::ItemId id) {
     std::optional<policy::ActOutcome> outcome;
     d.backends.at(id)->act([&](policy::ActOutcome o) { outcome = std::move(o); });
     run_until([&] { return outcome.has_value(); });

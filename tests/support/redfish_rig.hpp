@@ -86,9 +86,9 @@ struct RedfishRig {
     return s;
   }
 
-  redfish::Response call(const std::function<void(redfish::ResponseHandler)>& start) {
-    std::optional<redfish::Response> out;
-    start([&](redfish::Response r) { out = std::move(r); });
+  redfish::HttpResponse call(const std::function<void(redfish::ResponseHandler)>& start) {
+    std::optional<redfish::HttpResponse> out;
+    start([&](redfish::HttpResponse r) { out = std::move(r); });
     run_until([&] { return out.has_value(); });
     return *out;
   }

@@ -4,7 +4,7 @@
 
 #include "ctl/check_thresholds.hpp"
 #include "ctl/check_watchdog.hpp"
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 #include "support/helpers.hpp"
 
 using namespace bmcquiet;
@@ -58,6 +58,11 @@ TEST_CASE("check: the BMC timer's state comes from the policy's watchdog item") 
   CHECK(read_with("on, timeout 600 s, action PowerCycle", ItemState::compliant, root).bmc_armed ==
         true);
   CHECK_FALSE(read_with("", ItemState::error, root).bmc_armed);
+  // A vendor switch's own words (iDRAC's watchdog attribute): Disabled is off,
+  // Enabled says nothing of the action: unknown, never armed.
+  CHECK(read_with("disabled", ItemState::compliant, root).bmc_armed == false);
+  CHECK(read_with("Disabled", ItemState::compliant, root).bmc_armed == false);
+  CHECK_FALSE(read_with("Enabled", ItemState::drifted, root).bmc_armed);
   const auto w = read_with("off", ItemState::compliant, root);
   CHECK(w.housekeeping == CpuSet{0});
   CHECK(w.view.petters.empty());

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "metrics/metrics.hpp"
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 #include "support/helpers.hpp"
 
 using namespace bmcquiet;
@@ -16,7 +16,7 @@ namespace {
 struct Loaded {
   boost::asio::io_context io;
   Metrics metrics;
-  PlanResult result;
+  SetupResult result;
   std::vector<std::string> messages() const {
     std::vector<std::string> out;
     for (const auto& i : result.diagnostics->issues()) out.push_back(i.str());
@@ -26,11 +26,11 @@ struct Loaded {
 
 std::unique_ptr<Loaded> load(const std::string& text, CliOverrides cli = {}) {
   auto l = std::make_unique<Loaded>();
-  l->result = build_plan_from_text(text, "test.yaml", cli, l->io, l->metrics);
+  l->result = build_setup_from_text(text, "test.yaml", cli, l->io, l->metrics);
   return l;
 }
 
-const PlannedCollector* find_collector(const Plan& plan, const std::string& name) {
+const ScheduledCollector* find_collector(const DaemonSetup& plan, const std::string& name) {
   for (const auto& c : plan.collectors)
     if (c.name == name) return &c;
   return nullptr;
@@ -48,16 +48,16 @@ TEST_CASE("the shipped default config is valid and matches the built-in defaults
   auto text = test::read_file(std::string(BMCQUIET_SOURCE_DIR) + "/config/bmcquiet.yaml");
   auto shipped = load(text);
   INFO(shipped->result.diagnostics->summary());
-  REQUIRE(shipped->result.plan);
+  REQUIRE(shipped->result.setup);
   auto empty = load("");
-  REQUIRE(empty->result.plan);
-  CHECK(shipped->result.plan->config.listen == empty->result.plan->config.listen);
-  CHECK(shipped->result.plan->config.listen == "127.0.0.1:19100");
-  CHECK(shipped->result.plan->collectors.size() == empty->result.plan->collectors.size());
-  for (std::size_t i = 0; i < shipped->result.plan->collectors.size(); ++i) {
-    CHECK(shipped->result.plan->collectors[i].name == empty->result.plan->collectors[i].name);
-    CHECK(shipped->result.plan->collectors[i].interval ==
-          empty->result.plan->collectors[i].interval);
+  REQUIRE(empty->result.setup);
+  CHECK(shipped->result.setup->config.listen == empty->result.setup->config.listen);
+  CHECK(shipped->result.setup->config.listen == "127.0.0.1:19100");
+  CHECK(shipped->result.setup->collectors.size() == empty->result.setup->collectors.size());
+  for (std::size_t i = 0; i < shipped->result.setup->collectors.size(); ++i) {
+    CHECK(shipped->result.setup->collectors[i].name == empty->result.setup->collectors[i].name);
+    CHECK(shipped->result.setup->collectors[i].interval ==
+          empty->result.setup->collectors[i].interval);
   }
 }
 
@@ -77,15 +77,15 @@ collectors:
     per_cpu: true
 )");
   INFO(l->result.diagnostics->summary());
-  REQUIRE(l->result.plan);
-  const auto& c = l->result.plan->config;
+  REQUIRE(l->result.setup);
+  const auto& c = l->result.setup->config;
   CHECK(c.listen == "0.0.0.0:9999");
   CHECK(c.paths.procfs == "/host/proc");
   CHECK(c.paths.sysfs == "/sys");
   CHECK(c.log_level == "debug");
   CHECK(*c.cpus.isolated == CpuSet{2, 3, 4, 5, 7});
   CHECK_FALSE(c.cpus.housekeeping);
-  auto interrupts = find_collector(*l->result.plan, "interrupts");
+  auto interrupts = find_collector(*l->result.setup, "interrupts");
   REQUIRE(interrupts);
   CHECK(interrupts->interval == 250ms);
 }
@@ -95,15 +95,15 @@ TEST_CASE("command-line overrides win over the file") {
   cli.listen = "127.0.0.1:1234";
   cli.sysfs = "/fake/sys";
   auto l = load("exporter: {listen: 127.0.0.1:5}\npaths: {sysfs: /x}\n", cli);
-  REQUIRE(l->result.plan);
-  CHECK(l->result.plan->config.listen == "127.0.0.1:1234");
-  CHECK(l->result.plan->config.paths.sysfs == "/fake/sys");
+  REQUIRE(l->result.setup);
+  CHECK(l->result.setup->config.listen == "127.0.0.1:1234");
+  CHECK(l->result.setup->config.paths.sysfs == "/fake/sys");
 }
 
 TEST_CASE("an unknown key is an error with its position and the allowed keys") {
   auto l =
       load("exporter:\n  listen: 127.0.0.1:1\ncollectors:\n  interrupts:\n    intervall: 5s\n");
-  REQUIRE_FALSE(l->result.plan);
+  REQUIRE_FALSE(l->result.setup);
   auto m = l->messages();
   REQUIRE(m.size() == 1);
   CHECK(m[0].find("test.yaml:5:5: collectors.interrupts.intervall: unknown key") == 0);
@@ -113,7 +113,7 @@ TEST_CASE("an unknown key is an error with its position and the allowed keys") {
 
 TEST_CASE("an unknown collector and an unknown top-level key are errors") {
   auto l = load("collectorz: {}\ncollectors:\n  smi_typo: {enabled: true}\n");
-  REQUIRE_FALSE(l->result.plan);
+  REQUIRE_FALSE(l->result.setup);
   auto m = l->messages();
   CHECK(any_contains(m, "test.yaml:1:1: collectorz: unknown key"));
   CHECK(any_contains(m, "test.yaml:3:3: collectors.smi_typo: unknown key; allowed here: "));
@@ -134,7 +134,7 @@ exporter:
 cpus:
   isolated: 3-1
 )");
-  REQUIRE_FALSE(l->result.plan);
+  REQUIRE_FALSE(l->result.setup);
   auto m = l->messages();
   CHECK(any_contains(m,
                      "test.yaml:3:10: log.level: 'loud' is not allowed; allowed: trace, debug, "
@@ -149,7 +149,7 @@ cpus:
 
 TEST_CASE("a CPU id above the kernel's limit is a config error with its position") {
   auto l = load("cpus:\n  isolated: 2147483647\n  housekeeping: 0-9000\n");
-  REQUIRE_FALSE(l->result.plan);
+  REQUIRE_FALSE(l->result.setup);
   auto m = l->messages();
   CHECK(any_contains(m, "test.yaml:2:13: cpus.isolated: '2147483647' is not a CPU list"));
   CHECK(any_contains(m, "cpus.housekeeping: '0-9000' is not a CPU list"));
@@ -158,7 +158,7 @@ TEST_CASE("a CPU id above the kernel's limit is a config error with its position
 
 TEST_CASE("durations out of range and empty values are errors") {
   auto l = load("collectors:\n  interrupts:\n    interval: 1ms\n    per_cpu:\n");
-  REQUIRE_FALSE(l->result.plan);
+  REQUIRE_FALSE(l->result.setup);
   auto m = l->messages();
   CHECK(any_contains(m, "collectors.interrupts.interval: 1ms is out of range"));
   CHECK(any_contains(m, "collectors.interrupts.per_cpu: has no value"));
@@ -166,7 +166,7 @@ TEST_CASE("durations out of range and empty values are errors") {
 
 TEST_CASE("a YAML syntax error names its line") {
   auto l = load("exporter:\n  listen: [unclosed\n");
-  REQUIRE_FALSE(l->result.plan);
+  REQUIRE_FALSE(l->result.setup);
   CHECK(any_contains(l->messages(), "test.yaml:3:1: YAML syntax error"));
 }
 
@@ -181,7 +181,7 @@ TEST_CASE("an alias inside its own anchor, deep nesting or alias bombs are error
                         i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
   for (const auto& text : {std::string("bmc:\n: &a [*a]\n"), deep, bomb}) {
     auto l = load(text);
-    REQUIRE_FALSE(l->result.plan);
+    REQUIRE_FALSE(l->result.setup);
     CHECK(any_contains(l->messages(), "nested deeper than 32 levels or more than 100000 values"));
   }
 }
@@ -189,8 +189,8 @@ TEST_CASE("an alias inside its own anchor, deep nesting or alias bombs are error
 TEST_CASE("a missing config file says what to do") {
   boost::asio::io_context io;
   Metrics metrics;
-  auto r = build_plan("/nonexistent/bmcquiet.yaml", {}, io, metrics);
-  REQUIRE_FALSE(r.plan);
+  auto r = build_setup("/nonexistent/bmcquiet.yaml", {}, io, metrics);
+  REQUIRE_FALSE(r.setup);
   auto s = r.diagnostics->summary();
   CHECK(
       s.find(
@@ -206,8 +206,8 @@ TEST_CASE("a config over the size limit is refused, naming the limit, never trun
   auto file = dir.write("big.yaml", text);
   boost::asio::io_context io;
   Metrics metrics;
-  auto r = build_plan(file, {}, io, metrics);
-  REQUIRE_FALSE(r.plan);
+  auto r = build_setup(file, {}, io, metrics);
+  REQUIRE_FALSE(r.setup);
   auto s = r.diagnostics->summary();
   CHECK(s.find(file + ": refusing the config file: it is 4194329 bytes, over the limit of "
                       "4194304 bytes (4 MiB)") == 0);
@@ -220,22 +220,22 @@ TEST_CASE("a FIFO or a directory as config path is refused at once") {
   boost::asio::io_context io;
   Metrics metrics;
   const auto t0 = std::chrono::steady_clock::now();
-  auto r = build_plan(fifo, {}, io, metrics);  // a blocking open would wait for a writer forever
+  auto r = build_setup(fifo, {}, io, metrics);  // a blocking open would wait for a writer forever
   CHECK(std::chrono::steady_clock::now() - t0 < 1s);
-  REQUIRE_FALSE(r.plan);
+  REQUIRE_FALSE(r.setup);
   CHECK(r.diagnostics->summary().find("refusing the config file: it is a FIFO; point to a "
                                       "regular file") != std::string::npos);
-  auto d = build_plan(dir.path(), {}, io, metrics);
-  REQUIRE_FALSE(d.plan);
+  auto d = build_setup(dir.path(), {}, io, metrics);
+  REQUIRE_FALSE(d.setup);
   CHECK(d.diagnostics->summary().find("it is a directory") != std::string::npos);
 }
 
 TEST_CASE("disabled collectors are validated but not built into the plan") {
   auto l = load("collectors:\n  interrupts: {enabled: false}\n");
-  REQUIRE(l->result.plan);
-  CHECK_FALSE(find_collector(*l->result.plan, "interrupts"));
+  REQUIRE(l->result.setup);
+  CHECK_FALSE(find_collector(*l->result.setup, "interrupts"));
   auto bad = load("collectors:\n  interrupts: {enabled: false, per_cpux: true}\n");
-  CHECK_FALSE(bad->result.plan);
+  CHECK_FALSE(bad->result.setup);
 }
 
 TEST_CASE("parse_duration accepts units and rejects bare numbers") {

@@ -52,8 +52,8 @@ class FakeProvider final : public Provider {
  public:
   std::map<ItemId, std::shared_ptr<ItemBackend>> backends;
   BmcIdentity identity;
-  void discover(const PolicySettings&, std::function<void(Discovery)> done) override {
-    Discovery d;
+  void discover(const PolicySettings&, std::function<void(BmcSupport)> done) override {
+    BmcSupport d;
     d.ok = true;
     d.identity = identity;
     d.profile = identify(identity).profile;

@@ -53,12 +53,12 @@ TEST_CASE("an unidentified or contradictory BMC gets no profile", "[policy][prof
   CHECK_FALSE(contradiction.profile);
   CHECK(contradiction.reason.find("contradict") != std::string::npos);
 
-  Discovery d;
+  BmcSupport d;
   d.identity = generic;
   explain_unsupported(d, true);
   CHECK(d.unsupported.at(ItemId::fans).find("only a vendor profile") != std::string::npos);
   CHECK(d.unsupported.at(ItemId::sol).find("does not expose") != std::string::npos);
-  Discovery nothing;
+  BmcSupport nothing;
   explain_unsupported(nothing, false);
   CHECK(nothing.unsupported.at(ItemId::sol).find("bmc.redfish") != std::string::npos);
 }

@@ -22,7 +22,7 @@ namespace {
 
 class FakeSel final : public SelSource {
  public:
-  std::vector<SelEntry> entries;
+  std::vector<ArchiveEntry> entries;
   std::uint64_t capacity = 10;
   int generation = 0;  // bumped by every add or clear
   int clears = 0;
@@ -133,7 +133,7 @@ TEST_CASE("the archive rotates by size and keeps N old files", "[policy][sel]") 
   test::TempDir dir;
   SelArchive archive(dir.path(), 1024, 2);
   for (int round = 0; round < 8; ++round) {
-    std::vector<SelEntry> batch;  // ~940 bytes: each line carries its content hash
+    std::vector<ArchiveEntry> batch;  // ~940 bytes: each line carries its content hash
     for (int i = 0; i < 4; ++i)
       batch.push_back({std::to_string(round * 10 + i), "t", {{"Message", std::string(40, 'x')}}});
     REQUIRE(archive.append(batch, "fake").error.empty());
@@ -203,10 +203,12 @@ TEST_CASE("reused record IDs with other content are archived, not dropped as see
 TEST_CASE("the same OEM record without a timestamp read twice is archived once", "[policy][sel]") {
   test::TempDir dir;
   SelArchive archive(dir.path(), 1 << 20, 2);
-  std::vector<SelEntry> batch{{"3", "", {{"raw", "0300e0aa"}, {"type", "OEM non-timestamped"}}}};
+  std::vector<ArchiveEntry> batch{
+      {"3", "", {{"raw", "0300e0aa"}, {"type", "OEM non-timestamped"}}}};
   REQUIRE(archive.append(batch, "ipmi").written == 1);
   // Field order is the BMC's, not part of the identity.
-  std::vector<SelEntry> again{{"3", "", {{"type", "OEM non-timestamped"}, {"raw", "0300e0aa"}}}};
+  std::vector<ArchiveEntry> again{
+      {"3", "", {{"type", "OEM non-timestamped"}, {"raw", "0300e0aa"}}}};
   auto second = archive.append(again, "ipmi");
   CHECK(second.written == 0);
   CHECK(second.duplicates == 1);

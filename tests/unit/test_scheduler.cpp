@@ -43,7 +43,7 @@ TEST_CASE("the framework emits up, errors and last success for each collector") 
   boost::asio::io_context io;
   Metrics metrics;
   int calls = 0;
-  std::vector<PlannedCollector> plan;
+  std::vector<ScheduledCollector> plan;
   plan.push_back({"scripted", 20ms,
                   std::make_unique<ScriptedCollector>(
                       std::vector{CollectOutcome::failure("device /dev/x missing; load module y"),
@@ -78,7 +78,7 @@ TEST_CASE("a collection that never finishes marks the collector down, without pi
   Metrics metrics;
   auto never = std::make_unique<NeverDone>();
   auto* raw = never.get();
-  std::vector<PlannedCollector> plan;
+  std::vector<ScheduledCollector> plan;
   plan.push_back({"stuck", 10ms, std::move(never)});
   Scheduler scheduler(io, metrics);
   scheduler.start(std::move(plan));
@@ -95,7 +95,7 @@ TEST_CASE("replace keeps the health series of kept collectors and drops the othe
   boost::asio::io_context io;
   Metrics metrics;
   int a_calls = 0, b_calls = 0, a2_calls = 0;
-  std::vector<PlannedCollector> first;
+  std::vector<ScheduledCollector> first;
   first.push_back({"a", 1h,
                    std::make_unique<ScriptedCollector>(
                        std::vector{CollectOutcome::failure("broken")}, &a_calls)});
@@ -106,7 +106,7 @@ TEST_CASE("replace keeps the health series of kept collectors and drops the othe
   io.run_for(5ms);
   CHECK(value(metrics, R"(bmcquiet_collector_errors_total{collector="a"})") == 1);
 
-  std::vector<PlannedCollector> second;
+  std::vector<ScheduledCollector> second;
   second.push_back({"a", 1h,
                     std::make_unique<ScriptedCollector>(
                         std::vector{CollectOutcome::failure("still broken")}, &a2_calls)});
@@ -137,7 +137,7 @@ std::vector<std::string> down_lines(const std::vector<CollectOutcome>& script) {
   boost::asio::io_context io;
   Metrics metrics;
   int calls = 0;
-  std::vector<PlannedCollector> plan;
+  std::vector<ScheduledCollector> plan;
   plan.push_back({"redfish", 1ms, std::make_unique<ScriptedCollector>(script, &calls)});
   Scheduler scheduler(io, metrics);
   scheduler.start(std::move(plan));

@@ -2,13 +2,13 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "collectors/tsc_detector.hpp"
 #include "collectors/tsc_gap.hpp"
+#include "measure/tsc_detector.hpp"
 #include "metrics/metrics.hpp"
 #include "platform/hwlat_tracer.hpp"
 #include "platform/rt_throttle.hpp"
 #include "platform/tsc.hpp"
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 #include "support/collect_now.hpp"
 #include "support/helpers.hpp"
 

@@ -249,7 +249,8 @@ Measured run_bmcquietd(const IpmiSim& sim, int collections) {
   body = http_get(url).body;
   for (const char* c : kCompared)
     m.seconds_per_collection +=
-        sample_value(body, fmt::format(R"(bmcquiet_collector_duration_seconds{{collector="{}"}})", c))
+        sample_value(body,
+                     fmt::format(R"(bmcquiet_collector_duration_seconds{{collector="{}"}})", c))
             .value_or(0);
   m.sessions = relay.sessions();
   m.datagrams = relay.datagrams();

@@ -1,4 +1,4 @@
-#include "collectors/tsc_detector.hpp"
+#include "measure/tsc_detector.hpp"
 
 #include <pthread.h>
 #include <sched.h>
@@ -11,10 +11,10 @@
 
 #include <fmt/format.h>
 
+#include "core/files.hpp"
 #include "platform/proc_interrupts.hpp"
 #include "platform/rt_throttle.hpp"
 #include "platform/smi_source.hpp"
-#include "platform/sysfs.hpp"
 #include "platform/thread_affinity.hpp"
 
 namespace bmcquiet {

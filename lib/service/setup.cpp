@@ -1,12 +1,12 @@
-#include "service/plan.hpp"
+#include "service/setup.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "bmc/bmc.hpp"
 #include "collectors/registry.hpp"
+#include "core/files.hpp"
 #include "metrics/metrics.hpp"
-#include "platform/sysfs.hpp"
 
 namespace bmcquiet {
 namespace {
@@ -111,7 +111,7 @@ void warn_interval_below_deadline(ConfigSection& section, std::string_view colle
                            format_duration(interval), what, format_duration(deadline)));
 }
 
-void read_collectors(ConfigSection& root, const CollectorEnv& env, Plan& plan) {
+void read_collectors(ConfigSection& root, const CollectorEnv& env, DaemonSetup& setup) {
   auto all = root.section("collectors");
   for (const auto& factory : collector_factories()) {
     auto section = all.section(factory.name);
@@ -121,14 +121,15 @@ void read_collectors(ConfigSection& root, const CollectorEnv& env, Plan& plan) {
     // Disabled sections are validated too: a typo there must not wait for the day
     // someone enables it.
     // Its own metrics view: a reload that disables it drops what it exported.
-    CollectorEnv own{env.io, env.metrics.owned_by(std::string(factory.name)), env.paths, env.cpus,
-                     env.bmc};
+    CollectorEnv own{env.io,    env.metrics.owned_by(std::string(factory.name)),
+                     env.paths, env.cpus,
+                     env.bmc,   env.active_engine};
     auto collector = factory.make(own, section);
     if (enabled && collector && env.bmc)
       warn_interval_below_deadline(section, factory.name, interval, *env.bmc);
     section.finish();
     if (enabled && collector)
-      plan.collectors.push_back({std::string(factory.name), interval, std::move(collector)});
+      setup.collectors.push_back({std::string(factory.name), interval, std::move(collector)});
   }
   all.finish();
 }
@@ -151,32 +152,47 @@ void log_config_warnings(const ConfigDiagnostics& diagnostics) {
   for (const auto& warning : diagnostics.warnings()) spdlog::warn("config: {}", warning.str());
 }
 
-PlanResult build_plan_from_text(std::string_view text, const std::string& file,
-                                const CliOverrides& cli, boost::asio::io_context& io,
-                                Metrics& metrics) {
+SetupResult build_setup_from_text(std::string_view text, const std::string& file,
+                                  const CliOverrides& cli, boost::asio::io_context& io,
+                                  Metrics& metrics,
+                                  std::shared_ptr<policy::ActiveEngine> active_engine) {
   auto diag = std::make_shared<ConfigDiagnostics>(file);
   auto root = ConfigSection::parse(text, diag);
-  Plan plan;
-  plan.config.file = file;
-  read_daemon_keys(root, cli, plan.config);
+  DaemonSetup setup;
+  setup.config.file = file;
+  read_daemon_keys(root, cli, setup.config);
   // The BMC's transports (bmc.redfish, bmc.ipmi) go to their owner; its
   // clients come when a consumer borrows it.
   auto bmc_section = root.section("bmc");
-  plan.bmc = bmc::Bmc::from_config(bmc_section, io, metrics, plan.config.paths);
-  CollectorEnv env{io, metrics, plan.config.paths, plan.config.cpus, plan.bmc};
-  read_collectors(root, env, plan);
+  setup.bmc = bmc::Bmc::from_config(bmc_section, io, metrics, setup.config.paths);
+  CollectorEnv env{
+      io, metrics, setup.config.paths, setup.config.cpus, setup.bmc, std::move(active_engine)};
+  read_collectors(root, env, setup);
   root.finish();
-  PlanResult result;
+  SetupResult result;
   result.diagnostics = diag;
-  if (diag->ok()) result.plan = std::move(plan);
+  if (diag->ok()) result.setup = std::move(setup);
   return result;
 }
 
-PlanResult build_plan(const std::string& file, const CliOverrides& cli, boost::asio::io_context& io,
-                      Metrics& metrics) {
+HostConfigResult read_host_config(std::string_view text, const std::string& file,
+                                  boost::asio::io_context& io, Metrics& metrics) {
+  auto built = build_setup_from_text(text, file, {}, io, metrics);
+  HostConfigResult result{std::nullopt, built.diagnostics};
+  // Collectors are built without side effects (collector.hpp): check starts
+  // at most one of them.
+  if (built.setup)
+    result.host = HostConfig{built.setup->config, std::move(built.setup->bmc),
+                             std::move(built.setup->collectors)};
+  return result;
+}
+
+SetupResult build_setup(const std::string& file, const CliOverrides& cli,
+                        boost::asio::io_context& io, Metrics& metrics,
+                        std::shared_ptr<policy::ActiveEngine> active_engine) {
   auto read = read_regular_file(file, kMaxConfigBytes);
   if (!read.text) {
-    PlanResult result;
+    SetupResult result;
     result.diagnostics = std::make_shared<ConfigDiagnostics>(file);
     result.diagnostics->add(
         0, 0, "",
@@ -187,7 +203,7 @@ PlanResult build_plan(const std::string& file, const CliOverrides& cli, boost::a
                           read.error));
     return result;
   }
-  return build_plan_from_text(*read.text, file, cli, io, metrics);
+  return build_setup_from_text(*read.text, file, cli, io, metrics, std::move(active_engine));
 }
 
 }  // namespace bmcquiet

@@ -1,6 +1,6 @@
 // status, plan, apply, pause, resume, reload: a running bmcquietd's policy
 // over D-Bus (org.bmcquiet.Daemon1 on the system bus, or the bus in
-// DBUS_SYSTEM_BUS_ADDRESS).
+// DBUS_SYSTEM_BUS_ADDRESS). The client of service/dbus_server.cpp.
 #include "ctl/command.hpp"
 
 #include <systemd/sd-bus.h>
@@ -12,13 +12,13 @@
 
 #include <fmt/format.h>
 
-#include "control/dbus_names.hpp"
 #include "core/config_section.hpp"
+#include "core/files.hpp"
+#include "core/paths.hpp"
 #include "core/problem.hpp"
 #include "ctl/policy_table.hpp"
-#include "platform/sysfs.hpp"
 #include "policy/pause.hpp"
-#include "service/plan.hpp"
+#include "service/dbus_names.hpp"
 
 namespace bmcquiet::ctl {
 namespace {

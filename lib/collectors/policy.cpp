@@ -1,4 +1,4 @@
-#include "policy/policy_collector.hpp"
+#include "collectors/policy.hpp"
 
 #include <fmt/format.h>
 #include <boost/asio/steady_timer.hpp>
@@ -11,11 +11,6 @@ namespace bmcquiet {
 namespace policy {
 namespace {
 
-std::shared_ptr<Engine>& active_slot() {
-  static std::shared_ptr<Engine> engine;
-  return engine;
-}
-
 class PolicyCollector final : public Collector {
  public:
   PolicyCollector(const CollectorEnv& env, PolicySettings settings)
@@ -23,6 +18,7 @@ class PolicyCollector final : public Collector {
         metrics_(env.metrics),
         paths_(env.paths),
         bmc_(env.bmc),
+        active_(env.active_engine),
         settings_(std::move(settings)) {}
 
   // The engine touches metrics and the state directory, so it is built here
@@ -33,7 +29,7 @@ class PolicyCollector final : public Collector {
     auto provider = make_bmc_provider(bmc_, {paths_.state});
     engine_ = std::make_shared<Engine>(metrics_, Engine::Options{settings_, paths_.state, nullptr},
                                        std::move(provider));
-    active_slot() = engine_;
+    if (active_) active_->engine = engine_;
   }
 
   void collect(CollectDone done) override {
@@ -52,7 +48,7 @@ class PolicyCollector final : public Collector {
     outage_timer_.cancel();
     if (!engine_) return;
     engine_->detach();
-    if (active_slot() == engine_) active_slot().reset();
+    if (active_ && active_->engine == engine_) active_->engine.reset();
     engine_.reset();
   }
 
@@ -78,13 +74,12 @@ class PolicyCollector final : public Collector {
   Metrics& metrics_;
   Paths paths_;
   std::shared_ptr<bmc::Bmc> bmc_;
+  std::shared_ptr<ActiveEngine> active_;
   PolicySettings settings_;
   std::shared_ptr<Engine> engine_;
 };
 
 }  // namespace
-
-std::shared_ptr<Engine> active_engine() { return active_slot(); }
 
 }  // namespace policy
 

@@ -14,11 +14,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstring>
 
-#include "control/control_service.hpp"
-#include "control/dbus_names.hpp"
 #include "policy/engine.hpp"
-#include "policy/policy_collector.hpp"
 #include "policy/report.hpp"
+#include "service/dbus_names.hpp"
+#include "service/dbus_server.hpp"
 
 namespace bmcquiet {
 namespace {
@@ -29,8 +28,9 @@ using policy::Engine;
 // Longest maintenance pause one call may ask for; longer ones are renewed.
 constexpr std::uint64_t kMaxPauseSeconds = 30ull * 24 * 3600;
 
-std::shared_ptr<Engine> engine_or_error(sd_bus_error* error) {
-  auto engine = policy::active_engine();
+std::shared_ptr<Engine> engine_or_error(void* userdata, sd_bus_error* error) {
+  const auto& active = static_cast<DbusServerHooks*>(userdata)->policy;
+  auto engine = active ? active->engine : nullptr;
   if (!engine)
     sd_bus_error_set(error, dbus::kErrorNoPolicy,
                      "the policy is not running: set collectors.policy.enabled: true and reload");
@@ -41,21 +41,21 @@ int fail(sd_bus_error* error, const std::string& message) {
   return sd_bus_error_set(error, dbus::kErrorFailed, message.c_str());
 }
 
-int method_status(sd_bus_message* m, void*, sd_bus_error* error) {
-  auto engine = engine_or_error(error);
+int method_status(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+  auto engine = engine_or_error(userdata, error);
   if (!engine) return -ENOENT;
   return sd_bus_reply_method_return(m, "s", policy::status_json(engine->status()).c_str());
 }
 
-int method_plan(sd_bus_message* m, void*, sd_bus_error* error) {
-  auto engine = engine_or_error(error);
+int method_plan(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+  auto engine = engine_or_error(userdata, error);
   if (!engine) return -ENOENT;
   return sd_bus_reply_method_return(m, "s", policy::plan_json(engine->plan()).c_str());
 }
 
 // Replies once the pass has finished, without blocking the loop meanwhile.
-int method_apply(sd_bus_message* m, void*, sd_bus_error* error) {
-  auto engine = engine_or_error(error);
+int method_apply(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+  auto engine = engine_or_error(userdata, error);
   if (!engine) return -ENOENT;
   engine->rearm();  // an explicit apply is the operator's "enforce it again"
   sd_bus_message_ref(m);
@@ -66,7 +66,7 @@ int method_apply(sd_bus_message* m, void*, sd_bus_error* error) {
   return 1;
 }
 
-int method_pause(sd_bus_message* m, void*, sd_bus_error* error) {
+int method_pause(sd_bus_message* m, void* userdata, sd_bus_error* error) {
   std::uint64_t seconds = 0;
   const char* reason = nullptr;
   if (int r = sd_bus_message_read(m, "ts", &seconds, &reason); r < 0) return r;
@@ -75,22 +75,22 @@ int method_pause(sd_bus_message* m, void*, sd_bus_error* error) {
                                    "when it ends",
                                    seconds, kMaxPauseSeconds));
   if (!reason || !*reason) return fail(error, "give a reason for the pause (it is audited)");
-  auto engine = engine_or_error(error);
+  auto engine = engine_or_error(userdata, error);
   if (!engine) return -ENOENT;
   if (auto problem = engine->pause(std::chrono::seconds(seconds), reason); !problem.empty())
     return fail(error, problem);
   return sd_bus_reply_method_return(m, "");
 }
 
-int method_resume(sd_bus_message* m, void*, sd_bus_error* error) {
-  auto engine = engine_or_error(error);
+int method_resume(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+  auto engine = engine_or_error(userdata, error);
   if (!engine) return -ENOENT;
   if (auto problem = engine->resume(); !problem.empty()) return fail(error, problem);
   return sd_bus_reply_method_return(m, "");
 }
 
 int method_reload(sd_bus_message* m, void* userdata, sd_bus_error* error) {
-  auto* hooks = static_cast<ControlHooks*>(userdata);
+  auto* hooks = static_cast<DbusServerHooks*>(userdata);
   if (!hooks->reload) return fail(error, "this daemon cannot reload");
   if (auto problem = hooks->reload(); !problem.empty())
     return sd_bus_error_set(error, dbus::kErrorConfig, problem.c_str());
@@ -112,12 +112,12 @@ const sd_bus_vtable kVtable[] = {
     SD_BUS_METHOD("Reload", "", "", method_reload, 0),
     SD_BUS_VTABLE_END};
 
-class DbusService final : public std::enable_shared_from_this<DbusService> {
+class BusEndpoint final : public std::enable_shared_from_this<BusEndpoint> {
  public:
-  DbusService(asio::io_context& io, ControlHooks hooks)
+  BusEndpoint(asio::io_context& io, DbusServerHooks hooks)
       : hooks_(std::move(hooks)), descriptor_(io), timer_(io) {}
 
-  ~DbusService() {
+  ~BusEndpoint() {
     boost::system::error_code ec;
     descriptor_.cancel(ec);
     timer_.cancel();
@@ -184,7 +184,7 @@ class DbusService final : public std::enable_shared_from_this<DbusService> {
     }
   }
 
-  ControlHooks hooks_;
+  DbusServerHooks hooks_;
   sd_bus* bus_ = nullptr;
   sd_bus_slot* slot_ = nullptr;
   asio::posix::stream_descriptor descriptor_;
@@ -192,24 +192,24 @@ class DbusService final : public std::enable_shared_from_this<DbusService> {
   std::uint64_t generation_ = 0;
 };
 
-class NoControl final : public ControlService {};
+class NoBus final : public DbusServer {};
 
 // Keeps the shared_ptr the Asio handlers need behind the unique_ptr the daemon holds.
-class Holder final : public ControlService {
+class Holder final : public DbusServer {
  public:
-  explicit Holder(std::shared_ptr<DbusService> s) : service_(std::move(s)) {}
+  explicit Holder(std::shared_ptr<BusEndpoint> s) : service_(std::move(s)) {}
 
  private:
-  std::shared_ptr<DbusService> service_;
+  std::shared_ptr<BusEndpoint> service_;
 };
 
 }  // namespace
 
-std::unique_ptr<ControlService> start_control_service(asio::io_context& io, ControlHooks hooks) {
-  auto service = std::make_shared<DbusService>(io, std::move(hooks));
+std::unique_ptr<DbusServer> start_dbus_server(asio::io_context& io, DbusServerHooks hooks) {
+  auto service = std::make_shared<BusEndpoint>(io, std::move(hooks));
   if (auto problem = service->open(); !problem.empty()) {
     spdlog::warn("{}", problem);
-    return std::make_unique<NoControl>();
+    return std::make_unique<NoBus>();
   }
   service->process();
   return std::make_unique<Holder>(std::move(service));
