@@ -14,26 +14,35 @@
 
 namespace bmcquiet::test {
 
+// One interface under <root>/<sysfs>class/net, laid out as described above.
+// sysfs: "" or a folder under root ending in '/' (e.g. "sys/"). bus "" = a
+// virtual interface (no device link); type 1 = Ethernet.
+inline void add_fake_netdev(const TempDir& root, const std::string& sysfs, const std::string& name,
+                            const std::string& mac, const std::string& bus = "pci",
+                            const std::string& device = "0000:3b:00.0", int type = 1) {
+  namespace fs = std::filesystem;
+  const auto dir = sysfs + "class/net/" + name;
+  root.write(dir + "/address", mac + "\n");
+  root.write(dir + "/type", std::to_string(type) + "\n");
+  if (bus.empty()) return;
+  const auto base = fs::path(root.path()) / sysfs;
+  const auto dev = base / "devices" / ("pci0000:00/" + device);
+  fs::create_directories(dev);
+  fs::create_directories(base / "bus" / bus);
+  std::error_code ec;
+  fs::create_directory_symlink(base / "bus" / bus, dev / "subsystem", ec);
+  fs::create_directory_symlink(dev, base / dir.substr(sysfs.size()) / "device", ec);
+}
+
 struct FakeNetdevs {
   TempDir root;
   std::map<std::string, std::string> perm;  // ifname -> permanent MAC
 
-  // bus "" = a virtual interface (no device link); type 1 = Ethernet.
   void add(const std::string& name, const std::string& mac, const std::string& bus = "pci",
            const std::string& device = "0000:3b:00.0", int type = 1,
            const std::string& perm_mac = "") {
-    namespace fs = std::filesystem;
-    const auto dir = "class/net/" + name;
-    root.write(dir + "/address", mac + "\n");
-    root.write(dir + "/type", std::to_string(type) + "\n");
+    add_fake_netdev(root, "", name, mac, bus, device, type);
     if (!perm_mac.empty()) perm[name] = perm_mac;
-    if (bus.empty()) return;
-    const auto dev = fs::path(root.path()) / "devices" / ("pci0000:00/" + device);
-    fs::create_directories(dev);
-    fs::create_directories(fs::path(root.path()) / "bus" / bus);
-    std::error_code ec;
-    fs::create_directory_symlink(fs::path(root.path()) / "bus" / bus, dev / "subsystem", ec);
-    fs::create_directory_symlink(dev, fs::path(root.path()) / dir / "device", ec);
   }
 
   PermAddressReader reader() const {
