@@ -279,7 +279,13 @@ int main(int argc, char** argv) {
   }
   // The sensors test's SDR repository: both sides then have sensors to read.
   IpmiSim::Options options;
+  // With one lower-case letter sdrcomp writes the all-capital names as 8-bit
+  // ASCII: prometheus-ipmi-exporter 1.6.1 panics on a 6-bit packed name ("label
+  // value is not valid UTF-8", FreeIPMI prints its raw bytes) and exports nothing.
   options.sdrs = fixture("ipmi/sensors.sdrs");
+  for (const auto& [packed, ascii] :
+       {std::pair{"\"FAN1\"", "\"Fan1\""}, {"\"FAN2\"", "\"Fan2\""}, {"\"P12V\"", "\"P12v\""}})
+    options.sdrs.replace(options.sdrs.find(packed), std::string(packed).size(), ascii);
   options.emu = fixture("ipmi/sensors.emu");
   IpmiSim sim(options);
   if (!sim.start()) {
