@@ -162,7 +162,7 @@ if ! systemctl is-active -q bmcquiet; then
 fi
 wait_for 'm | grep -q "^bmcquiet_policy_reapply_total{setting=\"sol\"} 1"'
 # STATUS= follows the collectors within its 5 s refresh (bmcsim may start late).
-wait_for 'systemctl show -p StatusText --value bmcquiet | grep -q "7/7 collectors up"'
+wait_for 'systemctl show -p StatusText --value bmcquiet | grep -q "8/8 collectors up"'
 pid=$(systemctl show -p MainPID --value bmcquiet)
 
 echo "@@begin show"; show; echo "@@end show"
@@ -341,7 +341,7 @@ TEST_CASE(
     CHECK(has_line(show, "SubState=running"));
     CHECK(has_line(show, "WatchdogUSec=2s"));
     CHECK_THAT(show, Catch::Contains("StatusText=metrics on http://127.0.0.1:19100/metrics; "
-                                     "7/7 collectors up"));
+                                     "8/8 collectors up"));
   }
   {
     INFO("the sysusers.d system user, with exactly the three ambient capabilities the unit names");
@@ -362,6 +362,12 @@ TEST_CASE(
     CHECK(sample_value(m, R"(bmcquiet_collector_up{collector="dcmi"})") == 1.0);
     CHECK(sample_value(m, R"(bmcquiet_power_consumed_watts{source="dcmi"})") == 250.0);
     CHECK(sample_value(m, R"(bmcquiet_collector_up{collector="policy"})") == 1.0);
+    // The shared-NIC check reads LAN parameter 5 in-band too (12 requests at
+    // start, then 1 per 10 min); the SEL and SDR sensors stay off in-band
+    // unless collectors.ipmi_sel/ipmi_sensors.inband asks for them.
+    CHECK(sample_value(m, R"(bmcquiet_collector_up{collector="bmc_nic"})") == 1.0);
+    CHECK_FALSE(sample_value(m, R"(bmcquiet_collector_up{collector="ipmi_sel"})"));
+    CHECK_FALSE(sample_value(m, R"(bmcquiet_collector_up{collector="ipmi_sensors"})"));
   }
   {
     INFO(
