@@ -59,6 +59,16 @@ int sensor_hint(const Json& member) {
   return -1;
 }
 
+// A collection both a Manager and a System link (Supermicro lists the
+// Manager's VirtualMedia under Systems/1 too) belongs to the one its path lies
+// under, not to whichever body answered first: the series' labels must not
+// change from one start to the next.
+const char* collection_owner(const std::string& path, const char* linker) {
+  if (path.find("/Managers/") != std::string::npos) return "manager";
+  if (path.find("/Systems/") != std::string::npos) return "system";
+  return linker;
+}
+
 bool advertised(const Json& root, std::string_view feature) {
   const auto f = root["ProtocolFeaturesSupported"];
   if (feature == "expand")
@@ -357,8 +367,8 @@ void Discovery::on_manager(const Json& body, const std::string& path) {
   m.virtual_media = body["VirtualMedia"].link();
   model_.bodies[path] = body;
   queue(m.network_protocol, Fetch::network_protocol);
-  queue(m.log_services, Fetch::log_collection, "manager");
-  queue(m.virtual_media, Fetch::media_collection, "manager");
+  queue(m.log_services, Fetch::log_collection, collection_owner(m.log_services, "manager"));
+  queue(m.virtual_media, Fetch::media_collection, collection_owner(m.virtual_media, "manager"));
   model_.managers.push_back(std::move(m));
 }
 
@@ -369,8 +379,8 @@ void Discovery::on_system(const Json& body, const std::string& path) {
   s.log_services = body["LogServices"].link();
   s.virtual_media = body["VirtualMedia"].link();
   model_.bodies[path] = body;
-  queue(s.log_services, Fetch::log_collection, "system");
-  queue(s.virtual_media, Fetch::media_collection, "system");
+  queue(s.log_services, Fetch::log_collection, collection_owner(s.log_services, "system"));
+  queue(s.virtual_media, Fetch::media_collection, collection_owner(s.virtual_media, "system"));
   model_.systems.push_back(std::move(s));
 }
 

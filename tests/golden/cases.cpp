@@ -174,15 +174,6 @@ IpmiSim::Options lan_mac_sim() { return {.sel_entries = 0, .lan_mac = "3c:ec:ef:
 constexpr const char* kTscMeasured =
     "bmcquiet_tsc_(gap_seconds|gaps_total|sampled_seconds_total|stolen_seconds_total)";
 
-// Supermicro links one VirtualMedia collection (under Managers/1) from both
-// Systems/1 and Managers/1; Redfish discovery labels its slots after whichever
-// of the two answered first, so media= flips between "manager/" and "system/"
-// from one start to the next (about 1 run in 5 here). Remove once discovery
-// picks the owner deterministically.
-const std::vector<std::pair<std::string, std::string>> kMediaOwnerFlips = {
-    {"media=\"manager/", "media=\"<manager or system>/"},
-    {"media=\"system/", "media=\"<manager or system>/"}};
-
 const Case kCases[] = {
     {.collector = "", .fixture = "no-collectors"},
     {.collector = "interrupts",
@@ -220,8 +211,7 @@ const Case kCases[] = {
     {.collector = "redfish",
      .fixture = "capture-supermicro",
      .peer = Peer::bmcsim,
-     .mockup = "shared:supermicro",
-     .rewrite = kMediaOwnerFlips},
+     .mockup = "shared:supermicro"},
     {.collector = "redfish",
      .fixture = "capture-openbmc",
      .peer = Peer::bmcsim,
