@@ -19,7 +19,8 @@
 //     become <varies>; series that then repeat are one.
 //  5. Text of this run: the temp root becomes <root>, the peers' and the
 //     exporter's ports become <port>; plus a case's `rewrite` of output known
-//     to flip between runs (a bug, named at its row in cases.cpp).
+//     to flip between runs (a bug, to be named at its row in cases.cpp; none
+//     today).
 // Nothing else is normalised: a value that changes between two runs of the
 // same fixture fails the settle check in harness.cpp, which names it.
 #include <algorithm>
