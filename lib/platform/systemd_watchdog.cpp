@@ -83,7 +83,7 @@ std::optional<SystemdWatchdog> from_bus() {
   if (sd_bus_open_system(&bus) < 0) return std::nullopt;
   sd_bus_set_method_call_timeout(bus, 1'000'000);
   std::uint64_t usec = 0;
-  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_error error{};  // SD_BUS_ERROR_NULL, without its C99 compound literal
   const int r = sd_bus_get_property_trivial(
       bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
       "org.freedesktop.systemd1.Manager", "RuntimeWatchdogUSec", &error, 't', &usec);
