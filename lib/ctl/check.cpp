@@ -22,6 +22,7 @@
 #include "ctl/check_sensors.hpp"
 #include "ctl/check_watchdog.hpp"
 #include "ctl/policy_table.hpp"
+#include "ctl/run_until.hpp"
 #include "ipmi/client.hpp"
 #include "measure/tsc_detector.hpp"
 #include "metrics/metrics.hpp"
@@ -66,17 +67,6 @@ Platform sample_platform(const CheckOptions& o, const DaemonConfig& config) {
   p.smi_error = smi->error();
   p.hypervisor = detector.info().value_or(TscDetectorInfo{}).hypervisor;
   return p;
-}
-
-// Runs the loop until done() or the deadline; an io_context that ran out of
-// work stops, so it is restarted while callbacks are still expected.
-template <class Pred>
-void run_until(boost::asio::io_context& io, Pred done,
-               std::chrono::steady_clock::time_point deadline) {
-  while (!done() && std::chrono::steady_clock::now() < deadline) {
-    if (io.stopped()) io.restart();
-    io.run_one_for(100ms);
-  }
 }
 
 // SEL fill over IPMI where the ipmi_sel collector would read it (lanplus, or

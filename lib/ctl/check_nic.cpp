@@ -5,11 +5,11 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <boost/asio/io_context.hpp>
 
 #include "bmc/bmc.hpp"
 #include "collectors/bmc_nic.hpp"
 #include "ctl/check_thresholds.hpp"
+#include "ctl/run_until.hpp"
 
 namespace bmcquiet::ctl {
 
@@ -49,11 +49,9 @@ void check_nic(boost::asio::io_context& io, const std::shared_ptr<bmc::Bmc>& bmc
   // Shared: an answer after the deadline lands while the policy pass runs.
   auto look = std::make_shared<std::optional<NicLook>>();
   look_at_bmc_nic(bmc, sysfs, ethtool_perm_address, [look](NicLook l) { *look = std::move(l); });
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (!*look && std::chrono::steady_clock::now() < until) {
-    if (io.stopped()) io.restart();
-    io.run_one_for(std::chrono::milliseconds(100));
-  }
+  run_until(
+      io, [&look] { return look->has_value(); },
+      std::chrono::steady_clock::now() + std::chrono::seconds(seconds));
   judge_nic(*look ? &**look : nullptr, true, findings);
 }
 

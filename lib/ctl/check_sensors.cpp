@@ -2,9 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <boost/asio/io_context.hpp>
-
 #include "collectors/ipmi_sensors.hpp"
+#include "ctl/run_until.hpp"
 #include "metrics/metrics.hpp"
 
 namespace bmcquiet::ctl {
@@ -20,11 +19,8 @@ void check_ipmi_sensors(boost::asio::io_context& io, Metrics& metrics, HostConfi
   collector->start();
   std::optional<CollectOutcome> outcome;
   collector->collect([&outcome](CollectOutcome o) { outcome = std::move(o); });
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (!outcome && std::chrono::steady_clock::now() < deadline) {
-    if (io.stopped()) io.restart();
-    io.run_one_for(100ms);
-  }
+  run_until(
+      io, [&outcome] { return outcome.has_value(); }, std::chrono::steady_clock::now() + 60s);
   collector->stop();
   if (!outcome || !outcome->ok) {
     findings.add("ipmi_sensors", Severity::warning,
